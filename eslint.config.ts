@@ -1,0 +1,15 @@
+import pluginVue from 'eslint-plugin-vue'
+import { defineConfigWithVueTs, vueTsConfigs } from '@vue/eslint-config-typescript'
+
+export default defineConfigWithVueTs(
+  { name: 'app/files-to-lint', files: ['**/*.{ts,mts,vue}'] },
+  { name: 'app/files-to-ignore', ignores: ['**/dist/**', '**/coverage/**', 'scratch/**', 'auto-imports.d.ts', 'components.d.ts'] },
+  pluginVue.configs['flat/recommended'],
+  vueTsConfigs.recommended,
+  {
+    rules: {
+      'vue/multi-word-component-names': 'off',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+    },
+  },
+)

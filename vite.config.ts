@@ -1,0 +1,24 @@
+import { fileURLToPath, URL } from 'node:url'
+import { defineConfig } from 'vite'
+import vue from '@vitejs/plugin-vue'
+import AutoImport from 'unplugin-auto-import/vite'
+import Components from 'unplugin-vue-components/vite'
+import { ElementPlusResolver } from 'unplugin-vue-components/resolvers'
+
+// Element Plus is imported per component (templates and ElMessage calls alike), with its CSS,
+// so the first view only pays for the widgets it renders.
+export default defineConfig({
+  plugins: [
+    vue(),
+    AutoImport({ resolvers: [ElementPlusResolver()], dts: 'auto-imports.d.ts' }),
+    Components({ resolvers: [ElementPlusResolver()], dts: 'components.d.ts' }),
+  ],
+  resolve: {
+    alias: { '@': fileURLToPath(new URL('./src', import.meta.url)) },
+  },
+  build: {
+    target: 'es2022',
+    sourcemap: true,
+  },
+  worker: { format: 'es' },
+})
