@@ -1,0 +1,44 @@
+import { defineConfig, mergeConfig } from 'vitest/config'
+import viteConfig from './vite.config.ts'
+
+// Three kinds of tests, each where it runs for real:
+// - unit:   pure modules in Node (and DOM glue in happy-dom, per file);
+// - server: the signaling server, started for real, talked to by Node clients;
+// - e2e:    the built app in headless Debian Chromium with fake devices, through the real server.
+export default mergeConfig(
+  viteConfig,
+  defineConfig({
+    test: {
+      projects: [
+        {
+          extends: true,
+          test: { name: 'unit', include: ['tests/unit/**/*.test.ts'], environment: 'node' },
+        },
+        {
+          extends: true,
+          test: {
+            name: 'server',
+            include: ['tests/server/**/*.test.ts'],
+            environment: 'node',
+            testTimeout: 60_000,
+            hookTimeout: 60_000,
+            fileParallelism: false,
+          },
+        },
+        {
+          extends: true,
+          test: {
+            name: 'e2e',
+            include: ['tests/e2e/**/*.test.ts'],
+            environment: 'node',
+            globalSetup: ['tests/e2e/globalSetup.ts'],
+            testTimeout: 120_000,
+            hookTimeout: 180_000,
+            // Two cores: one Chromium at a time keeps media timing honest.
+            fileParallelism: false,
+          },
+        },
+      ],
+    },
+  }),
+)
