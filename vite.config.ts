@@ -4,6 +4,7 @@ import vue from '@vitejs/plugin-vue'
 import AutoImport from 'unplugin-auto-import/vite'
 import Components from 'unplugin-vue-components/vite'
 import { ElementPlusResolver } from 'unplugin-vue-components/resolvers'
+import mediaAssets from './build/mediaAssets.ts'
 
 // Element Plus is imported per component (templates and ElMessage calls alike), with its CSS,
 // so the first view only pays for the widgets it renders.
@@ -12,6 +13,7 @@ export default defineConfig({
     vue(),
     AutoImport({ resolvers: [ElementPlusResolver()], dts: 'auto-imports.d.ts' }),
     Components({ resolvers: [ElementPlusResolver()], dts: 'components.d.ts' }),
+    mediaAssets(),
   ],
   resolve: {
     alias: { '@': fileURLToPath(new URL('./src', import.meta.url)) },
