@@ -1,15 +1,18 @@
 import pluginVue from 'eslint-plugin-vue'
 import { defineConfigWithVueTs, vueTsConfigs } from '@vue/eslint-config-typescript'
+import skipFormatting from '@vue/eslint-config-prettier/skip-formatting'
 
+// create-vue's setup: Vue + TypeScript rules for correctness, formatting left to Prettier.
 export default defineConfigWithVueTs(
   { name: 'app/files-to-lint', files: ['**/*.{ts,mts,vue}'] },
   { name: 'app/files-to-ignore', ignores: ['**/dist/**', '**/coverage/**', 'scratch/**', 'auto-imports.d.ts', 'components.d.ts'] },
   pluginVue.configs['flat/recommended'],
   vueTsConfigs.recommended,
+  skipFormatting,
   {
     rules: {
       'vue/multi-word-component-names': 'off',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
 )

@@ -63,7 +63,10 @@ export interface DeviceLike {
  * The device to use now: the remembered one while it is plugged in, otherwise the browser's default
  * (empty id means "let the browser choose"). `lost` says the remembered one disappeared, so the UI can tell.
  */
-export function resolveDevice(wanted: string | undefined, available: readonly DeviceLike[]): { deviceId: string | undefined; lost: boolean } {
+export function resolveDevice(
+  wanted: string | undefined,
+  available: readonly DeviceLike[],
+): { deviceId: string | undefined; lost: boolean } {
   if (!wanted) return { deviceId: undefined, lost: false }
   if (available.some((d) => d.deviceId === wanted)) return { deviceId: wanted, lost: false }
   // Before permission is granted, ids are empty: nothing is known yet, so nothing is lost.

@@ -4,16 +4,7 @@
  */
 
 export type FilterId =
-  | 'blur'
-  | 'brightness'
-  | 'contrast'
-  | 'grayscale'
-  | 'hue-rotate'
-  | 'invert'
-  | 'opacity'
-  | 'saturate'
-  | 'sepia'
-  | 'drop-shadow'
+  'blur' | 'brightness' | 'contrast' | 'grayscale' | 'hue-rotate' | 'invert' | 'opacity' | 'saturate' | 'sepia' | 'drop-shadow'
 
 export interface FilterSpec {
   id: FilterId

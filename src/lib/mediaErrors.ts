@@ -4,14 +4,7 @@
  */
 
 export type MediaErrorKind =
-  | 'permission-denied'
-  | 'no-device'
-  | 'device-busy'
-  | 'overconstrained'
-  | 'insecure-context'
-  | 'unsupported'
-  | 'aborted'
-  | 'unknown'
+  'permission-denied' | 'no-device' | 'device-busy' | 'overconstrained' | 'insecure-context' | 'unsupported' | 'aborted' | 'unknown'
 
 export type MediaSource = 'camera' | 'microphone' | 'screen'
 
@@ -34,7 +27,11 @@ export function describeMediaError(err: unknown, source: MediaSource): MediaErro
     case 'PermissionDeniedError':
     case 'SecurityError':
       if (source === 'screen') {
-        return { kind: 'permission-denied', message: 'Screen sharing was cancelled or blocked. Choose a screen, window or tab to share and try again.', detail }
+        return {
+          kind: 'permission-denied',
+          message: 'Screen sharing was cancelled or blocked. Choose a screen, window or tab to share and try again.',
+          detail,
+        }
       }
       return {
         kind: 'permission-denied',
@@ -43,7 +40,11 @@ export function describeMediaError(err: unknown, source: MediaSource): MediaErro
       }
     case 'NotFoundError':
     case 'DevicesNotFoundError':
-      return { kind: 'no-device', message: `No ${source === 'microphone' ? 'microphone' : 'camera'} was found. Plug one in or pick another device, then press Retry.`, detail }
+      return {
+        kind: 'no-device',
+        message: `No ${source === 'microphone' ? 'microphone' : 'camera'} was found. Plug one in or pick another device, then press Retry.`,
+        detail,
+      }
     case 'NotReadableError':
     case 'TrackStartError':
       return {
@@ -63,7 +64,11 @@ export function describeMediaError(err: unknown, source: MediaSource): MediaErro
     case 'AbortError':
       return { kind: 'aborted', message: `The ${source} stopped before it started. Press Retry.`, detail }
     case 'TypeError':
-      return { kind: 'unsupported', message: `This browser cannot open the ${source} with these settings. Try a current Chrome, Edge, Firefox or Safari.`, detail }
+      return {
+        kind: 'unsupported',
+        message: `This browser cannot open the ${source} with these settings. Try a current Chrome, Edge, Firefox or Safari.`,
+        detail,
+      }
     default:
       return { kind: 'unknown', message: `The ${source} could not be started (${detail || 'unknown error'}). Press Retry.`, detail }
   }
@@ -80,13 +85,17 @@ export function environmentError(env: Environment, source: MediaSource): MediaEr
   if (!env.isSecureContext) {
     return {
       kind: 'insecure-context',
-      message: 'Cameras, microphones and screen sharing only work on a secure page. Open this app over https:// or on localhost (see the README: npm start -- --https).',
+      message:
+        'Cameras, microphones and screen sharing only work on a secure page. Open this app over https:// or on localhost (see the README: npm start -- --https).',
     }
   }
   if (source === 'screen' ? !env.hasGetDisplayMedia : !env.hasGetUserMedia) {
     return {
       kind: 'unsupported',
-      message: source === 'screen' ? 'This browser cannot share the screen. Use a current desktop Chrome, Edge, Firefox or Safari.' : 'This browser cannot use cameras or microphones. Use a current Chrome, Edge, Firefox or Safari.',
+      message:
+        source === 'screen'
+          ? 'This browser cannot share the screen. Use a current desktop Chrome, Edge, Firefox or Safari.'
+          : 'This browser cannot use cameras or microphones. Use a current Chrome, Edge, Firefox or Safari.',
     }
   }
   return null

@@ -27,7 +27,9 @@ export const BASE_ARGS = [
 ]
 
 export function fakeMediaArgs(o: FakeMediaOptions = {}): string[] {
-  const args = [o.cameras && o.cameras > 1 ? `--use-fake-device-for-media-stream=device-count=${o.cameras}` : '--use-fake-device-for-media-stream']
+  const args = [
+    o.cameras && o.cameras > 1 ? `--use-fake-device-for-media-stream=device-count=${o.cameras}` : '--use-fake-device-for-media-stream',
+  ]
   if (o.grantPermissions !== false) args.push('--use-fake-ui-for-media-stream')
   if (o.videoFile) args.push(`--use-file-for-fake-video-capture=${o.videoFile}`)
   if (o.audioFile) args.push(`--use-file-for-fake-audio-capture=${o.audioFile}`)

@@ -23,9 +23,22 @@ export async function stillClip(image: string, width: number, height: number, fp
   const out = join(scratchDir(), `${image.replace(/\W+/g, '_')}-${width}x${height}@${fps}.y4m`)
   if (existsSync(out)) return out
   await run('ffmpeg', [
-    '-v', 'error', '-y', '-loop', '1', '-i', join(FIXTURES, image), '-t', String(seconds), '-r', String(fps),
-    '-vf', `scale=${width}:${height}:force_original_aspect_ratio=increase,crop=${width}:${height}`,
-    '-pix_fmt', 'yuv420p', out,
+    '-v',
+    'error',
+    '-y',
+    '-loop',
+    '1',
+    '-i',
+    join(FIXTURES, image),
+    '-t',
+    String(seconds),
+    '-r',
+    String(fps),
+    '-vf',
+    `scale=${width}:${height}:force_original_aspect_ratio=increase,crop=${width}:${height}`,
+    '-pix_fmt',
+    'yuv420p',
+    out,
   ])
   return out
 }

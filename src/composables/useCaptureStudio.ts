@@ -1,0 +1,89 @@
+import { computed, ref, toRef, watch, onMounted } from 'vue'
+import { useSettingsStore } from '@/stores/settings'
+import { useDevices } from './useDevices'
+import { useCamera } from './useCamera'
+import { useMicrophone } from './useMicrophone'
+import { useScreenShare } from './useScreenShare'
+import { useAudioLevel } from './useAudioLevel'
+import { resolveDevice } from '@/lib/constraints'
+
+export type CaptureSource = 'camera' | 'screen'
+
+/**
+ * The Capture page's wiring: devices, camera, microphone and screen share, bound to the remembered
+ * settings. The view only lays these out.
+ */
+export function useCaptureStudio() {
+  const settingsStore = useSettingsStore()
+  const s = settingsStore.capture
+
+  const devices = useDevices()
+  const camera = useCamera({
+    deviceId: toRef(s, 'cameraId'),
+    facingMode: toRef(s, 'facingMode'),
+    resolution: () => s.resolution,
+    frameRate: () => s.frameRate,
+    cameras: devices.cameras,
+  })
+  const microphone = useMicrophone({
+    deviceId: toRef(s, 'microphoneId'),
+    processing: () => ({ echoCancellation: s.echoCancellation, noiseSuppression: s.noiseSuppression, autoGainControl: s.autoGainControl }),
+  })
+  const source = ref<CaptureSource>('camera')
+  const screen = useScreenShare({ onEnded: () => (source.value = 'camera') })
+  const { level: micLevel } = useAudioLevel(microphone.stream)
+
+  const previewStream = computed(() => (source.value === 'screen' ? screen.stream.value : camera.stream.value))
+  const previewSettings = computed(() =>
+    source.value === 'screen' ? screen.stream.value?.getVideoTracks()[0]?.getSettings() : camera.settings.value,
+  )
+
+  // Labels and real ids appear once a device is allowed.
+  watch([camera.track, microphone.track], () => void devices.refresh())
+
+  // Hot-plug: when the remembered speaker disappears, fall back to the default and say so.
+  const speakerNotice = ref<string | null>(null)
+  watch(devices.speakers, (list) => {
+    const r = resolveDevice(s.speakerId, list)
+    if (r.lost) {
+      s.speakerId = ''
+      speakerNotice.value = 'The speaker you chose was disconnected; sound now plays on the default speaker.'
+    }
+  })
+
+  async function shareScreen() {
+    if (await screen.start(true)) source.value = 'screen'
+  }
+
+  function stopSharing() {
+    screen.stop()
+  }
+
+  async function setMicrophoneOn(on: boolean) {
+    s.microphoneOn = on
+    if (on) await microphone.start()
+    else microphone.stop()
+  }
+
+  onMounted(() => {
+    // A camera page opens the camera, as a camera app does; a blocked permission shows its message and a retry.
+    void camera.start()
+    if (s.microphoneOn) void microphone.start()
+  })
+
+  return {
+    settings: s,
+    devices,
+    camera,
+    microphone,
+    micLevel,
+    screen,
+    source,
+    previewStream,
+    previewSettings,
+    speakerNotice,
+    shareScreen,
+    stopSharing,
+    setMicrophoneOn,
+  }
+}

@@ -1,0 +1,109 @@
+import { defineStore } from 'pinia'
+import { computed, ref } from 'vue'
+import { clearMedia, deleteMedia, listMedia, loadBlob, saveMedia, StorageFullError, type MediaItem } from './mediaDb'
+import { extensionFor } from '@/lib/format'
+
+/** Gallery metadata as plain data for the views; blobs stay in IndexedDB until someone opens one. */
+export type GalleryItem = Omit<MediaItem, 'thumb'> & { thumbUrl: string }
+
+export interface StorageUsage {
+  /** Bytes of photos and recordings in the gallery. */
+  gallery: number
+  /** What the browser reports for this origin (all storage), when it can. */
+  used?: number
+  quota?: number
+}
+
+export const useGalleryStore = defineStore('gallery', () => {
+  const items = ref<GalleryItem[]>([])
+  const loaded = ref(false)
+  const error = ref<string | null>(null)
+  const usage = ref<StorageUsage>({ gallery: 0 })
+
+  const photos = computed(() => items.value.filter((i) => i.kind === 'photo'))
+  const recordings = computed(() => items.value.filter((i) => i.kind === 'recording'))
+
+  function toGalleryItem({ thumb, ...meta }: MediaItem): GalleryItem {
+    return { ...meta, thumbUrl: URL.createObjectURL(thumb) }
+  }
+
+  function release(list: readonly GalleryItem[]) {
+    for (const i of list) URL.revokeObjectURL(i.thumbUrl)
+  }
+
+  async function refreshUsage() {
+    const gallery = items.value.reduce((sum, i) => sum + i.size, 0)
+    let used: number | undefined
+    let quota: number | undefined
+    try {
+      const est = await navigator.storage?.estimate?.()
+      used = est?.usage
+      quota = est?.quota
+    } catch {
+      // estimate() is optional; the gallery's own total is still shown
+    }
+    usage.value = { gallery, used, quota }
+  }
+
+  async function load() {
+    try {
+      const list = (await listMedia()).map(toGalleryItem)
+      release(items.value)
+      items.value = list
+      loaded.value = true
+      error.value = null
+      await refreshUsage()
+    } catch (err) {
+      error.value = `The gallery could not be opened (${(err as Error).message}). Private browsing or blocked site data can cause this; allow storage for this site and reload.`
+    }
+  }
+
+  /** Saves atomically; on failure nothing is stored and the error says why. Returns the new item. */
+  async function add(item: MediaItem, blob: Blob): Promise<GalleryItem> {
+    try {
+      await saveMedia(item, blob)
+    } catch (err) {
+      throw err instanceof StorageFullError ? err : new Error(`Saving failed: ${(err as Error).message}. Nothing was stored; try again.`)
+    }
+    // Ask once that the browser keeps our data under storage pressure; harmless if refused.
+    void navigator.storage?.persist?.().catch(() => false)
+    const gi = toGalleryItem(item)
+    items.value = [gi, ...items.value]
+    await refreshUsage()
+    return gi
+  }
+
+  async function remove(ids: readonly string[]) {
+    await deleteMedia(ids)
+    const gone = new Set(ids)
+    release(items.value.filter((i) => gone.has(i.id)))
+    items.value = items.value.filter((i) => !gone.has(i.id))
+    await refreshUsage()
+  }
+
+  async function removeAll() {
+    await clearMedia()
+    release(items.value)
+    items.value = []
+    await refreshUsage()
+  }
+
+  async function blobOf(id: string): Promise<Blob> {
+    const blob = await loadBlob(id)
+    if (!blob) throw new Error('This item is no longer in storage. It may have been deleted in another tab.')
+    return blob
+  }
+
+  async function download(id: string) {
+    const item = items.value.find((i) => i.id === id)
+    const blob = await blobOf(id)
+    const url = URL.createObjectURL(blob)
+    const a = document.createElement('a')
+    a.href = url
+    a.download = item?.name ?? `media-studio-${id}.${extensionFor(blob.type)}`
+    a.click()
+    setTimeout(() => URL.revokeObjectURL(url), 10_000)
+  }
+
+  return { items, photos, recordings, loaded, error, usage, load, add, remove, removeAll, blobOf, download, refreshUsage }
+})

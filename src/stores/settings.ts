@@ -1,0 +1,51 @@
+import { defineStore } from 'pinia'
+import { useLocalStorage } from '@vueuse/core'
+import { normalizeFilterSettings, defaultFilterSettings, type FilterSetting } from '@/lib/filters'
+import type { FacingMode, ResolutionPreset } from '@/lib/constraints'
+import type { PhotoFormat } from '@/lib/format'
+
+/** Everything the user chooses in Capture, remembered across reloads (plain data only, no browser objects). */
+export interface CaptureSettings {
+  cameraId: string
+  microphoneId: string
+  speakerId: string
+  resolution: ResolutionPreset
+  frameRate: number
+  facingMode: FacingMode
+  mirror: boolean
+  echoCancellation: boolean
+  noiseSuppression: boolean
+  autoGainControl: boolean
+  microphoneOn: boolean
+  filters: FilterSetting[]
+  photoFormat: PhotoFormat
+  countdown: boolean
+}
+
+export function defaultCaptureSettings(): CaptureSettings {
+  return {
+    cameraId: '',
+    microphoneId: '',
+    speakerId: '',
+    resolution: '720p',
+    frameRate: 30,
+    facingMode: 'user',
+    mirror: true,
+    echoCancellation: true,
+    noiseSuppression: true,
+    autoGainControl: true,
+    microphoneOn: true,
+    filters: defaultFilterSettings(),
+    photoFormat: 'image/png',
+    countdown: false,
+  }
+}
+
+export const SETTINGS_KEY = 'media-studio.capture.v1'
+
+export const useSettingsStore = defineStore('settings', () => {
+  const capture = useLocalStorage<CaptureSettings>(SETTINGS_KEY, defaultCaptureSettings(), {
+    mergeDefaults: (stored, defaults) => ({ ...defaults, ...stored, filters: normalizeFilterSettings(stored.filters) }),
+  })
+  return { capture }
+})
