@@ -6,7 +6,7 @@
  *
  * The app reads the URLs from the virtual module `virtual:media-assets` (typed in src/lib/recording/mediaAssets.d.ts).
  */
-import { createReadStream, readFileSync, statSync } from 'node:fs'
+import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { basename, dirname, join } from 'node:path'
 import type { Plugin, ResolvedConfig } from 'vite'
@@ -43,10 +43,22 @@ interface Located extends VendorFile {
   urlPath: string
 }
 
+/** The package.json of an installed package, also when its `exports` map does not list `./package.json`. */
+function packageJsonOf(require: NodeJS.Require, pkg: string): string {
+  let dir = dirname(require.resolve(pkg))
+  for (;;) {
+    const candidate = join(dir, 'package.json')
+    if (existsSync(candidate) && (JSON.parse(readFileSync(candidate, 'utf8')) as { name?: string }).name === pkg) return candidate
+    const parent = dirname(dir)
+    if (parent === dir) throw new Error(`Cannot find package.json of ${pkg}`)
+    dir = parent
+  }
+}
+
 function locate(root: string): Located[] {
   const require = createRequire(join(root, 'package.json'))
   return FILES.map((f) => {
-    const pkgJson = require.resolve(`${f.pkg}/package.json`)
+    const pkgJson = packageJsonOf(require, f.pkg)
     const version = (JSON.parse(readFileSync(pkgJson, 'utf8')) as { version: string }).version
     const abs = join(dirname(pkgJson), f.file)
     return { ...f, abs, urlPath: `assets/vendor/${f.pkg}@${version}/${basename(f.file)}` }
