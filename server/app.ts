@@ -1,18 +1,20 @@
-import { createServer, type Server } from 'node:http'
+import { createServer, type RequestListener, type Server } from 'node:http'
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https'
 import { existsSync } from 'node:fs'
 import sirv from 'sirv'
 import type { ServerConfig } from './config.ts'
 
-/**
- * The one HTTP server of a deployment: it serves the built app and (later) signaling on the same origin,
- * so the app needs no configuration to find its signaling endpoint.
- */
-export function createAppServer(config: ServerConfig): Server {
-  if (!existsSync(config.staticDir)) {
-    throw new Error(`No built app in ${config.staticDir}. Run "npm run build" first (npm start does it for you).`)
+export interface TlsCredentials {
+  cert: string
+  key: string
+}
+
+/** Serves the built app; unknown paths get index.html so deep links such as /gallery work on reload. */
+export function createStaticHandler(staticDir: string): RequestListener {
+  if (!existsSync(staticDir)) {
+    throw new Error(`No built app in ${staticDir}. Run "npm run build" first (npm start does it for you).`)
   }
-  // `single`: unknown paths get index.html so deep links such as /gallery work on reload.
-  const serveStatic = sirv(config.staticDir, {
+  const serveStatic = sirv(staticDir, {
     single: true,
     gzip: true,
     brotli: true,
@@ -23,11 +25,20 @@ export function createAppServer(config: ServerConfig): Server {
       else res.setHeader('Cache-Control', 'no-cache')
     },
   })
-  return createServer((req, res) => {
+  return (req, res) => {
     res.setHeader('X-Content-Type-Options', 'nosniff')
     serveStatic(req, res, () => {
       res.statusCode = 404
       res.end('Not found')
     })
-  })
+  }
+}
+
+/**
+ * The one HTTP(S) server of a deployment: it serves the built app and signaling (attached by server/index.ts)
+ * on the same origin, so the app needs no configuration to find its signaling endpoint.
+ */
+export function createAppServer(config: Pick<ServerConfig, 'staticDir'>, tls?: TlsCredentials): Server | HttpsServer {
+  const handler = createStaticHandler(config.staticDir)
+  return tls ? createHttpsServer({ cert: tls.cert, key: tls.key }, handler) : createServer(handler)
 }

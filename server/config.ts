@@ -1,18 +1,139 @@
-/** Server configuration, read once from the environment and the command line. */
+/**
+ * Server configuration, read once from the environment and the command line and validated, so a typo fails at
+ * start-up with a clear message instead of surfacing as a broken call later.
+ */
+import { parseArgs } from 'node:util'
+import { z } from 'zod'
+
+export interface TlsFiles {
+  kind: 'files'
+  certFile: string
+  keyFile: string
+}
+/** `--https` without TLS_CERT/TLS_KEY: generate (and cache) a self-signed certificate for LAN testing. */
+export interface TlsSelfSigned {
+  kind: 'self-signed'
+}
+
+export interface TurnConfig {
+  urls: string[]
+  /** coturn's `static-auth-secret`; stays on the server. */
+  secret: string
+  /** Lifetime of the credentials handed to browsers, in seconds. */
+  ttlSeconds: number
+}
+
+export interface SignalingConfig {
+  /**
+   * Origins (scheme://host[:port]) allowed to open a signaling connection besides the server's own origin.
+   * `undefined` (ALLOWED_ORIGINS unset) allows loopback origins (http(s)://localhost, 127.0.0.1, [::1], any port);
+   * `'*'` allows every origin.
+   */
+  allowedOrigins: string[] | '*' | undefined
+  stunUrls: string[]
+  turn: TurnConfig | undefined
+  redisUrl: string | undefined
+  /** How long a disconnected peer keeps its slot, so a reload or a network blip gets it back. */
+  peerGraceMs: number
+  /** Membership lease in the room store, renewed while connected; bounds how long a crashed process's peers linger. */
+  leaseMs: number
+  /** Per-connection event budget: `rateLimitEvents` events per `rateLimitWindowS` seconds. */
+  rateLimitEvents: number
+  rateLimitWindowS: number
+}
 
 export interface ServerConfig {
   port: number
   host: string
   /** Folder with the built app (vite build). */
   staticDir: string
+  tls: TlsFiles | TlsSelfSigned | undefined
+  logLevel: string
+  signaling: SignalingConfig
 }
 
-export function readConfig(env: NodeJS.ProcessEnv = process.env, _argv: string[] = process.argv.slice(2)): ServerConfig {
-  const port = Number(env.PORT ?? 8080)
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, got "${env.PORT}"`)
+const list = z
+  .string()
+  .optional()
+  .transform((s) =>
+    (s ?? '')
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean),
+  )
+const int = (min: number, max: number, fallback: number) =>
+  z
+    .string()
+    .optional()
+    .transform((s) => (s === undefined || s === '' ? fallback : Number(s)))
+    .pipe(z.number().int().min(min).max(max))
+
+const originPattern = /^https?:\/\/[^/\s]+$/
+
+const Env = z
+  .object({
+    PORT: int(0, 65535, 8080),
+    HOST: z.string().default('0.0.0.0'),
+    STATIC_DIR: z.string().optional(),
+    TLS_CERT: z.string().optional(),
+    TLS_KEY: z.string().optional(),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    ALLOWED_ORIGINS: z.string().optional(),
+    STUN_URLS: list.pipe(z.array(z.string().regex(/^stuns?:\S+$/, 'STUN_URLS entries must start with stun: or stuns:'))),
+    TURN_URLS: list.pipe(z.array(z.string().regex(/^turns?:\S+$/, 'TURN_URLS entries must start with turn: or turns:'))),
+    TURN_SECRET: z.string().optional(),
+    TURN_TTL: int(60, 7 * 86400, 86400),
+    REDIS_URL: z.string().regex(/^rediss?:\/\//, 'REDIS_URL must start with redis:// or rediss://').optional(),
+    PEER_GRACE_MS: int(0, 10 * 60_000, 15_000),
+    SIGNALING_LEASE_MS: int(1000, 10 * 60_000, 30_000),
+    RATE_LIMIT_EVENTS: int(1, 1_000_000, 100),
+    RATE_LIMIT_WINDOW_S: int(1, 3600, 10),
+  })
+  .superRefine((env, ctx) => {
+    if (!!env.TLS_CERT !== !!env.TLS_KEY) ctx.addIssue({ code: 'custom', message: 'set both TLS_CERT and TLS_KEY, or neither' })
+    if (env.TURN_URLS.length > 0 && !env.TURN_SECRET) ctx.addIssue({ code: 'custom', message: 'TURN_URLS needs TURN_SECRET' })
+    if (env.TURN_SECRET && env.TURN_URLS.length === 0) ctx.addIssue({ code: 'custom', message: 'TURN_SECRET needs TURN_URLS' })
+  })
+
+function parseOrigins(raw: string | undefined): SignalingConfig['allowedOrigins'] {
+  if (raw === undefined || raw.trim() === '') return undefined
+  if (raw.trim() === '*') return '*'
+  const origins = raw
+    .split(',')
+    .map((o) => o.trim().replace(/\/+$/, ''))
+    .filter(Boolean)
+  for (const o of origins) {
+    if (!originPattern.test(o)) throw new Error(`ALLOWED_ORIGINS entries must look like https://host[:port], got "${o}"`)
+  }
+  return origins.map((o) => new URL(o).origin)
+}
+
+export function readConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] = process.argv.slice(2)): ServerConfig {
+  const parsed = Env.safeParse(env)
+  if (!parsed.success) throw new Error(`Invalid configuration:\n${z.prettifyError(parsed.error)}`)
+  const e = parsed.data
+  const { values } = parseArgs({ args: argv, options: { https: { type: 'boolean' } }, strict: false, allowPositionals: true })
+  const tls: ServerConfig['tls'] =
+    e.TLS_CERT && e.TLS_KEY
+      ? { kind: 'files', certFile: e.TLS_CERT, keyFile: e.TLS_KEY }
+      : values.https === true
+        ? { kind: 'self-signed' }
+        : undefined
   return {
-    port,
-    host: env.HOST ?? '0.0.0.0',
-    staticDir: env.STATIC_DIR ?? new URL('../dist', import.meta.url).pathname,
+    port: e.PORT,
+    host: e.HOST,
+    staticDir: e.STATIC_DIR ?? new URL('../dist', import.meta.url).pathname,
+    tls,
+    logLevel: e.LOG_LEVEL,
+    signaling: {
+      allowedOrigins: parseOrigins(e.ALLOWED_ORIGINS),
+      stunUrls: e.STUN_URLS,
+      turn: e.TURN_SECRET ? { urls: e.TURN_URLS, secret: e.TURN_SECRET, ttlSeconds: e.TURN_TTL } : undefined,
+      redisUrl: e.REDIS_URL,
+      peerGraceMs: e.PEER_GRACE_MS,
+      leaseMs: e.SIGNALING_LEASE_MS,
+      rateLimitEvents: e.RATE_LIMIT_EVENTS,
+      rateLimitWindowS: e.RATE_LIMIT_WINDOW_S,
+    },
   }
 }
