@@ -5,6 +5,7 @@ import AutoImport from 'unplugin-auto-import/vite'
 import Components from 'unplugin-vue-components/vite'
 import { ElementPlusResolver } from 'unplugin-vue-components/resolvers'
 import mediaAssets from './build/mediaAssets.ts'
+import mediapipeAssets from './build/mediapipeAssets.ts'
 
 // Element Plus is imported per component (templates and ElMessage calls alike), with its CSS,
 // so the first view only pays for the widgets it renders.
@@ -14,6 +15,7 @@ export default defineConfig({
     AutoImport({ resolvers: [ElementPlusResolver()], dts: 'auto-imports.d.ts' }),
     Components({ resolvers: [ElementPlusResolver()], dts: 'components.d.ts' }),
     mediaAssets(),
+    mediapipeAssets(),
   ],
   resolve: {
     alias: { '@': fileURLToPath(new URL('./src', import.meta.url)) },

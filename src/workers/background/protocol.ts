@@ -1,0 +1,94 @@
+/**
+ * Messages between the main thread, the compositor worker and the segmentation worker.
+ * One discriminated union per direction, so both ends are checked by the compiler.
+ *
+ *   main ──CompositorCommand──► compositor.worker ◄──SegmenterReply── segmentation.worker
+ *   main ◄──CompositorEvent──── compositor.worker ──SegmenterRequest─► segmentation.worker
+ *   main ◄──SegmenterStatus──────────────────────────────────────────── segmentation.worker
+ *
+ * The compositor and the segmenter talk over a MessagePort that the main thread hands to both,
+ * so masks never pass through the main thread.
+ */
+import type { VirtualBackgroundSettings, SegmentationModel } from '@/lib/virtualBackground/settings'
+
+/** What the compositor needs of the settings (the background picture/video arrive as pixels, separately). */
+export type RenderSettings = Omit<VirtualBackgroundSettings, 'image' | 'video'>
+
+export type RendererKind = 'webgl2' | 'canvas2d'
+
+export type CompositorCommand =
+  | { type: 'init'; canvas: OffscreenCanvas; settings: RenderSettings; renderer?: RendererKind }
+  /** Frames of the camera as a stream of VideoFrames (Chromium's MediaStreamTrackProcessor); null to stop. */
+  | { type: 'source'; stream: ReadableStream<VideoFrame> | null }
+  /** One camera frame, where streams of frames cannot be transferred; answered by `frameDone`. */
+  | { type: 'frame'; bitmap: ImageBitmap }
+  | { type: 'settings'; settings: RenderSettings }
+  /** The picture of the `image` mode (already scaled to a sane size), or null. */
+  | { type: 'backgroundImage'; bitmap: ImageBitmap | null }
+  /** The frames of the `video` mode's looping video, as a stream; or one frame at a time (`backgroundFrame`). */
+  | { type: 'backgroundStream'; stream: ReadableStream<VideoFrame> | null }
+  | { type: 'backgroundFrame'; bitmap: ImageBitmap }
+  /** The port to the segmentation worker (null disconnects). */
+  | { type: 'segmenter'; port: MessagePort | null }
+  /** Reads the camera's colour around a point (0..1 of the frame's width and height); answered by `picked`. */
+  | { type: 'pick'; id: number; x: number; y: number }
+  | { type: 'dispose' }
+
+export interface CompositorStats {
+  /** Frames drawn (so delivered to the processed track) in the last second. */
+  fps: number
+  /** Camera frames received in the last second (drawn or dropped because the worker was busy). */
+  fpsIn: number
+  /** Processing time per frame in the worker, ms, over the last second: median and 95th percentile. */
+  msP50: number
+  msP95: number
+  /** Each frame's processing time in the last second, ms (for benchmarks). */
+  samples: number[]
+  /** Masks per second and the segmentation worker's median time per mask, ms (0 when not segmenting). */
+  maskFps: number
+  maskMsP50: number
+  width: number
+  height: number
+  renderer: RendererKind
+}
+
+export type CompositorEvent =
+  | { type: 'ready'; renderer: RendererKind; note?: string }
+  | { type: 'stats'; stats: CompositorStats }
+  | { type: 'frameDone' }
+  | { type: 'backgroundFrameDone' }
+  | { type: 'picked'; id: number; color: string | null }
+  /** `fatal`: the compositor cannot draw at all (the main thread should fall back). */
+  | { type: 'error'; message: string; fatal: boolean }
+
+export type SegmenterInit = {
+  type: 'init'
+  /** URL of the directory that holds the @mediapipe/selfie_segmentation files, ending in '/'. */
+  assetBase: string
+  model: SegmentationModel
+  port: MessagePort
+}
+
+export type SegmenterRequest =
+  /** A small copy of a camera frame at the model's input size; `guide` asks for it back (for edge refinement). */
+  | { type: 'segment'; id: number; bitmap: ImageBitmap }
+  | { type: 'model'; model: SegmentationModel }
+
+export type SegmenterReply =
+  | { type: 'mask'; id: number; mask: ImageBitmap; input: ImageBitmap; ms: number }
+  /** The request could not be served (model not loaded yet, or it failed); the input comes back to be closed. */
+  | { type: 'skipped'; id: number; input: ImageBitmap }
+  | { type: 'ready'; model: SegmentationModel }
+  | { type: 'failed'; message: string }
+
+/** Messages the segmentation worker posts to the main thread (status for the UI). */
+export type SegmenterStatus =
+  | { type: 'loading'; model: SegmentationModel }
+  | { type: 'ready'; model: SegmentationModel; ms: number }
+  | { type: 'error'; message: string }
+
+/** The model's input size: the frame is scaled to this before it is sent to the segmentation worker. */
+export const MODEL_INPUT: Record<SegmentationModel, { width: number; height: number }> = {
+  landscape: { width: 256, height: 144 },
+  general: { width: 256, height: 256 },
+}

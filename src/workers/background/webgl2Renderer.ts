@@ -1,0 +1,318 @@
+/**
+ * The GPU path. Per camera frame: one texture upload and one full-size composite pass (plus three
+ * passes at about 320 pixels wide for the blur). Per new mask (model size, 256x144 or 256x256):
+ * temporal smoothing and an edge-aware refinement, so the composite itself only samples the mask.
+ */
+import { parseHexColor, rgbToCrCb } from '@/lib/virtualBackground/color'
+import { gaussianLinearTaps, reducedSize } from '@/lib/virtualBackground/mask'
+import { coverRect } from '@/lib/virtualBackground/upload'
+import type { RenderSettings } from './protocol'
+import { blurRadius, frameSize, maskEdges, temporalBase, type DrawPlan, type FrameSource, type Renderer } from './renderer'
+import { BLUR_1D, BLUR_DOWN, COMPOSITE, MASK_REFINE, MASK_TEMPORAL, MAX_BLUR_TAPS, VERTEX } from './shaders'
+
+type Canvas = OffscreenCanvas | HTMLCanvasElement
+
+interface Program {
+  program: WebGLProgram
+  u: Record<string, WebGLUniformLocation | null>
+}
+
+interface Target {
+  texture: WebGLTexture
+  fbo: WebGLFramebuffer
+  width: number
+  height: number
+}
+
+export class WebGL2Renderer implements Renderer {
+  readonly kind = 'webgl2' as const
+  private readonly gl: WebGL2RenderingContext
+  private readonly vao: WebGLVertexArrayObject
+  private readonly composite: Program
+  private readonly blurDown: Program
+  private readonly blur1d: Program
+  private readonly temporal: Program
+  private readonly refine: Program
+  private readonly frameTex: WebGLTexture
+  private readonly bgTex: WebGLTexture
+  private readonly maskInTex: WebGLTexture
+  private readonly guideTex: WebGLTexture
+  private readonly pickFbo: WebGLFramebuffer
+  private maskHistory: [Target | null, Target | null] = [null, null]
+  private maskRefined: Target | null = null
+  private blurTargets: [Target | null, Target | null] = [null, null]
+  private frameW = 0
+  private frameH = 0
+  private bgW = 0
+  private bgH = 0
+  private maskCurrent = 0
+  private maskValid = false
+  private bgValid = false
+
+  static create(canvas: Canvas): WebGL2Renderer | null {
+    const gl = canvas.getContext('webgl2', {
+      alpha: false,
+      antialias: false,
+      depth: false,
+      stencil: false,
+      premultipliedAlpha: false,
+      preserveDrawingBuffer: false,
+      powerPreference: 'high-performance',
+    }) as WebGL2RenderingContext | null
+    if (!gl) return null
+    return new WebGL2Renderer(gl)
+  }
+
+  private constructor(gl: WebGL2RenderingContext) {
+    this.gl = gl
+    this.vao = gl.createVertexArray()!
+    this.composite = this.link(COMPOSITE)
+    this.blurDown = this.link(BLUR_DOWN)
+    this.blur1d = this.link(BLUR_1D)
+    this.temporal = this.link(MASK_TEMPORAL)
+    this.refine = this.link(MASK_REFINE)
+    this.frameTex = this.texture()
+    this.bgTex = this.texture()
+    this.maskInTex = this.texture()
+    this.guideTex = this.texture()
+    this.pickFbo = gl.createFramebuffer()!
+    gl.pixelStorei(gl.UNPACK_PREMULTIPLY_ALPHA_WEBGL, false)
+    gl.pixelStorei(gl.UNPACK_COLORSPACE_CONVERSION_WEBGL, gl.NONE)
+  }
+
+  get hasMask() {
+    return this.maskValid
+  }
+  get hasBackground() {
+    return this.bgValid
+  }
+
+  private link(fragment: string): Program {
+    const gl = this.gl
+    const compile = (type: number, src: string) => {
+      const s = gl.createShader(type)!
+      gl.shaderSource(s, src)
+      gl.compileShader(s)
+      if (!gl.getShaderParameter(s, gl.COMPILE_STATUS)) throw new Error(`shader: ${gl.getShaderInfoLog(s)}`)
+      return s
+    }
+    const program = gl.createProgram()!
+    gl.attachShader(program, compile(gl.VERTEX_SHADER, VERTEX))
+    gl.attachShader(program, compile(gl.FRAGMENT_SHADER, fragment))
+    gl.linkProgram(program)
+    if (!gl.getProgramParameter(program, gl.LINK_STATUS)) throw new Error(`program: ${gl.getProgramInfoLog(program)}`)
+    const u: Program['u'] = {}
+    const n = gl.getProgramParameter(program, gl.ACTIVE_UNIFORMS) as number
+    for (let i = 0; i < n; i++) {
+      const name = gl.getActiveUniform(program, i)!.name.replace(/\[0\]$/, '')
+      u[name] = gl.getUniformLocation(program, name)
+    }
+    return { program, u }
+  }
+
+  private texture(): WebGLTexture {
+    const gl = this.gl
+    const t = gl.createTexture()!
+    gl.bindTexture(gl.TEXTURE_2D, t)
+    gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MIN_FILTER, gl.LINEAR)
+    gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MAG_FILTER, gl.LINEAR)
+    gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_WRAP_S, gl.CLAMP_TO_EDGE)
+    gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_WRAP_T, gl.CLAMP_TO_EDGE)
+    gl.texImage2D(gl.TEXTURE_2D, 0, gl.RGBA, 1, 1, 0, gl.RGBA, gl.UNSIGNED_BYTE, new Uint8Array([0, 0, 0, 255]))
+    return t
+  }
+
+  private target(old: Target | null, width: number, height: number, format: 'r8' | 'rgba8'): Target {
+    if (old && old.width === width && old.height === height) return old
+    const gl = this.gl
+    if (old) {
+      gl.deleteTexture(old.texture)
+      gl.deleteFramebuffer(old.fbo)
+    }
+    const texture = this.texture()
+    if (format === 'r8') gl.texImage2D(gl.TEXTURE_2D, 0, gl.R8, width, height, 0, gl.RED, gl.UNSIGNED_BYTE, null)
+    else gl.texImage2D(gl.TEXTURE_2D, 0, gl.RGBA8, width, height, 0, gl.RGBA, gl.UNSIGNED_BYTE, null)
+    const fbo = gl.createFramebuffer()!
+    gl.bindFramebuffer(gl.FRAMEBUFFER, fbo)
+    gl.framebufferTexture2D(gl.FRAMEBUFFER, gl.COLOR_ATTACHMENT0, gl.TEXTURE_2D, texture, 0)
+    gl.bindFramebuffer(gl.FRAMEBUFFER, null)
+    return { texture, fbo, width, height }
+  }
+
+  private upload(tex: WebGLTexture, src: TexImageSource) {
+    const gl = this.gl
+    gl.bindTexture(gl.TEXTURE_2D, tex)
+    gl.texImage2D(gl.TEXTURE_2D, 0, gl.RGBA, gl.RGBA, gl.UNSIGNED_BYTE, src)
+  }
+
+  private bind(unit: number, tex: WebGLTexture, loc: WebGLUniformLocation | null | undefined) {
+    const gl = this.gl
+    gl.activeTexture(gl.TEXTURE0 + unit)
+    gl.bindTexture(gl.TEXTURE_2D, tex)
+    gl.uniform1i(loc ?? null, unit)
+  }
+
+  private pass(p: Program, target: Target | null, width: number, height: number) {
+    const gl = this.gl
+    gl.bindFramebuffer(gl.FRAMEBUFFER, target ? target.fbo : null)
+    gl.viewport(0, 0, width, height)
+    gl.uniform1i(p.u.u_flipY ?? null, target ? 0 : 1)
+    gl.bindVertexArray(this.vao)
+    gl.drawArrays(gl.TRIANGLES, 0, 3)
+  }
+
+  private setChroma(p: Program, s: RenderSettings) {
+    const gl = this.gl
+    const key = parseHexColor(s.chroma.keyColor) ?? [0, 1, 0]
+    gl.uniform2fv(p.u.u_keyCrCb ?? null, rgbToCrCb(key))
+    gl.uniform3f(p.u.u_key ?? null, s.chroma.similarity, s.chroma.smoothness, s.chroma.spill)
+  }
+
+  setBackground(src: FrameSource | null): void {
+    if (!src) {
+      this.bgValid = false
+      return
+    }
+    this.upload(this.bgTex, src)
+    const { width, height } = frameSize(src)
+    this.bgW = width
+    this.bgH = height
+    this.bgValid = true
+  }
+
+  resetMask(): void {
+    this.maskValid = false
+  }
+
+  setMask(mask: ImageBitmap, guide: ImageBitmap, s: RenderSettings): void {
+    const gl = this.gl
+    const w = mask.width
+    const h = mask.height
+    this.upload(this.maskInTex, mask)
+    this.upload(this.guideTex, guide)
+    const prevIndex = this.maskCurrent
+    const nextIndex = 1 - prevIndex
+    this.maskHistory[0] = this.target(this.maskHistory[0], w, h, 'r8')
+    this.maskHistory[1] = this.target(this.maskHistory[1], w, h, 'r8')
+    this.maskRefined = this.target(this.maskRefined, w, h, 'r8')
+    const prev = this.maskHistory[prevIndex]!
+    const next = this.maskHistory[nextIndex]!
+
+    let p = this.temporal
+    gl.useProgram(p.program)
+    this.bind(0, prev.texture, p.u.u_prev)
+    this.bind(1, this.maskInTex, p.u.u_next)
+    gl.uniform1f(p.u.u_base ?? null, this.maskValid ? temporalBase(s.segmentation.temporalSmoothing) : 1)
+    this.pass(p, next, w, h)
+    this.maskCurrent = nextIndex
+
+    p = this.refine
+    gl.useProgram(p.program)
+    this.bind(0, next.texture, p.u.u_mask)
+    this.bind(1, this.guideTex, p.u.u_guide)
+    gl.uniform2f(p.u.u_texel ?? null, 1 / w, 1 / h)
+    // Colour distance (0..3 in RGB) at which a neighbour's vote falls to 1/e: smaller follows edges harder.
+    gl.uniform1f(p.u.u_colorSigma2 ?? null, 0.02 + 0.08 * s.segmentation.edgeSoftness)
+    this.pass(p, this.maskRefined, w, h)
+    this.maskValid = true
+  }
+
+  draw(frame: FrameSource, width: number, height: number, plan: DrawPlan, s: RenderSettings): void {
+    const gl = this.gl
+    const canvas = gl.canvas
+    if (canvas.width !== width || canvas.height !== height) {
+      canvas.width = width
+      canvas.height = height
+    }
+    this.upload(this.frameTex, frame)
+    this.frameW = width
+    this.frameH = height
+    const edges = maskEdges(s.segmentation.edgeSoftness)
+    const maskTex = this.maskRefined?.texture ?? this.maskInTex
+
+    if (plan.engine !== 0 && plan.background === 2) this.drawBlur(width, height, plan, s, edges, maskTex)
+
+    const p = this.composite
+    gl.useProgram(p.program)
+    this.bind(0, this.frameTex, p.u.u_frame)
+    this.bind(1, maskTex, p.u.u_mask)
+    this.bind(2, this.bgTex, p.u.u_bg)
+    this.bind(3, this.blurTargets[1]?.texture ?? this.frameTex, p.u.u_blur)
+    gl.uniform1i(p.u.u_engine ?? null, plan.engine)
+    gl.uniform1i(p.u.u_bgMode ?? null, plan.background)
+    gl.uniform3fv(p.u.u_color ?? null, parseHexColor(s.color) ?? [0, 0, 0])
+    if (plan.background === 1 && this.bgW > 0) {
+      const r = coverRect(this.bgW, this.bgH, width, height)
+      gl.uniform4f(p.u.u_bgRect ?? null, r.uvScale[0], r.uvScale[1], r.uvOffset[0], r.uvOffset[1])
+    }
+    gl.uniform2f(p.u.u_texel ?? null, 1 / width, 1 / height)
+    gl.uniform2f(p.u.u_edge ?? null, edges[0], edges[1])
+    this.setChroma(p, s)
+    this.pass(p, null, width, height)
+  }
+
+  private drawBlur(width: number, height: number, plan: DrawPlan, s: RenderSettings, edges: [number, number], maskTex: WebGLTexture) {
+    const gl = this.gl
+    // About 320 pixels wide whatever the camera: the cost stays flat and the look stays the same.
+    const factor = Math.max(1, Math.round(width / 320))
+    const { width: bw, height: bh } = reducedSize(width, height, factor)
+    this.blurTargets[0] = this.target(this.blurTargets[0], bw, bh, 'rgba8')
+    this.blurTargets[1] = this.target(this.blurTargets[1], bw, bh, 'rgba8')
+    const [a, b] = this.blurTargets as [Target, Target]
+
+    let p = this.blurDown
+    gl.useProgram(p.program)
+    this.bind(0, this.frameTex, p.u.u_frame)
+    this.bind(1, maskTex, p.u.u_mask)
+    gl.uniform1i(p.u.u_engine ?? null, plan.engine)
+    gl.uniform2f(p.u.u_edge ?? null, edges[0], edges[1])
+    gl.uniform2f(p.u.u_srcTexel ?? null, 1 / width, 1 / height)
+    this.setChroma(p, s)
+    this.pass(p, b, bw, bh)
+
+    const { offsets, weights } = gaussianLinearTaps(blurRadius(s.blurStrength))
+    const taps = Math.min(MAX_BLUR_TAPS, offsets.length)
+    p = this.blur1d
+    gl.useProgram(p.program)
+    gl.uniform1i(p.u.u_taps ?? null, taps)
+    gl.uniform1fv(p.u.u_offsets ?? null, offsets.slice(0, taps))
+    gl.uniform1fv(p.u.u_weights ?? null, weights.slice(0, taps))
+    this.bind(0, b.texture, p.u.u_src)
+    gl.uniform2f(p.u.u_dir ?? null, 1 / bw, 0)
+    this.pass(p, a, bw, bh)
+    this.bind(0, a.texture, p.u.u_src)
+    gl.uniform2f(p.u.u_dir ?? null, 0, 1 / bh)
+    this.pass(p, b, bw, bh)
+  }
+
+  readPatch(x: number, y: number, size: number): Uint8Array | null {
+    if (!this.frameW) return null
+    const gl = this.gl
+    const half = size >> 1
+    const px = Math.min(this.frameW - size, Math.max(0, Math.round(x * this.frameW) - half))
+    const py = Math.min(this.frameH - size, Math.max(0, Math.round(y * this.frameH) - half))
+    const out = new Uint8Array(size * size * 4)
+    gl.bindFramebuffer(gl.FRAMEBUFFER, this.pickFbo)
+    gl.framebufferTexture2D(gl.FRAMEBUFFER, gl.COLOR_ATTACHMENT0, gl.TEXTURE_2D, this.frameTex, 0)
+    // Texture row 0 is the picture's top row, so y counts from the top here too.
+    gl.readPixels(px, py, size, size, gl.RGBA, gl.UNSIGNED_BYTE, out)
+    gl.bindFramebuffer(gl.FRAMEBUFFER, null)
+    return out
+  }
+
+  finish(): void {
+    this.gl.finish()
+  }
+
+  dispose(): void {
+    const gl = this.gl
+    for (const t of [...this.maskHistory, this.maskRefined, ...this.blurTargets]) {
+      if (t) {
+        gl.deleteTexture(t.texture)
+        gl.deleteFramebuffer(t.fbo)
+      }
+    }
+    for (const t of [this.frameTex, this.bgTex, this.maskInTex, this.guideTex]) gl.deleteTexture(t)
+    gl.getExtension('WEBGL_lose_context')?.loseContext()
+  }
+}
