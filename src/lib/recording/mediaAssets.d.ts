@@ -10,3 +10,9 @@ declare module 'virtual:media-assets' {
   /** gif.js's encoder worker. */
   export const gifWorkerURL: string
 }
+
+/** @ffmpeg/ffmpeg's own worker, bundled by Vite as a module worker; its URL is handed to FFmpeg.load(). */
+declare module '@ffmpeg/ffmpeg/worker?worker&url' {
+  const url: string
+  export default url
+}

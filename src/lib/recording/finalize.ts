@@ -1,0 +1,204 @@
+/**
+ * Turning stored chunks into a file people can keep: MediaRecorder's Matroska/WebM has no Duration and no Cues (its
+ * segment and clusters have "unknown" sizes), so players cannot show a length or seek. We remux it, packets copied
+ * bit for bit, with mediabunny, which writes Duration, Cues and SeekHead.
+ *
+ * Why mediabunny: it is maintained (successor of webm-muxer/mp4-muxer by the same author), typed, tree-shakeable
+ * (tens of kB, against ffmpeg.wasm's 31 MB core that we would otherwise load for a copy), reads MediaRecorder output
+ * including a stream cut off mid-cluster (what a closed tab leaves), and also gives the WebCodecs transcode, frame
+ * extraction and thumbnails the exports need. `ts-ebml`/`webm-duration-fix` only patch Duration (no Cues) and are
+ * unmaintained. ffmpeg.wasm `-c copy` stays as the fallback if mediabunny cannot read a damaged file.
+ */
+import {
+  ALL_FORMATS,
+  BlobSource,
+  BufferTarget,
+  CanvasSink,
+  Conversion,
+  Input,
+  MkvOutputFormat,
+  Output,
+  WebMOutputFormat,
+} from 'mediabunny'
+import { blobType, describeFormat, type RecordingFormat } from './formats.ts'
+import { getSession, listSessions, readChunks, updateSession, type RecordingSession } from './chunkStore.ts'
+
+/** What the gallery stores for a finished recording. */
+export interface FinishedRecording {
+  /** The recording's id in the chunk store (pass it to discardRecording once saved). */
+  id: string
+  blob: Blob
+  /** Plain container type of `blob`: 'video/webm' or 'video/x-matroska'. */
+  mime: string
+  /** The recorder's full mime type, codecs included (what export decisions are made on). */
+  recorderMime: string
+  durationMs: number
+  width: number
+  height: number
+  /** JPEG of the first frame, 320 px wide; null if no frame could be decoded. */
+  thumb: Blob | null
+  size: number
+  /** Stored chunks that went into the file. */
+  chunks: number
+}
+
+export interface MediaInfo {
+  durationS: number
+  width: number
+  height: number
+  videoCodec: string | null
+  audioCodec: string | null
+  hasAudio: boolean
+}
+
+function openInput(blob: Blob): Input {
+  return new Input({ source: new BlobSource(blob), formats: ALL_FORMATS })
+}
+
+export async function mediaInfo(blob: Blob): Promise<MediaInfo> {
+  const input = openInput(blob)
+  try {
+    const video = await input.getPrimaryVideoTrack()
+    const audio = await input.getPrimaryAudioTrack()
+    return {
+      durationS: await input.computeDuration(),
+      width: video ? await video.getDisplayWidth() : 0,
+      height: video ? await video.getDisplayHeight() : 0,
+      videoCodec: video ? await video.getCodec() : null,
+      audioCodec: audio ? await audio.getCodec() : null,
+      hasAudio: !!audio,
+    }
+  } finally {
+    input.dispose()
+  }
+}
+
+/**
+ * A seekable copy of a MediaRecorder stream (Duration, Cues), same codecs, packets untouched. `format` decides the
+ * container: WebM for VP8/VP9/AV1, Matroska for H.264 (WebM does not allow H.264).
+ */
+export async function makeSeekable(raw: Blob, format: RecordingFormat, signal?: AbortSignal, onProgress?: (p: number) => void): Promise<Blob> {
+  const webm = format.container === 'webm'
+  const input = openInput(raw)
+  const target = new BufferTarget()
+  const output = new Output({ format: webm ? new WebMOutputFormat() : new MkvOutputFormat(), target })
+  try {
+    const conversion = await Conversion.init({
+      input,
+      output,
+      // Copy only: a fix-up must never re-encode. Shift tolerance lets a stream that starts above 0 start at 0.
+      copy: { mode: 'forced', shiftTolerance: Infinity },
+      showWarnings: false,
+    })
+    if (!conversion.isValid) {
+      throw new Error(`The recording cannot be read (${conversion.discardedTracks.map((t) => t.reason).join(', ') || 'no tracks'}).`)
+    }
+    if (onProgress) conversion.onProgress = (p) => onProgress(p)
+    const abort = () => void conversion.cancel()
+    signal?.addEventListener('abort', abort, { once: true })
+    try {
+      await conversion.execute()
+    } finally {
+      signal?.removeEventListener('abort', abort)
+    }
+  } finally {
+    input.dispose()
+  }
+  return new Blob([target.buffer!], { type: blobType(format) })
+}
+
+/** First decodable frame as a JPEG, `width` px wide. */
+export async function makeThumbnail(blob: Blob, width = 320): Promise<Blob | null> {
+  const input = openInput(blob)
+  try {
+    const video = await input.getPrimaryVideoTrack()
+    if (!video || !(await video.canDecode())) return null
+    const w = await video.getDisplayWidth()
+    const h = await video.getDisplayHeight()
+    const height = Math.max(2, Math.round((width * h) / w / 2) * 2)
+    const sink = new CanvasSink(video, { width, height, fit: 'fill' })
+    const start = await video.getFirstTimestamp()
+    const frame = await sink.getCanvas(start)
+    if (!frame) return null
+    const canvas = frame.canvas
+    if ('convertToBlob' in canvas) return await canvas.convertToBlob({ type: 'image/jpeg', quality: 0.8 })
+    return await new Promise<Blob | null>((resolve) => canvas.toBlob(resolve, 'image/jpeg', 0.8))
+  } catch {
+    return null
+  } finally {
+    input.dispose()
+  }
+}
+
+/**
+ * Builds the finished file from a session's stored chunks: seekable, with size, duration and thumbnail. Works the
+ * same for a recording that was stopped and for one whose tab died (then it is a recovery). The chunks stay in
+ * the store until `discardRecording(id)`.
+ */
+export async function finalizeRecording(id: string, signal?: AbortSignal): Promise<FinishedRecording> {
+  const session = await getSession(id)
+  if (!session) throw new Error('This recording is no longer in storage.')
+  const { blob: raw, chunks } = await readChunks(id)
+  if (raw.size === 0 || chunks === 0) throw new Error('Nothing was recorded: no data reached storage.')
+  const format = describeFormat(session.mimeType)
+  const blob = await makeSeekable(raw, format, signal)
+  const info = await mediaInfo(blob)
+  const thumb = await makeThumbnail(blob)
+  if (session.state !== 'stopped') await updateSession(id, { state: 'stopped' })
+  return {
+    id,
+    blob,
+    mime: blobType(format),
+    recorderMime: session.mimeType,
+    durationMs: Math.round(info.durationS * 1000),
+    width: info.width || session.width || 0,
+    height: info.height || session.height || 0,
+    thumb,
+    size: blob.size,
+    chunks,
+  }
+}
+
+/** Sessions being recorded right now (by any tab), from the Web Locks the recorder holds while it runs. */
+async function liveSessionIds(): Promise<Set<string>> {
+  const locks = typeof navigator !== 'undefined' ? navigator.locks : undefined
+  if (!locks) return new Set(activeHere)
+  const state = await locks.query()
+  const names = (state.held ?? []).map((l) => l.name ?? '')
+  return new Set([...activeHere, ...names.filter((n) => n.startsWith(LOCK_PREFIX)).map((n) => n.slice(LOCK_PREFIX.length))])
+}
+
+export const LOCK_PREFIX = 'media-studio-recording:'
+const activeHere = new Set<string>()
+
+/**
+ * Marks a session as live for as long as `until` is pending (held as a Web Lock, so other tabs see it too and a
+ * crashed tab releases it).
+ */
+export function holdLiveLock(id: string, until: Promise<unknown>): void {
+  activeHere.add(id)
+  const done = () => activeHere.delete(id)
+  if (typeof navigator !== 'undefined' && navigator.locks) {
+    void navigator.locks.request(LOCK_PREFIX + id, () => until.catch(() => undefined)).finally(done)
+  } else {
+    void until.catch(() => undefined).finally(done)
+  }
+}
+
+export interface UnfinishedRecording extends RecordingSession {
+  /** True when the tab died while recording; false for a stopped recording the gallery has not taken yet. */
+  interrupted: boolean
+}
+
+/** Recordings in storage that no tab is recording and the gallery has not taken: offer them on app start. */
+export async function listUnfinished(): Promise<UnfinishedRecording[]> {
+  const live = await liveSessionIds()
+  return (await listSessions())
+    .filter((s) => !live.has(s.id) && s.chunks > 0)
+    .map((s) => ({ ...s, interrupted: s.state !== 'stopped' }))
+}
+
+/** Recovers an interrupted recording into a valid, seekable file (everything up to the last stored chunk). */
+export function recover(id: string, signal?: AbortSignal): Promise<FinishedRecording> {
+  return finalizeRecording(id, signal)
+}

@@ -1,0 +1,168 @@
+/**
+ * Recording formats: which MediaRecorder mime types we ask for, in which order, and what each means for export.
+ * Pure: the browser probing lives in probeRecorderFormat (this file, with the browser passed in).
+ */
+
+export type Container = 'matroska' | 'webm' | 'mp4'
+export type VideoCodec = 'h264' | 'vp8' | 'vp9' | 'av1'
+export type AudioCodec = 'opus' | 'aac' | 'vorbis' | 'pcm'
+
+export interface RecordingFormat {
+  /** The mime type MediaRecorder reports, e.g. `video/x-matroska;codecs=avc1,opus`. */
+  mimeType: string
+  container: Container
+  videoCodec: VideoCodec | null
+  audioCodec: AudioCodec | null
+  /** File extension for the raw recording. */
+  ext: 'mkv' | 'webm' | 'mp4'
+  /**
+   * How an mp4 export is made from this recording: `remux` copies the H.264 stream (`-c copy`, seconds for a long
+   * recording), `transcode` re-encodes VP8/VP9/AV1 to H.264 (minutes in wasm).
+   */
+  mp4Path: 'remux' | 'transcode'
+  /** How a webm export is made: `remux` when the video is already VP8/VP9/AV1, `transcode` for H.264. */
+  webmPath: 'remux' | 'transcode'
+}
+
+/**
+ * What we ask MediaRecorder for, best first. H.264 first so that mp4 export is a remux. H.264 goes into Matroska
+ * (`video/webm;codecs=h264` yields the same, labelled Matroska by Chromium): MediaRecorder's Matroska/WebM muxer
+ * hands out every timeslice's blocks as they are written, so the chunk store never lags more than a timeslice.
+ *
+ * MP4 is deliberately absent: Chromium's MP4 muxer (fragmented MP4) holds every sample until a fragment closes
+ * (measured: nothing but the 1.2 kB header in the first 3 s at `start(500)`; with a 1 s key frame interval still a
+ * full fragment behind), so a crash could lose more than the last second. Matroska is then remuxed to mp4 at export.
+ */
+export const RECORDING_CANDIDATES: readonly string[] = [
+  'video/x-matroska;codecs=avc1,opus',
+  'video/webm;codecs=h264,opus',
+  'video/webm;codecs=vp9,opus',
+  'video/webm;codecs=vp8,opus',
+  'video/webm',
+]
+
+/** The same list for a stream with no audio track (a codecs string naming opus would be refused). */
+export function candidatesFor(hasAudio: boolean): string[] {
+  if (hasAudio) return [...RECORDING_CANDIDATES]
+  return RECORDING_CANDIDATES.map((m) => m.replace(/,opus$/, ''))
+}
+
+const VIDEO_CODECS: [RegExp, VideoCodec][] = [
+  [/\b(avc1|avc3|h264)\b/i, 'h264'],
+  [/\bvp0?9\b/i, 'vp9'],
+  [/\bvp0?8\b/i, 'vp8'],
+  [/\bav0?1\b/i, 'av1'],
+]
+
+const AUDIO_CODECS: [RegExp, AudioCodec][] = [
+  [/\bopus\b/i, 'opus'],
+  [/\b(mp4a|aac)\b/i, 'aac'],
+  [/\bvorbis\b/i, 'vorbis'],
+  [/\bpcm\b/i, 'pcm'],
+]
+
+/** Reads a (recorder-reported) mime type. A bare `video/webm` is VP8 + Opus in every browser that records webm. */
+export function describeFormat(mimeType: string): RecordingFormat {
+  const [base = '', ...params] = mimeType.split(';').map((s) => s.trim())
+  const codecsParam = params.find((p) => p.toLowerCase().startsWith('codecs='))
+  const codecs = codecsParam ? codecsParam.slice('codecs='.length).replace(/"/g, '') : ''
+  const container: Container = /matroska/i.test(base) ? 'matroska' : /mp4/i.test(base) ? 'mp4' : 'webm'
+  let videoCodec = VIDEO_CODECS.find(([re]) => re.test(codecs))?.[1] ?? null
+  let audioCodec = AUDIO_CODECS.find(([re]) => re.test(codecs))?.[1] ?? null
+  if (!codecs && container === 'webm') {
+    videoCodec = 'vp8'
+    audioCodec = 'opus'
+  }
+  const ext = container === 'matroska' ? 'mkv' : container
+  return {
+    mimeType,
+    container,
+    videoCodec,
+    audioCodec,
+    ext,
+    mp4Path: videoCodec === 'h264' ? 'remux' : 'transcode',
+    webmPath: videoCodec === 'vp8' || videoCodec === 'vp9' || videoCodec === 'av1' ? 'remux' : 'transcode',
+  }
+}
+
+/** The plain container type for a Blob made from a recording (no codecs, so every API accepts it). */
+export function blobType(format: RecordingFormat): string {
+  return format.container === 'matroska' ? 'video/x-matroska' : `video/${format.container}`
+}
+
+/** What a probe needs from the browser; pass fakes in unit tests. */
+export interface ProbeEnvironment {
+  MediaRecorder: {
+    new (stream: MediaStream, options?: MediaRecorderOptions): MediaRecorder
+    isTypeSupported(type: string): boolean
+  }
+  /** A tiny live stream to try `start()` on (a small canvas, plus silence when `audio`). */
+  createTestStream(audio: boolean): { stream: MediaStream; stop(): void }
+  /** Milliseconds to wait for the first non-empty chunk before a candidate is declared broken. */
+  timeoutMs?: number
+}
+
+export interface ProbeResult {
+  format: RecordingFormat | null
+  /** Every candidate tried and why it was refused, for the troubleshooting section. */
+  tried: { mimeType: string; outcome: 'ok' | 'unsupported' | 'start-failed' | 'no-data'; detail?: string }[]
+}
+
+/**
+ * Finds the first candidate that really records: `isTypeSupported` says yes, `start()` does not throw, no `error`
+ * event fires, and a non-empty chunk arrives. `isTypeSupported` alone is not enough (some browsers accept a type and
+ * fail at start, or record nothing).
+ */
+export async function probeRecorderFormat(env: ProbeEnvironment, audio: boolean, candidates = candidatesFor(audio)): Promise<ProbeResult> {
+  const tried: ProbeResult['tried'] = []
+  for (const mimeType of candidates) {
+    if (!env.MediaRecorder.isTypeSupported(mimeType)) {
+      tried.push({ mimeType, outcome: 'unsupported' })
+      continue
+    }
+    const test = env.createTestStream(audio)
+    try {
+      const outcome = await tryRecord(env, test.stream, mimeType)
+      tried.push({ mimeType, ...outcome })
+      // The asked type, not the reported one: the test stream has no audio, so the browser drops the audio codec
+      // from what it reports, but the real stream will have one.
+      if (outcome.outcome === 'ok') return { format: describeFormat(mimeType), tried }
+    } finally {
+      test.stop()
+    }
+  }
+  return { format: null, tried }
+}
+
+function tryRecord(
+  env: ProbeEnvironment,
+  stream: MediaStream,
+  mimeType: string,
+): Promise<{ outcome: 'ok' | 'start-failed' | 'no-data'; detail?: string; actual?: string }> {
+  return new Promise((resolve) => {
+    let rec: MediaRecorder
+    let done = false
+    const finish = (r: { outcome: 'ok' | 'start-failed' | 'no-data'; detail?: string; actual?: string }) => {
+      if (done) return
+      done = true
+      clearTimeout(timer)
+      try {
+        if (rec && rec.state !== 'inactive') rec.stop()
+      } catch {
+        // already stopped by the browser
+      }
+      resolve(r)
+    }
+    const timer = setTimeout(() => finish({ outcome: 'no-data', detail: 'no chunk arrived' }), env.timeoutMs ?? 2500)
+    try {
+      rec = new env.MediaRecorder(stream, { mimeType })
+      rec.ondataavailable = (e) => {
+        if (e.data.size > 0) finish({ outcome: 'ok', actual: rec.mimeType || mimeType })
+      }
+      rec.onerror = (e) => finish({ outcome: 'start-failed', detail: String((e as ErrorEvent).error ?? e.type) })
+      rec.start(100)
+    } catch (err) {
+      finish({ outcome: 'start-failed', detail: err instanceof Error ? `${err.name}: ${err.message}` : String(err) })
+    }
+  })
+}

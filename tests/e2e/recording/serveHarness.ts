@@ -1,0 +1,64 @@
+/**
+ * The recording engine's test page: tests/e2e/recording/harness.html built with the app's own Vite config (so the
+ * media-assets plugin, workers and lazy chunks are exactly what the app ships), served on loopback. With
+ * `isolated: true` the server sends the COOP/COEP pair the app server must send, so the page is cross-origin
+ * isolated and ffmpeg's multi-thread core is used.
+ */
+import { createServer, type Server } from 'node:http'
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { tmpdir } from 'node:os'
+import sirv from 'sirv'
+
+export const HARNESS_DIR = join(tmpdir(), 'media-studio-recording-harness')
+const ROOT = new URL('../../../', import.meta.url).pathname
+
+let built: Promise<void> | null = null
+
+/** Builds the harness once per process (set RECORDING_HARNESS_PREBUILT=1 to reuse an earlier build). */
+export function buildHarness(): Promise<void> {
+  built ??= (async () => {
+    if (process.env.RECORDING_HARNESS_PREBUILT && existsSync(join(HARNESS_DIR, 'tests/e2e/recording/harness.html'))) return
+    const { build } = await import('vite')
+    await build({
+      configFile: join(ROOT, 'vite.config.ts'),
+      root: ROOT,
+      logLevel: 'warn',
+      build: {
+        outDir: HARNESS_DIR,
+        emptyOutDir: true,
+        sourcemap: false,
+        rollupOptions: { input: join(ROOT, 'tests/e2e/recording/harness.html') },
+      },
+    })
+  })()
+  return built
+}
+
+export interface HarnessServer {
+  /** URL of the harness page. */
+  url: string
+  close(): Promise<void>
+}
+
+export async function serveHarness(opts: { isolated?: boolean } = {}): Promise<HarnessServer> {
+  await buildHarness()
+  const serve = sirv(HARNESS_DIR, { dev: true, etag: true })
+  const server: Server = createServer((req, res) => {
+    if (opts.isolated) {
+      res.setHeader('Cross-Origin-Opener-Policy', 'same-origin')
+      res.setHeader('Cross-Origin-Embedder-Policy', 'require-corp')
+    }
+    serve(req, res, () => {
+      res.statusCode = 404
+      res.end('Not found')
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const address = server.address()
+  const port = typeof address === 'object' && address ? address.port : 0
+  return {
+    url: `http://localhost:${port}/tests/e2e/recording/harness.html`,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  }
+}
