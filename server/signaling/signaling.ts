@@ -53,6 +53,8 @@ type IoSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEv
 /** Per-connection bookkeeping that never leaves this process. */
 interface Connection {
   chain: Promise<void>
+  /** The disconnect cleanup ran; anything still arriving is ignored. */
+  closed: boolean
   pending: number
   drops: number
   unlogged: number
@@ -68,9 +70,20 @@ const MAX_DROPS = 50
 /** Consumed points, as a multiple of the limit, at which a client that ignores rate limiting is disconnected. */
 const HARD_RATE_FACTOR = 2
 
+export interface SignalingStats {
+  /** Open connections on this process. */
+  connections: number
+  /** Connections that are members of a room. */
+  members: number
+  /** Disconnected members waiting for their grace period to end. */
+  awaitingReap: number
+}
+
 export interface Signaling {
   io: IoServer
   store: RoomStore
+  /** Cheap counters for health checks and leak tests. */
+  stats(): SignalingStats
   close(): Promise<void>
 }
 
@@ -139,6 +152,7 @@ export async function attachSignaling(httpServer: HttpServer | HttpsServer | Htt
   io.on('connection', (socket) => {
     const conn: Connection = {
       chain: Promise.resolve(),
+      closed: false,
       pending: 0,
       drops: 0,
       unlogged: 0,
@@ -152,11 +166,16 @@ export async function attachSignaling(httpServer: HttpServer | HttpsServer | Htt
       enqueue(conn, () => handle(socket, conn, packet))
     })
     socket.on('disconnect', (reason) => {
-      enqueue(conn, async () => {
-        await onDisconnect(socket, conn, reason)
-        connections.delete(socket.id)
-        void limiter.delete(socket.id)
-      })
+      // socket.io reports a close at once but hands over packets read just before it on the next tick: wait for
+      // those, so that a `leave` sent as a tab closes is handled, and nothing is handled after the cleanup.
+      setImmediate(() =>
+        enqueue(conn, async () => {
+          conn.closed = true
+          await onDisconnect(socket, conn, reason)
+          connections.delete(socket.id)
+          void limiter.delete(socket.id)
+        }),
+      )
     })
   })
 
@@ -178,8 +197,10 @@ export async function attachSignaling(httpServer: HttpServer | HttpsServer | Htt
     }
   }
 
+  // Events received before a disconnect are still handled (a `leave` sent as the tab closes counts); the queued
+  // disconnect handler runs after them.
   async function handle(socket: IoSocket, conn: Connection, packet: unknown[]): Promise<void> {
-    if (!socket.connected) return
+    if (conn.closed) return
     try {
       await limiter.consume(socket.id)
     } catch (res) {
@@ -364,6 +385,7 @@ export async function attachSignaling(httpServer: HttpServer | HttpsServer | Htt
   return {
     io,
     store,
+    stats: () => ({ connections: connections.size, members: attached.size, awaitingReap: reapTimers.size }),
     async close() {
       closing = true
       clearInterval(renewTimer)

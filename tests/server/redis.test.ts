@@ -1,0 +1,145 @@
+/**
+ * Scale-out: two (and more) real server processes sharing rooms through a real redis-server. Peers on different
+ * processes talk to each other, and room capacity holds across processes, including after a process crash.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import type { SignalingSocket } from '../../src/lib/signaling/client.ts'
+import { createPeerKey, createRoomId } from '../../src/lib/signaling/client.ts'
+import type { SignalData } from '../../src/lib/signaling/schema.ts'
+import { startRedis } from './support/processes.ts'
+import { connectClient, connected, joinAs, next, spawnServer, type ServerProcess } from './support/signaling.ts'
+
+const offer: SignalData = { type: 'offer', sdp: 'v=0\r\n' }
+const answer: SignalData = { type: 'answer', sdp: 'v=0\r\n' }
+const LEASE_MS = 1500
+
+let redis: Awaited<ReturnType<typeof startRedis>>
+let p1: ServerProcess
+let p2: ServerProcess
+let env: Record<string, string>
+const extra: ServerProcess[] = []
+const sockets: SignalingSocket[] = []
+const track = <T extends { socket: SignalingSocket }>(x: T): T => (sockets.push(x.socket), x)
+
+beforeAll(async () => {
+  redis = await startRedis()
+  env = { REDIS_URL: redis.url, PEER_GRACE_MS: '500', SIGNALING_LEASE_MS: String(LEASE_MS) }
+  ;[p1, p2] = await Promise.all([spawnServer(env), spawnServer(env)])
+})
+afterEach(() => {
+  for (const s of sockets.splice(0)) s.disconnect()
+})
+afterAll(async () => {
+  await Promise.all([p1?.stop(), p2?.stop(), ...extra.map((p) => p.stop())])
+  await redis?.stop()
+})
+
+async function outcome(url: string, room: string): Promise<'joined' | 'full'> {
+  const s = connectClient(url)
+  sockets.push(s)
+  await connected(s)
+  const result = Promise.race([next(s, 'joined').then(() => 'joined' as const), next(s, 'full').then(() => 'full' as const)])
+  s.emit('join', room)
+  return result
+}
+
+describe('two processes, one redis', () => {
+  it('peers on different processes share a room, and a third joiner gets full on either process', async () => {
+    const room = createRoomId()
+    const a = track(await joinAs(p1.url, room))
+    const otherjoin = next(a.socket, 'otherjoin')
+    const b = track(await joinAs(p2.url, room))
+    expect(b.info.peers.map((p) => p.id)).toEqual([a.id])
+    expect((await otherjoin)[1]).toBe(b.id)
+
+    const atB = next(b.socket, 'message')
+    a.socket.emit('message', room, offer)
+    expect(await atB).toEqual([room, offer, a.id])
+    const atA = next(a.socket, 'message')
+    b.socket.emit('message', room, answer)
+    expect(await atA).toEqual([room, answer, b.id])
+
+    expect(await outcome(p1.url, room)).toBe('full')
+    expect(await outcome(p2.url, room)).toBe('full')
+  })
+
+  it('admits exactly two of many simultaneous joiners spread over both processes', async () => {
+    for (let round = 0; round < 3; round++) {
+      const room = createRoomId()
+      const results = await Promise.all(Array.from({ length: 12 }, (_, i) => outcome(i % 2 ? p1.url : p2.url, room)))
+      expect(results.filter((r) => r === 'joined')).toHaveLength(2)
+    }
+  })
+
+  it('a peer that reconnects through the other process resumes its slot', async () => {
+    const room = createRoomId()
+    const peerKey = createPeerKey()
+    const a1 = track(await joinAs(p1.url, room, { peerKey, instance: 'instance-1' }))
+    const b = track(await joinAs(p1.url, room))
+    a1.socket.disconnect()
+    const otherjoin = next(b.socket, 'otherjoin')
+    const a2 = track(await joinAs(p2.url, room, { peerKey, instance: 'instance-1' }))
+    expect([a2.id, a2.info.resumed]).toEqual([a1.id, true])
+    expect(await otherjoin).toEqual([room, a1.id, { instance: 'instance-1', resumed: true }])
+    const msg = next(b.socket, 'message')
+    a2.socket.emit('message', room, offer)
+    expect((await msg)[2]).toBe(a1.id)
+  })
+
+  it('a second connection of the same peer on another process replaces the first', async () => {
+    const room = createRoomId()
+    const peerKey = createPeerKey()
+    const tab1 = track(await joinAs(p1.url, room, { peerKey }))
+    track(await joinAs(p1.url, room))
+    const replaced = next(tab1.socket, 'leaved')
+    const disconnected = new Promise<string>((r) => tab1.socket.once('disconnect', r))
+    track(await joinAs(p2.url, room, { peerKey }))
+    expect(await replaced).toEqual([room, tab1.id, { reason: 'replaced' }])
+    expect(await disconnected).toBe('io server disconnect')
+  })
+
+  it('tells the other process\'s peer `bye` when a peer does not come back', async () => {
+    const room = createRoomId()
+    const a = track(await joinAs(p1.url, room))
+    const b = track(await joinAs(p2.url, room))
+    const bye = next(b.socket, 'bye', 3000)
+    a.socket.disconnect()
+    expect(await bye).toEqual([room, a.id, { reason: 'timeout' }])
+    expect(await outcome(p2.url, room)).toBe('joined')
+  })
+})
+
+describe('a process crash', () => {
+  it('does not leave the room full forever: the crashed process\'s members expire with their lease', async () => {
+    const p3 = await spawnServer(env)
+    extra.push(p3)
+    const room = createRoomId()
+    const a = track(await joinAs(p3.url, room))
+    a.socket.io.reconnection(false)
+    const b = track(await joinAs(p2.url, room))
+    await p3.stop('SIGKILL')
+    // A's slot is still held right after the crash (it might come back)...
+    expect(await outcome(p1.url, room)).toBe('full')
+    // ...and freed once its lease runs out; the remaining peer hears `bye`.
+    await new Promise((r) => setTimeout(r, LEASE_MS + 200))
+    const bye = next(b.socket, 'bye')
+    const c = track(await joinAs(p1.url, room))
+    expect(c.info.peers.map((p) => p.id)).toEqual([b.id])
+    expect(await bye).toEqual([room, a.id, { reason: 'timeout' }])
+  })
+
+  it('lets the crashed process\'s peers come back through another process', async () => {
+    const p4 = await spawnServer(env)
+    extra.push(p4)
+    const room = createRoomId()
+    const peerKey = createPeerKey()
+    const a = track(await joinAs(p4.url, room, { peerKey, instance: 'same-page' }))
+    a.socket.io.reconnection(false)
+    const b = track(await joinAs(p1.url, room))
+    await p4.stop('SIGKILL')
+    const otherjoin = next(b.socket, 'otherjoin')
+    const back = track(await joinAs(p2.url, room, { peerKey, instance: 'same-page' }))
+    expect([back.id, back.info.resumed]).toEqual([a.id, true])
+    expect((await otherjoin)[2]).toEqual({ instance: 'same-page', resumed: true })
+  })
+})
