@@ -6,6 +6,7 @@ import Components from 'unplugin-vue-components/vite'
 import { ElementPlusResolver } from 'unplugin-vue-components/resolvers'
 import mediaAssets from './build/mediaAssets.ts'
 import mediapipeAssets from './build/mediapipeAssets.ts'
+import { signalingPlugin } from './server/vitePlugin.ts'
 
 // Element Plus is imported per component (templates and ElMessage calls alike), with its CSS,
 // so the first view only pays for the widgets it renders.
@@ -16,6 +17,7 @@ export default defineConfig({
     Components({ resolvers: [ElementPlusResolver()], dts: 'components.d.ts' }),
     mediaAssets(),
     mediapipeAssets(),
+    signalingPlugin(),
   ],
   resolve: {
     alias: { '@': fileURLToPath(new URL('./src', import.meta.url)) },
