@@ -121,6 +121,8 @@ export async function attachSignaling(httpServer: HttpServer | HttpsServer | Htt
     transports: ['websocket'],
     maxHttpBufferSize: MAX_PAYLOAD_BYTES,
     serveClient: false,
+    // A connection that completed the transport handshake but never joined the namespace is dropped quickly.
+    connectTimeout: 10_000,
     allowRequest: originGuard(config.allowedOrigins, (reason, req) =>
       log.warn({ reason, ip: req.socket.remoteAddress, origin: req.headers.origin }, 'connection rejected'),
     ),
@@ -393,6 +395,9 @@ export async function attachSignaling(httpServer: HttpServer | HttpsServer | Htt
       reapTimers.clear()
       // Local sockets only: with Redis, io.disconnectSockets would reach every process.
       io.local.disconnectSockets(true)
+      // Disconnect cleanups are queued on the next turn (see 'disconnect' above); let them land, then wait for
+      // them, so that seats are detached (kept for the grace period) before the store goes away.
+      await new Promise((resolve) => setImmediate(resolve))
       await Promise.allSettled([...connections.values()].map((c) => c.chain))
       await new Promise<void>((resolve) => io.close(() => resolve()))
       await store.close()

@@ -2,6 +2,7 @@
  * Scale-out: two (and more) real server processes sharing rooms through a real redis-server. Peers on different
  * processes talk to each other, and room capacity holds across processes, including after a process crash.
  */
+import { createClient } from 'redis'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { SignalingSocket } from '../../src/lib/signaling/client.ts'
 import { createPeerKey, createRoomId } from '../../src/lib/signaling/client.ts'
@@ -106,6 +107,32 @@ describe('two processes, one redis', () => {
     a.socket.disconnect()
     expect(await bye).toEqual([room, a.id, { reason: 'timeout' }])
     expect(await outcome(p2.url, room)).toBe('joined')
+  })
+})
+
+describe('a process stopping', () => {
+  it('on SIGTERM keeps its peers\' seats, so they resume on another process and the other side hears no bye', async () => {
+    const p5 = await spawnServer(env)
+    extra.push(p5)
+    const room = createRoomId()
+    const peerKey = createPeerKey()
+    const a = track(await joinAs(p5.url, room, { peerKey, instance: 'rolling-restart' }))
+    a.socket.io.reconnection(false)
+    const b = track(await joinAs(p1.url, room))
+    const seenByB: string[] = []
+    b.socket.onAny((event: string) => seenByB.push(event))
+    await p5.stop('SIGTERM')
+    expect(p5.output()).not.toMatch(/"level":(50|60)/) // no errors while shutting down
+    // The seat is marked as away (grace period), not left to its much longer connected lease.
+    const client = createClient({ url: redis.url })
+    await client.connect()
+    const record = JSON.parse((await client.hGet(`media-studio:room:${room}`, a.id)) ?? '{}') as { detached?: boolean }
+    await client.close()
+    expect(record.detached).toBe(true)
+    const back = track(await joinAs(p2.url, room, { peerKey, instance: 'rolling-restart' }))
+    expect(back.info.resumed).toBe(true)
+    await new Promise((r) => setTimeout(r, 100))
+    expect(seenByB).toEqual(['otherjoin'])
   })
 })
 
