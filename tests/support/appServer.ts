@@ -14,7 +14,8 @@ export function buildApp(): void {
 
 /** Starts the real server (the code `npm start` runs) on a free port and waits for its "listening" line. */
 export async function startServer(env: Record<string, string> = {}): Promise<RunningServer> {
-  const child = spawn('npx', ['tsx', 'server/index.ts'], {
+  // Node itself (not npx) so that stopping the child stops the server, and nothing is left holding the port.
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/index.ts'], {
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   })

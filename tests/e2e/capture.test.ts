@@ -1,0 +1,179 @@
+import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest'
+import type { Browser, Page } from 'playwright-core'
+import { launchChromium } from '../support/chromium.ts'
+import { stillClip, scratchDir } from '../support/media.ts'
+import { decodeRgb, meanAbsDiff, mirrorRgb, videoRgb } from '../support/pixels.ts'
+import { join } from 'node:path'
+
+const baseURL = inject('baseURL')
+const PREVIEW = 'video[aria-label="Camera preview"]'
+
+async function waitForPreviewFrame(page: Page, selector = PREVIEW) {
+  await page.waitForFunction((sel) => {
+    const v = document.querySelector(sel) as HTMLVideoElement | null
+    return !!v && v.readyState >= 2 && v.videoWidth > 0
+  }, selector)
+}
+
+/** Opens an Element Plus select found by its accessible name (its input sits under the shown value). */
+async function openSelect(page: Page, selectLabel: string) {
+  await page.locator('.el-select', { has: page.getByRole('combobox', { name: selectLabel, exact: true }) }).click()
+}
+
+/** Picks an option of an Element Plus select found by its accessible name. */
+async function choose(page: Page, selectLabel: string, optionText: string | RegExp) {
+  await openSelect(page, selectLabel)
+  await page.getByRole('option', { name: optionText }).filter({ visible: true }).first().click()
+}
+
+describe('Capture with the portrait clip as the camera', () => {
+  let browser: Browser
+  let page: Page
+  let clip: string
+
+  beforeAll(async () => {
+    clip = await stillClip('portrait-astronaut.jpg', 640, 480)
+    browser = await launchChromium({ videoFile: clip })
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
+    await page.goto(baseURL)
+  })
+  afterAll(async () => {
+    await browser?.close()
+  })
+
+  test('the preview shows the camera picture', async () => {
+    await waitForPreviewFrame(page)
+    const W = 32
+    const H = 24
+    const expected = await decodeRgb(clip, W, H)
+    const shown = await videoRgb(page, PREVIEW, W, H)
+    const diff = meanAbsDiff(shown, expected)
+    // The same check against the mirrored picture must fail, or it proves nothing.
+    const mirroredDiff = meanAbsDiff(shown, mirrorRgb(expected, W, H))
+    expect(diff).toBeLessThan(12)
+    expect(mirroredDiff).toBeGreaterThan(diff * 2)
+    await expect.poll(() => page.getByText('640×480').first().isVisible()).toBe(true)
+  })
+
+  test('the device lists hold the fake devices', async () => {
+    await openSelect(page, 'Camera')
+    await expect.poll(() => page.getByRole('option', { name: clip }).count()).toBeGreaterThan(0)
+    await page.keyboard.press('Escape')
+    await openSelect(page, 'Microphone')
+    await expect.poll(() => page.getByRole('option', { name: 'Fake Audio Input 1' }).count()).toBeGreaterThan(0)
+    await page.keyboard.press('Escape')
+    await openSelect(page, 'Speaker')
+    await expect.poll(() => page.getByRole('option', { name: 'Fake Audio Output 1' }).count()).toBeGreaterThan(0)
+    await page.keyboard.press('Escape')
+  })
+
+  test('switching the microphone changes the live track', async () => {
+    const live = page.getByTestId('mic-live')
+    await expect.poll(() => live.textContent()).toMatch(/Fake Default Audio Input/)
+    await choose(page, 'Microphone', 'Fake Audio Input 2')
+    await expect.poll(() => live.textContent()).toMatch(/Fake Audio Input 2/)
+  })
+
+  test('a grayscale photo is grey, full size, and survives a reload', async () => {
+    const grayscale = page.getByRole('checkbox', { name: 'Grayscale filter' })
+    // Element Plus draws its own box over the native input: click the label, as a person does.
+    await page.locator('label.el-checkbox', { has: grayscale }).click()
+    await expect.poll(() => grayscale.isChecked()).toBe(true)
+    await page.getByRole('button', { name: 'Take photo' }).click()
+    const saved = page.getByRole('link', { name: 'Last photo, open gallery' })
+    await saved.waitFor()
+    await saved.click()
+    await page.waitForURL('**/gallery')
+    await page.reload()
+    const tile = page.getByRole('button', { name: /^Open photo-.*\.png$/ })
+    await expect.poll(() => tile.count()).toBe(1)
+    const download = page.waitForEvent('download')
+    await page.getByRole('button', { name: /^Download photo-/ }).click()
+    const file = join(scratchDir(), 'gray-photo.png')
+    await (await download).saveAs(file)
+    const rgb = await decodeRgb(file)
+    expect(rgb.length).toBe(640 * 480 * 3)
+    let maxSpread = 0
+    let colourful = 0
+    for (let i = 0; i < rgb.length; i += 3) {
+      const spread = Math.max(rgb[i]!, rgb[i + 1]!, rgb[i + 2]!) - Math.min(rgb[i]!, rgb[i + 1]!, rgb[i + 2]!)
+      maxSpread = Math.max(maxSpread, spread)
+    }
+    expect(maxSpread).toBe(0)
+    // The camera picture itself is colourful (a flag, a blue suit): the grey comes from the filter.
+    const original = await decodeRgb(clip)
+    for (let i = 0; i < original.length; i += 3) if (Math.abs(original[i]! - original[i + 2]!) > 30) colourful++
+    expect(colourful).toBeGreaterThan(1000)
+  })
+
+  test('stopping a screen share returns to the camera', async () => {
+    await page.goto(baseURL)
+    await waitForPreviewFrame(page)
+    await page.getByRole('button', { name: 'Share screen' }).click()
+    const screen = 'video[aria-label="Screen preview"]'
+    await waitForPreviewFrame(page, screen)
+    await expect.poll(() => page.getByRole('button', { name: 'Stop sharing' }).isVisible()).toBe(true)
+    // What the browser does on its own "Stop sharing" bar: the track ends and fires `ended`.
+    await page.evaluate((sel) => {
+      const track = ((document.querySelector(sel) as HTMLVideoElement).srcObject as MediaStream).getVideoTracks()[0]!
+      track.stop()
+      track.dispatchEvent(new Event('ended'))
+    }, screen)
+    await waitForPreviewFrame(page)
+    await expect.poll(() => page.getByRole('button', { name: 'Share screen' }).isVisible()).toBe(true)
+    expect(await page.getByRole('button', { name: 'Stop sharing' }).count()).toBe(0)
+    expect(await page.locator(screen).count()).toBe(0)
+  })
+})
+
+describe('Capture with two cameras', () => {
+  let browser: Browser
+  beforeAll(async () => {
+    browser = await launchChromium({ cameras: 2 })
+  })
+  afterAll(async () => {
+    await browser?.close()
+  })
+
+  test('switching camera changes the live track, and the choice survives a reload', async () => {
+    const page = await browser.newPage()
+    await page.goto(baseURL)
+    await waitForPreviewFrame(page)
+    const label = () =>
+      page.evaluate(
+        (sel) => ((document.querySelector(sel) as HTMLVideoElement).srcObject as MediaStream).getVideoTracks()[0]!.label,
+        PREVIEW,
+      )
+    expect(await label()).toBe('fake_device_0')
+    await choose(page, 'Camera', 'fake_device_1')
+    await expect.poll(label).toBe('fake_device_1')
+    await page.reload()
+    await waitForPreviewFrame(page)
+    expect(await label()).toBe('fake_device_1')
+  })
+
+  test('flip: no back camera on a desktop, so it says so and moves to the other camera', async () => {
+    const page = await browser.newPage()
+    await page.goto(baseURL)
+    await waitForPreviewFrame(page)
+    await page.getByRole('button', { name: 'Flip camera' }).click()
+    await expect.poll(() => page.getByText(/cannot pick its back camera/).isVisible()).toBe(true)
+    await waitForPreviewFrame(page)
+  })
+})
+
+describe('Capture with camera permission blocked', () => {
+  test('shows what happened and how to fix it, with a retry', async () => {
+    const browser = await launchChromium({ grantPermissions: false })
+    try {
+      const page = await browser.newPage()
+      await page.goto(baseURL)
+      const alert = page.getByRole('alert').filter({ hasText: 'Camera access was blocked' })
+      await alert.waitFor()
+      expect(await alert.textContent()).toMatch(/Allow it from the icon in the address bar/)
+      expect(await alert.getByRole('button', { name: 'Retry' }).isVisible()).toBe(true)
+    } finally {
+      await browser.close()
+    }
+  })
+})
