@@ -104,3 +104,35 @@ export function averageKeyColor(rgba: Uint8ClampedArray | Uint8Array): string {
   for (const { p } of ranked) for (let c = 0; c < 3; c++) sum[c]! += p.rgb[c]!
   return toHexColor(sum.map((s) => s / ranked.length) as unknown as Rgb, true)
 }
+
+export type YuvMatrix = 'bt601' | 'bt709'
+
+/**
+ * YCbCr -> RGB for a camera frame's planes, as a column-major 3x3 matrix (GLSL's mat3 order) applied
+ * to (Y, Cb, Cr) minus `offset`. `fullRange` false is video range (Y 16..235, C 16..240), what cameras send.
+ */
+export function yuvToRgbMatrix(matrix: YuvMatrix, fullRange: boolean): { m: number[]; offset: [number, number, number] } {
+  const [kr, kb] = matrix === 'bt709' ? [0.2126, 0.0722] : [0.299, 0.114]
+  const kg = 1 - kr - kb
+  const ys = fullRange ? 1 : 255 / 219
+  const cs = fullRange ? 1 : 255 / 224
+  const rv = 2 * (1 - kr) * cs
+  const bu = 2 * (1 - kb) * cs
+  const gu = ((-2 * kb * (1 - kb)) / kg) * cs
+  const gv = ((-2 * kr * (1 - kr)) / kg) * cs
+  return {
+    // columns: Y, Cb, Cr
+    m: [ys, ys, ys, 0, gu, bu, rv, gv, 0],
+    offset: [fullRange ? 0 : 16 / 255, 128 / 255, 128 / 255],
+  }
+}
+
+/** Applies `yuvToRgbMatrix` to one sample (all in 0..1), clamped, as the shader does. */
+export function yuvToRgb(y: number, cb: number, cr: number, t: ReturnType<typeof yuvToRgbMatrix>): [number, number, number] {
+  const a = y - t.offset[0]
+  const b = cb - t.offset[1]
+  const c = cr - t.offset[2]
+  const m = t.m
+  const cl = (x: number) => Math.min(1, Math.max(0, x))
+  return [cl(m[0]! * a + m[3]! * b + m[6]! * c), cl(m[1]! * a + m[4]! * b + m[7]! * c), cl(m[2]! * a + m[5]! * b + m[8]! * c)]
+}

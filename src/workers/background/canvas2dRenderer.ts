@@ -7,7 +7,7 @@
 import { parseHexColor, rgbToCrCb } from '@/lib/virtualBackground/color'
 import { coverRect } from '@/lib/virtualBackground/upload'
 import type { RenderSettings } from './protocol'
-import { blurRadius, frameSize, maskEdges, temporalBase, type DrawPlan, type FrameSource, type Renderer } from './renderer'
+import { blurRadius, frameSize, maskEdges, temporalBase, type DrawPlan, type FramePlanes, type FrameSource, type Renderer } from './renderer'
 
 type AnyCanvas = OffscreenCanvas | HTMLCanvasElement
 type Ctx2D = OffscreenCanvasRenderingContext2D | CanvasRenderingContext2D
@@ -28,6 +28,7 @@ function ctx2d(c: AnyCanvas, willReadFrequently = false): Ctx2D {
 
 export class Canvas2DRenderer implements Renderer {
   readonly kind = 'canvas2d' as const
+  readonly acceptsPlanes = false
   private readonly ctx: Ctx2D
   /** The last camera frame, for picking and as the chroma key's input. */
   private readonly frame = makeCanvas(1, 1)
@@ -92,7 +93,8 @@ export class Canvas2DRenderer implements Renderer {
     this.maskValid = true
   }
 
-  draw(frame: FrameSource, width: number, height: number, plan: DrawPlan, s: RenderSettings): void {
+  draw(frame: FrameSource | FramePlanes, width: number, height: number, plan: DrawPlan, s: RenderSettings): void {
+    if ('layout' in frame) throw new Error('the 2D renderer takes whole frames')
     const out = this.ctx
     for (const c of [out.canvas, this.frame, this.fg]) {
       if (c.width !== width || c.height !== height) {

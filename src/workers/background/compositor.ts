@@ -10,6 +10,7 @@
  */
 import { averageKeyColor } from '@/lib/virtualBackground/color'
 import { Canvas2DRenderer } from './canvas2dRenderer'
+import { CpuRenderer } from './cpuRenderer'
 import {
   MODEL_INPUT,
   type CompositorCommand,
@@ -20,7 +21,7 @@ import {
   type SegmenterReply,
   type SegmenterRequest,
 } from './protocol'
-import { frameSize, type DrawPlan, type FrameSource, type Renderer } from './renderer'
+import { frameSize, frameYuv, PLANE_FORMATS, type DrawPlan, type FramePlanes, type FrameSource, type Renderer } from './renderer'
 import { WebGL2Renderer } from './webgl2Renderer'
 
 export type Post = (event: CompositorEvent, transfer?: Transferable[]) => void
@@ -32,17 +33,40 @@ function percentile(sorted: number[], p: number): number {
 
 const round2 = (x: number) => Math.round(x * 100) / 100
 
-export function createRenderer(canvas: OffscreenCanvas | HTMLCanvasElement, prefer?: RendererKind): { renderer: Renderer; note?: string } {
-  if (prefer !== 'canvas2d') {
-    try {
-      const gl = WebGL2Renderer.create(canvas)
-      if (gl) return { renderer: gl }
-    } catch (err) {
-      return { renderer: new Canvas2DRenderer(canvas), note: `WebGL2 failed (${String(err)}); using the slower 2D canvas.` }
-    }
-    return { renderer: new Canvas2DRenderer(canvas), note: 'WebGL2 is not available; using the slower 2D canvas.' }
+const SOFTWARE_GL = /swiftshader|llvmpipe|softpipe|software|basic render/i
+
+/** What WebGL2 would run on here: null (none), 'software' or 'hardware'. Probed on a throwaway canvas. */
+export function probeWebGL2(): 'software' | 'hardware' | null {
+  try {
+    const c = typeof OffscreenCanvas !== 'undefined' ? new OffscreenCanvas(1, 1) : document.createElement('canvas')
+    const gl = c.getContext('webgl2') as WebGL2RenderingContext | null
+    if (!gl) return null
+    const info = gl.getExtension('WEBGL_debug_renderer_info')
+    const name = String(gl.getParameter(info ? info.UNMASKED_RENDERER_WEBGL : gl.RENDERER))
+    gl.getExtension('WEBGL_lose_context')?.loseContext()
+    return SOFTWARE_GL.test(name) ? 'software' : 'hardware'
+  } catch {
+    return null
   }
-  return { renderer: new Canvas2DRenderer(canvas) }
+}
+
+/**
+ * The renderer for this browser and machine, unless `prefer` names one: WebGL2 on a hardware GPU; the
+ * CPU (YUV) renderer where WebGL is software or missing and VideoFrame exists; else the 2D canvas.
+ */
+export function createRenderer(canvas: OffscreenCanvas | HTMLCanvasElement, prefer?: RendererKind): { renderer: Renderer; note?: string } {
+  const hasVideoFrame = typeof VideoFrame !== 'undefined'
+  const gl = prefer === 'webgl2' || !prefer ? probeWebGL2() : null
+  if (prefer === 'webgl2' || (!prefer && gl === 'hardware')) {
+    try {
+      const r = WebGL2Renderer.create(canvas)
+      if (r) return { renderer: r }
+    } catch (err) {
+      return { renderer: hasVideoFrame ? new CpuRenderer(canvas) : new Canvas2DRenderer(canvas), note: `WebGL2 failed (${String(err)}); drawing on the CPU instead.` }
+    }
+  }
+  if (prefer !== 'canvas2d' && hasVideoFrame) return { renderer: new CpuRenderer(canvas) }
+  return { renderer: new Canvas2DRenderer(canvas), note: prefer === 'canvas2d' ? undefined : 'This browser lacks WebGL2 and VideoFrame; using the slower 2D canvas.' }
 }
 
 export class Compositor {
@@ -62,6 +86,7 @@ export class Compositor {
   private framesIn = 0
   private framesOut = 0
   private width = 0
+  private planeBuffer: Uint8Array | null = null
   private height = 0
   private statsTimer: ReturnType<typeof setInterval>
   private disposed = false
@@ -88,8 +113,7 @@ export class Compositor {
         break
       case 'frame':
         this.framesIn++
-        this.process(cmd.bitmap)
-        this.post({ type: 'frameDone' })
+        void this.process(cmd.bitmap).then(() => this.post({ type: 'frameDone' }))
         break
       case 'settings': {
         const prev = this.settings
@@ -145,9 +169,9 @@ export class Compositor {
           break
         }
         this.framesIn++
-        // Drawing is synchronous (it ends with finish()), so frames that arrive meanwhile wait in the
-        // track processor's one-frame buffer, which drops the older one: a busy worker drops frames.
-        this.process(value)
+        // The next frame is read only when this one is drawn (finish() included), so frames that arrive
+        // meanwhile wait in the track processor's one-frame buffer, which drops the older one.
+        await this.process(value)
       }
     } catch (err) {
       if (this.reader === reader) this.post({ type: 'error', message: `The camera's frames stopped: ${String(err)}`, fatal: false })
@@ -268,7 +292,25 @@ export class Compositor {
     return { engine, background }
   }
 
-  private process(frame: FrameSource) {
+  /** A VideoFrame's planes, copied out for the WebGL2 renderer; null when it should take the frame whole. */
+  private async planes(source: FrameSource): Promise<FramePlanes | null> {
+    if (!this.renderer.acceptsPlanes) return null
+    // An ImageBitmap (the frame-by-frame path) becomes a VideoFrame to be read the same way.
+    const frame = 'format' in source ? source : typeof VideoFrame !== 'undefined' ? new VideoFrame(source, { timestamp: 0 }) : null
+    try {
+      if (!frame?.format || !PLANE_FORMATS.has(frame.format) || !frame.visibleRect) return null
+      const rect = frame.visibleRect
+      const size = frame.allocationSize()
+      if (!this.planeBuffer || this.planeBuffer.byteLength < size) this.planeBuffer = new Uint8Array(size)
+      const data = this.planeBuffer.subarray(0, size)
+      const layout = await frame.copyTo(data)
+      return { format: frame.format, data, layout, width: rect.width, height: rect.height, ...frameYuv(frame) }
+    } finally {
+      if (frame && frame !== source) frame.close()
+    }
+  }
+
+  private async process(frame: FrameSource) {
     const t0 = performance.now()
     let owned = false
     try {
@@ -276,12 +318,15 @@ export class Compositor {
       this.width = width
       this.height = height
       owned = this.requestMask(frame)
+      const planes = await this.planes(frame).catch(() => null)
       if (this.pendingBg) {
         this.renderer.setBackground(this.pendingBg)
         this.pendingBg.close()
         this.pendingBg = null
       }
-      this.renderer.draw(frame, width, height, this.plan(), this.settings)
+      if (this.disposed) return
+      if (!planes && this.renderer.kind === 'cpu') throw new Error(`frames of format ${'format' in frame ? frame.format : 'bitmap'} cannot be read`)
+      this.renderer.draw(planes ?? frame, width, height, this.plan(), this.settings)
       this.renderer.finish()
       this.framesOut++
     } catch (err) {

@@ -14,7 +14,13 @@ import type { VirtualBackgroundSettings, SegmentationModel } from '@/lib/virtual
 /** What the compositor needs of the settings (the background picture/video arrive as pixels, separately). */
 export type RenderSettings = Omit<VirtualBackgroundSettings, 'image' | 'video'>
 
-export type RendererKind = 'webgl2' | 'canvas2d'
+/**
+ * `webgl2`: shaders on the GPU (chosen where the GPU is real hardware);
+ * `cpu`: JavaScript straight on the frame's YUV planes (chosen where WebGL is software-rendered, as on
+ * GPU-less machines, where it is several times faster than SwiftShader);
+ * `canvas2d`: the plain 2D-canvas fallback (no WebGL2 and no VideoFrame).
+ */
+export type RendererKind = 'webgl2' | 'cpu' | 'canvas2d'
 
 export type CompositorCommand =
   | { type: 'init'; canvas: OffscreenCanvas; settings: RenderSettings; renderer?: RendererKind }

@@ -2,9 +2,30 @@
  * What the compositor asks of a renderer. Two implement it: WebGL2 (the fast path) and Canvas 2D
  * (the fallback where WebGL2 is missing; it also runs on the main thread where OffscreenCanvas is missing).
  */
+import type { YuvMatrix } from '@/lib/virtualBackground/color'
 import type { RenderSettings, RendererKind } from './protocol'
 
 export type FrameSource = VideoFrame | ImageBitmap
+
+/** Pixel formats whose planes the WebGL2 renderer uploads itself (see FRAME in shaders.ts). */
+export const PLANE_FORMATS: ReadonlySet<string> = new Set(['I420', 'I420A', 'NV12', 'RGBA', 'RGBX', 'BGRA', 'BGRX'])
+
+/** A camera frame's bytes as VideoFrame.copyTo() lays them out. */
+export interface FramePlanes {
+  format: VideoPixelFormat
+  data: Uint8Array
+  layout: PlaneLayout[]
+  width: number
+  height: number
+  matrix: YuvMatrix
+  fullRange: boolean
+}
+
+/** The matrix and range of a frame's YUV, from its colour space (cameras that say nothing are BT.601 video range). */
+export function frameYuv(frame: VideoFrame): { matrix: YuvMatrix; fullRange: boolean } {
+  const cs = frame.colorSpace
+  return { matrix: cs.matrix === 'bt709' ? 'bt709' : 'bt601', fullRange: cs.fullRange === true }
+}
 
 /** Which foreground/background the composite uses for a frame, decided by the compositor. */
 export interface DrawPlan {
@@ -16,8 +37,10 @@ export interface DrawPlan {
 
 export interface Renderer {
   readonly kind: RendererKind
+  /** True when `draw` takes FramePlanes (the compositor then copies a VideoFrame's planes out for it). */
+  readonly acceptsPlanes: boolean
   /** Draws one camera frame (width x height pixels) to the canvas, resizing it when the size changed. */
-  draw(frame: FrameSource, width: number, height: number, plan: DrawPlan, s: RenderSettings): void
+  draw(frame: FrameSource | FramePlanes, width: number, height: number, plan: DrawPlan, s: RenderSettings): void
   /** A new mask (model-sized, confidence in the red channel) and the small frame it was computed from. */
   setMask(mask: ImageBitmap, guide: ImageBitmap, s: RenderSettings): void
   /** Forgets the mask (engine or model changed): the next mask is taken as it is, not blended. */

@@ -3,12 +3,12 @@
  * passes at about 320 pixels wide for the blur). Per new mask (model size, 256x144 or 256x256):
  * temporal smoothing and an edge-aware refinement, so the composite itself only samples the mask.
  */
-import { parseHexColor, rgbToCrCb } from '@/lib/virtualBackground/color'
+import { parseHexColor, rgbToCrCb, yuvToRgbMatrix } from '@/lib/virtualBackground/color'
 import { gaussianLinearTaps, reducedSize } from '@/lib/virtualBackground/mask'
 import { coverRect } from '@/lib/virtualBackground/upload'
 import type { RenderSettings } from './protocol'
-import { blurRadius, frameSize, maskEdges, temporalBase, type DrawPlan, type FrameSource, type Renderer } from './renderer'
-import { BLUR_1D, BLUR_DOWN, COMPOSITE, MASK_REFINE, MASK_TEMPORAL, MAX_BLUR_TAPS, VERTEX } from './shaders'
+import { blurRadius, frameSize, maskEdges, temporalBase, type DrawPlan, type FramePlanes, type FrameSource, type Renderer } from './renderer'
+import { BLUR_1D, BLUR_DOWN, COMPOSITE, FRAME_COPY, MASK_REFINE, MASK_TEMPORAL, MAX_BLUR_TAPS, VERTEX } from './shaders'
 
 type Canvas = OffscreenCanvas | HTMLCanvasElement
 
@@ -26,6 +26,7 @@ interface Target {
 
 export class WebGL2Renderer implements Renderer {
   readonly kind = 'webgl2' as const
+  readonly acceptsPlanes = true
   private readonly gl: WebGL2RenderingContext
   private readonly vao: WebGLVertexArrayObject
   private readonly composite: Program
@@ -33,11 +34,19 @@ export class WebGL2Renderer implements Renderer {
   private readonly blur1d: Program
   private readonly temporal: Program
   private readonly refine: Program
+  private readonly frameCopy: Program
+  /** The camera frame: RGBA, or its Y plane; U (or NV12's interleaved UV) and V planes. */
   private readonly frameTex: WebGLTexture
+  private readonly frameUTex: WebGLTexture
+  private readonly frameVTex: WebGLTexture
+  private frameFormat = 0
+  private yuv = yuvToRgbMatrix('bt601', false)
+  private planeSizes = ''
+  private readonly probe = new Uint8Array(4)
   private readonly bgTex: WebGLTexture
   private readonly maskInTex: WebGLTexture
   private readonly guideTex: WebGLTexture
-  private readonly pickFbo: WebGLFramebuffer
+  private pickTarget: Target | null = null
   private maskHistory: [Target | null, Target | null] = [null, null]
   private maskRefined: Target | null = null
   private blurTargets: [Target | null, Target | null] = [null, null]
@@ -71,13 +80,73 @@ export class WebGL2Renderer implements Renderer {
     this.blur1d = this.link(BLUR_1D)
     this.temporal = this.link(MASK_TEMPORAL)
     this.refine = this.link(MASK_REFINE)
+    this.frameCopy = this.link(FRAME_COPY)
     this.frameTex = this.texture()
+    this.frameUTex = this.texture()
+    this.frameVTex = this.texture()
     this.bgTex = this.texture()
     this.maskInTex = this.texture()
     this.guideTex = this.texture()
-    this.pickFbo = gl.createFramebuffer()!
     gl.pixelStorei(gl.UNPACK_PREMULTIPLY_ALPHA_WEBGL, false)
     gl.pixelStorei(gl.UNPACK_COLORSPACE_CONVERSION_WEBGL, gl.NONE)
+  }
+
+  private uploadPlanes(p: FramePlanes) {
+    const gl = this.gl
+    const { width: w, height: h, layout, data } = p
+    const cw = (w + 1) >> 1
+    const ch = (h + 1) >> 1
+    const planar = p.format === 'I420' || p.format === 'I420A'
+    const nv12 = p.format === 'NV12'
+    this.frameFormat = planar ? 1 : nv12 ? 2 : p.format === 'BGRA' || p.format === 'BGRX' ? 3 : 0
+    this.yuv = yuvToRgbMatrix(p.matrix, p.fullRange)
+    const planes: [WebGLTexture, number, number, number, number, number][] =
+      this.frameFormat === 1
+        ? [
+            [this.frameTex, w, h, gl.R8, gl.RED, 1],
+            [this.frameUTex, cw, ch, gl.R8, gl.RED, 1],
+            [this.frameVTex, cw, ch, gl.R8, gl.RED, 1],
+          ]
+        : this.frameFormat === 2
+          ? [
+              [this.frameTex, w, h, gl.R8, gl.RED, 1],
+              [this.frameUTex, cw, ch, gl.RG8, gl.RG, 2],
+            ]
+          : [[this.frameTex, w, h, gl.RGBA8, gl.RGBA, 4]]
+    const sizes = `${this.frameFormat}:${w}x${h}`
+    const realloc = sizes !== this.planeSizes
+    this.planeSizes = sizes
+    gl.pixelStorei(gl.UNPACK_ALIGNMENT, 1)
+    planes.forEach(([tex, pw, ph, internal, format, bpp], i) => {
+      const { offset, stride } = layout[i]!
+      gl.bindTexture(gl.TEXTURE_2D, tex)
+      gl.pixelStorei(gl.UNPACK_ROW_LENGTH, stride / bpp)
+      const view = data.subarray(offset, offset + stride * (ph - 1) + pw * bpp)
+      if (realloc) gl.texImage2D(gl.TEXTURE_2D, 0, internal, pw, ph, 0, format, gl.UNSIGNED_BYTE, view)
+      else gl.texSubImage2D(gl.TEXTURE_2D, 0, 0, 0, pw, ph, format, gl.UNSIGNED_BYTE, view)
+    })
+    gl.pixelStorei(gl.UNPACK_ROW_LENGTH, 0)
+    gl.pixelStorei(gl.UNPACK_ALIGNMENT, 4)
+  }
+
+  private uploadFrame(frame: FrameSource | FramePlanes) {
+    if ('layout' in frame) {
+      this.uploadPlanes(frame)
+      return
+    }
+    this.upload(this.frameTex, frame)
+    this.frameFormat = 0
+    this.planeSizes = ''
+  }
+
+  private bindFrame(p: Program) {
+    const gl = this.gl
+    this.bind(0, this.frameTex, p.u.u_frame)
+    this.bind(4, this.frameUTex, p.u.u_frameU)
+    this.bind(5, this.frameVTex, p.u.u_frameV)
+    gl.uniform1i(p.u.u_frameFormat ?? null, this.frameFormat)
+    gl.uniformMatrix3fv(p.u.u_yuvMatrix ?? null, false, this.yuv.m)
+    gl.uniform3fv(p.u.u_yuvOffset ?? null, this.yuv.offset)
   }
 
   get hasMask() {
@@ -217,14 +286,14 @@ export class WebGL2Renderer implements Renderer {
     this.maskValid = true
   }
 
-  draw(frame: FrameSource, width: number, height: number, plan: DrawPlan, s: RenderSettings): void {
+  draw(frame: FrameSource | FramePlanes, width: number, height: number, plan: DrawPlan, s: RenderSettings): void {
     const gl = this.gl
     const canvas = gl.canvas
     if (canvas.width !== width || canvas.height !== height) {
       canvas.width = width
       canvas.height = height
     }
-    this.upload(this.frameTex, frame)
+    this.uploadFrame(frame)
     this.frameW = width
     this.frameH = height
     const edges = maskEdges(s.segmentation.edgeSoftness)
@@ -234,7 +303,7 @@ export class WebGL2Renderer implements Renderer {
 
     const p = this.composite
     gl.useProgram(p.program)
-    this.bind(0, this.frameTex, p.u.u_frame)
+    this.bindFrame(p)
     this.bind(1, maskTex, p.u.u_mask)
     this.bind(2, this.bgTex, p.u.u_bg)
     this.bind(3, this.blurTargets[1]?.texture ?? this.frameTex, p.u.u_blur)
@@ -262,7 +331,7 @@ export class WebGL2Renderer implements Renderer {
 
     let p = this.blurDown
     gl.useProgram(p.program)
-    this.bind(0, this.frameTex, p.u.u_frame)
+    this.bindFrame(p)
     this.bind(1, maskTex, p.u.u_mask)
     gl.uniform1i(p.u.u_engine ?? null, plan.engine)
     gl.uniform2f(p.u.u_edge ?? null, edges[0], edges[1])
@@ -291,28 +360,35 @@ export class WebGL2Renderer implements Renderer {
     const half = size >> 1
     const px = Math.min(this.frameW - size, Math.max(0, Math.round(x * this.frameW) - half))
     const py = Math.min(this.frameH - size, Math.max(0, Math.round(y * this.frameH) - half))
+    this.pickTarget = this.target(this.pickTarget, size, size, 'rgba8')
+    const p = this.frameCopy
+    gl.useProgram(p.program)
+    this.bindFrame(p)
+    gl.uniform4f(p.u.u_rect ?? null, px / this.frameW, py / this.frameH, size / this.frameW, size / this.frameH)
+    this.pass(p, this.pickTarget, size, size)
     const out = new Uint8Array(size * size * 4)
-    gl.bindFramebuffer(gl.FRAMEBUFFER, this.pickFbo)
-    gl.framebufferTexture2D(gl.FRAMEBUFFER, gl.COLOR_ATTACHMENT0, gl.TEXTURE_2D, this.frameTex, 0)
-    // Texture row 0 is the picture's top row, so y counts from the top here too.
-    gl.readPixels(px, py, size, size, gl.RGBA, gl.UNSIGNED_BYTE, out)
+    gl.readPixels(0, 0, size, size, gl.RGBA, gl.UNSIGNED_BYTE, out)
     gl.bindFramebuffer(gl.FRAMEBUFFER, null)
     return out
   }
 
   finish(): void {
-    this.gl.finish()
+    // Reading one pixel back waits until the GPU has drawn the frame (finish() may return earlier in
+    // Chromium): the time measured is the frame's real cost, and frames cannot pile up in the GPU.
+    const gl = this.gl
+    gl.bindFramebuffer(gl.FRAMEBUFFER, null)
+    gl.readPixels(0, 0, 1, 1, gl.RGBA, gl.UNSIGNED_BYTE, this.probe)
   }
 
   dispose(): void {
     const gl = this.gl
-    for (const t of [...this.maskHistory, this.maskRefined, ...this.blurTargets]) {
+    for (const t of [...this.maskHistory, this.maskRefined, ...this.blurTargets, this.pickTarget]) {
       if (t) {
         gl.deleteTexture(t.texture)
         gl.deleteFramebuffer(t.fbo)
       }
     }
-    for (const t of [this.frameTex, this.bgTex, this.maskInTex, this.guideTex]) gl.deleteTexture(t)
+    for (const t of [this.frameTex, this.frameUTex, this.frameVTex, this.bgTex, this.maskInTex, this.guideTex]) gl.deleteTexture(t)
     gl.getExtension('WEBGL_lose_context')?.loseContext()
   }
 }

@@ -1,3 +1,8 @@
+// The harness is also type-checked by tsconfig.node.json (tests/**), which knows neither Vite's client
+// types nor the app's declaration of the virtual module the composable imports.
+/// <reference types="vite/client" />
+// eslint-disable-next-line @typescript-eslint/triple-slash-reference
+/// <reference path="../../../src/workers/background/mediapipeAssets.d.ts" />
 /**
  * A page that runs useVirtualBackground outside the app, for the benchmark (bench/vb.bench.ts, through
  * the Vite dev server) and for the browser tests. Everything is driven through `window.vbHarness`.

@@ -1,0 +1,639 @@
+/**
+ * The CPU renderer: composites straight from the camera frame's YUV planes in JavaScript, one fused
+ * pass that converts to RGBA only what shows, then one putImageData. It is the fastest path where the
+ * GPU is software (SwiftShader, llvmpipe): measured on the 2-core target machine at 1280x720, a single
+ * trivial WebGL pass costs 7-12 ms there, while this whole chroma key + composite costs about 3 ms.
+ *
+ * How it stays cheap:
+ * - The key runs at chroma resolution (a quarter of the pixels), through 64K-entry tables (yuvKey.ts).
+ * - A 2x2 block whose alpha and neighbours' are all 0 (background) or all 255 (foreground) is written
+ *   without blending; only edge blocks get a per-pixel alpha, interpolated bilinearly from the chroma
+ *   grid (the GPU's texture filtering, by hand), and a blend.
+ * - Segmentation masks are refined (temporal smoothing, joint bilateral filter guided by the frame the
+ *   mask came from, smoothstep) at the model's size, once per mask, then upsampled to chroma size.
+ * - The blur is mask-weighted (background pixels only, normalised) at a quarter of the chroma size.
+ */
+import { parseHexColor } from '@/lib/virtualBackground/color'
+import { smoothstep, temporalWeight } from '@/lib/virtualBackground/mask'
+import { coverRect } from '@/lib/virtualBackground/upload'
+import { buildKeyTables, buildRgbTables, type KeyTables, type RgbTables } from '@/lib/virtualBackground/yuvKey'
+import type { RenderSettings } from './protocol'
+import { blurRadius, frameSize, maskEdges, temporalBase, type DrawPlan, type FramePlanes, type FrameSource, type Renderer } from './renderer'
+
+type AnyCanvas = OffscreenCanvas | HTMLCanvasElement
+type Ctx2D = OffscreenCanvasRenderingContext2D | CanvasRenderingContext2D
+
+function makeCanvas(width: number, height: number): AnyCanvas {
+  if (typeof OffscreenCanvas !== 'undefined') return new OffscreenCanvas(width, height)
+  const c = document.createElement('canvas')
+  c.width = width
+  c.height = height
+  return c
+}
+
+function ctx2d(c: AnyCanvas, willReadFrequently = false): Ctx2D {
+  const ctx = c.getContext('2d', { willReadFrequently, alpha: false }) as Ctx2D | null
+  if (!ctx) throw new Error('2D canvas is not available')
+  return ctx
+}
+
+/** RGBA bytes of a picture scaled to width x height, cropped to cover (object-fit: cover). */
+function coverPixels(src: CanvasImageSource & { width: number; height: number }, width: number, height: number): Uint32Array {
+  const c = makeCanvas(width, height)
+  const ctx = ctx2d(c, true)
+  const r = coverRect(src.width, src.height, width, height)
+  ctx.drawImage(src, r.sx, r.sy, r.sw, r.sh, 0, 0, width, height)
+  return new Uint32Array(ctx.getImageData(0, 0, width, height).data.buffer)
+}
+
+/** Clamp to 0..255 by table: CLAMP[x + 384] for x in -384..639. */
+const CLAMP = new Uint8Array(1024).map((_, i) => Math.min(255, Math.max(0, i - 384)))
+
+const pack = (r: number, g: number, b: number) => ((255 << 24) | (b << 16) | (g << 8) | r) >>> 0
+
+export class CpuRenderer implements Renderer {
+  readonly kind = 'cpu' as const
+  readonly acceptsPlanes = true
+  private readonly ctx: Ctx2D
+  private img: ImageData | null = null
+  private out32 = new Uint32Array(0)
+  private w = 0
+  private h = 0
+  private cw = 0
+  private ch = 0
+  /** Foreground alpha at chroma resolution. */
+  private alphaC = new Uint8Array(0)
+  /** The segmentation alpha at chroma resolution (rebuilt per mask). */
+  private maskAlphaC = new Uint8Array(0)
+  private maskAlphaKey = ''
+  private rgb: RgbTables | null = null
+  private rgbKey = ''
+  private key: KeyTables | null = null
+  private keyKey = ''
+  /** Background at frame size (picture / video frame cover-fitted, or the blur). */
+  private bg32 = new Uint32Array(0)
+  private bgSource: AnyCanvas | null = null
+  private bgVersion = 0
+  private bgFittedKey = ''
+  /** The model-sized mask: smoothed over time, then refined. */
+  private maskW = 0
+  private maskH = 0
+  private maskSmooth = new Float32Array(0)
+  private maskRefined = new Float32Array(0)
+  private maskValid = false
+  private maskVersion = 0
+  private lastPlanes: FramePlanes | null = null
+  private scratch: { canvas: AnyCanvas; ctx: Ctx2D } | null = null
+  private yuvCopy: Uint8Array | null = null
+
+  constructor(canvas: AnyCanvas) {
+    this.ctx = ctx2d(canvas)
+  }
+
+  get hasMask() {
+    return this.maskValid
+  }
+  get hasBackground() {
+    return this.bgSource !== null
+  }
+
+  private pixelsOf(src: CanvasImageSource, width: number, height: number): Uint8ClampedArray {
+    if (!this.scratch) {
+      const canvas = makeCanvas(width, height)
+      this.scratch = { canvas, ctx: ctx2d(canvas, true) }
+    }
+    const { canvas, ctx } = this.scratch
+    if (canvas.width !== width || canvas.height !== height) {
+      canvas.width = width
+      canvas.height = height
+    }
+    ctx.drawImage(src, 0, 0, width, height)
+    return ctx.getImageData(0, 0, width, height).data
+  }
+
+  setBackground(src: FrameSource | null): void {
+    if (!src) {
+      this.bgSource = null
+      return
+    }
+    const { width, height } = frameSize(src)
+    if (!this.bgSource || this.bgSource.width !== width || this.bgSource.height !== height) this.bgSource = makeCanvas(width, height)
+    ctx2d(this.bgSource).drawImage(src, 0, 0)
+    this.bgVersion++
+  }
+
+  resetMask(): void {
+    this.maskValid = false
+  }
+
+  setMask(mask: ImageBitmap, guide: ImageBitmap, s: RenderSettings): void {
+    const w = mask.width
+    const h = mask.height
+    const m = this.pixelsOf(mask, w, h)
+    const g = this.pixelsOf(guide, w, h)
+    if (w !== this.maskW || h !== this.maskH) {
+      this.maskW = w
+      this.maskH = h
+      this.maskSmooth = new Float32Array(w * h)
+      this.maskRefined = new Float32Array(w * h)
+      this.maskValid = false
+    }
+    const sm = this.maskSmooth
+    const base = this.maskValid ? temporalBase(s.segmentation.temporalSmoothing) : 1
+    for (let i = 0; i < w * h; i++) {
+      const n = m[i * 4]! / 255
+      const p = sm[i]!
+      sm[i] = p + (n - p) * temporalWeight(p, n, base)
+    }
+    // Joint bilateral, 3x3: a neighbour votes by its distance in the guide's colour, so the edge
+    // follows the picture. The colour weight exp(-d^2 / sigma2) comes from a table.
+    const sigma2 = (0.02 + 0.08 * s.segmentation.edgeSoftness) * 255 * 255
+    const wTable = new Float32Array(196_000 >> 4)
+    for (let i = 0; i < wTable.length; i++) wTable[i] = Math.exp(-(i << 4) / sigma2)
+    const lum = new Float32Array(w * h)
+    for (let i = 0; i < w * h; i++) lum[i] = g[i * 4]! * 0.299 + g[i * 4 + 1]! * 0.587 + g[i * 4 + 2]! * 0.114
+    const out = this.maskRefined
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        const i = y * w + x
+        const c = lum[i]!
+        let sum = 0
+        let wsum = 0
+        for (let dy = -1; dy <= 1; dy++) {
+          const yy = y + dy < 0 ? 0 : y + dy >= h ? h - 1 : y + dy
+          for (let dx = -1; dx <= 1; dx++) {
+            const xx = x + dx < 0 ? 0 : x + dx >= w ? w - 1 : x + dx
+            const j = yy * w + xx
+            const d = lum[j]! - c
+            const wt = wTable[Math.min(wTable.length - 1, (3 * d * d) >> 4)]! * (dx === 0 && dy === 0 ? 1 : dx === 0 || dy === 0 ? 0.78 : 0.6)
+            sum += sm[j]! * wt
+            wsum += wt
+          }
+        }
+        out[i] = sum / wsum
+      }
+    }
+    this.maskValid = true
+    this.maskVersion++
+  }
+
+  /** The refined mask upsampled (bilinear) to chroma size, through smoothstep, as 0..255. */
+  private maskToChroma(s: RenderSettings) {
+    const [e0, e1] = maskEdges(s.segmentation.edgeSoftness)
+    const key = `${this.maskVersion}:${this.cw}x${this.ch}:${e0}`
+    if (key === this.maskAlphaKey) return
+    this.maskAlphaKey = key
+    const { cw, ch, maskW: mw, maskH: mh } = this
+    const lut = new Uint8Array(1025)
+    for (let i = 0; i <= 1024; i++) lut[i] = Math.round(255 * smoothstep(e0, e1, i / 1024))
+    if (this.maskAlphaC.length !== cw * ch) this.maskAlphaC = new Uint8Array(cw * ch)
+    const a = this.maskAlphaC
+    const m = this.maskRefined
+    const sx = mw / cw
+    const sy = mh / ch
+    for (let y = 0; y < ch; y++) {
+      const fy = Math.max(0, Math.min(mh - 1, (y + 0.5) * sy - 0.5))
+      const y0 = fy | 0
+      const y1 = Math.min(mh - 1, y0 + 1)
+      const ty = fy - y0
+      for (let x = 0; x < cw; x++) {
+        const fx = Math.max(0, Math.min(mw - 1, (x + 0.5) * sx - 0.5))
+        const x0 = fx | 0
+        const x1 = Math.min(mw - 1, x0 + 1)
+        const tx = fx - x0
+        const top = m[y0 * mw + x0]! + (m[y0 * mw + x1]! - m[y0 * mw + x0]!) * tx
+        const bot = m[y1 * mw + x0]! + (m[y1 * mw + x1]! - m[y1 * mw + x0]!) * tx
+        a[y * cw + x] = lut[((top + (bot - top) * ty) * 1024) | 0]!
+      }
+    }
+  }
+
+  private resize(width: number, height: number) {
+    const canvas = this.ctx.canvas
+    if (canvas.width !== width || canvas.height !== height) {
+      canvas.width = width
+      canvas.height = height
+    }
+    if (this.w === width && this.h === height && this.img) return
+    this.w = width
+    this.h = height
+    this.cw = (width + 1) >> 1
+    this.ch = (height + 1) >> 1
+    this.img = new ImageData(width, height)
+    this.out32 = new Uint32Array(this.img.data.buffer)
+    // Opaque from the start: the foreground pass writes only R, G and B.
+    this.out32.fill(0xff000000)
+    this.alphaC = new Uint8Array(this.cw * this.ch)
+    this.bg32 = new Uint32Array(width * height)
+    this.bgFittedKey = ''
+    this.maskAlphaKey = ''
+  }
+
+  /** Planes as I420 (Y, U, V offsets and strides); NV12 and RGB formats are converted first. */
+  private toI420(p: FramePlanes) {
+    const { width: w, height: h, data, layout } = p
+    if (p.format === 'I420' || p.format === 'I420A') {
+      return { data, y: layout[0]!, u: layout[1]!, v: layout[2]!, uStep: 1 }
+    }
+    if (p.format === 'NV12') {
+      const uv = layout[1]!
+      return { data, y: layout[0]!, u: uv, v: { offset: uv.offset + 1, stride: uv.stride }, uStep: 2 }
+    }
+    // RGB formats (screen capture): convert to I420 here, BT.601 video range.
+    const cw = (w + 1) >> 1
+    const ch = (h + 1) >> 1
+    const size = w * h + 2 * cw * ch
+    if (!this.yuvCopy || this.yuvCopy.length < size) this.yuvCopy = new Uint8Array(size)
+    const o = this.yuvCopy
+    const bgr = p.format === 'BGRA' || p.format === 'BGRX'
+    const { offset, stride } = layout[0]!
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        const i = offset + y * stride + x * 4
+        const r = data[bgr ? i + 2 : i]!
+        const g = data[i + 1]!
+        const b = data[bgr ? i : i + 2]!
+        o[y * w + x] = (16 + 0.257 * r + 0.504 * g + 0.098 * b) | 0
+        if (!(x & 1) && !(y & 1)) {
+          const ci = w * h + (y >> 1) * cw + (x >> 1)
+          o[ci] = (128 - 0.148 * r - 0.291 * g + 0.439 * b) | 0
+          o[ci + cw * ch] = (128 + 0.439 * r - 0.368 * g - 0.071 * b) | 0
+        }
+      }
+    }
+    return { data: o, y: { offset: 0, stride: w }, u: { offset: w * h, stride: cw }, v: { offset: w * h + cw * ch, stride: cw }, uStep: 1 }
+  }
+
+  draw(frame: FrameSource | FramePlanes, width: number, height: number, plan: DrawPlan, s: RenderSettings): void {
+    if (!('layout' in frame)) throw new Error('the CPU renderer takes frame planes')
+    this.resize(width, height)
+    this.lastPlanes = frame
+    const yuvFull = frame.format.startsWith('I420') || frame.format === 'NV12' ? frame.fullRange : false
+    const matrix = frame.format.startsWith('I420') || frame.format === 'NV12' ? frame.matrix : 'bt601'
+    const rgbKey = `${matrix}:${yuvFull}`
+    if (rgbKey !== this.rgbKey) {
+      this.rgb = buildRgbTables(matrix, yuvFull)
+      this.rgbKey = rgbKey
+    }
+    const planes = this.toI420(frame)
+    const { cw, ch } = this
+    let alphaC: Uint8Array | null = null
+    let spill: Uint16Array | null = null
+    if (plan.engine === 1) {
+      const c = s.chroma
+      const kk = `${c.keyColor}:${c.similarity}:${c.smoothness}:${c.spill}:${rgbKey}`
+      if (kk !== this.keyKey) {
+        this.key = buildKeyTables(parseHexColor(c.keyColor) ?? [0, 1, 0], c, matrix, yuvFull)
+        this.keyKey = kk
+      }
+      const lut = this.key!.alpha
+      const a = this.alphaC
+      const d = planes.data
+      const us = planes.u.stride
+      const vs = planes.v.stride
+      const step = planes.uStep
+      for (let y = 0; y < ch; y++) {
+        let ui = planes.u.offset + y * us
+        let vi = planes.v.offset + y * vs
+        const row = y * cw
+        for (let x = 0; x < cw; x++, ui += step, vi += step) a[row + x] = lut[(d[ui]! << 8) | d[vi]!]!
+      }
+      alphaC = a
+      spill = this.key!.spill
+    } else if (plan.engine === 2) {
+      this.maskToChroma(s)
+      alphaC = this.maskAlphaC
+    }
+    let bgColor = 0
+    let bg: Uint32Array | null = null
+    if (plan.engine !== 0) {
+      if (plan.background === 1 && this.bgSource) {
+        const key = `${this.bgVersion}:${width}x${height}`
+        if (key !== this.bgFittedKey) {
+          this.bg32.set(coverPixels(this.bgSource, width, height))
+          this.bgFittedKey = key
+        }
+        bg = this.bg32
+      } else if (plan.background === 2) {
+        this.blurBackground(planes, alphaC!, s)
+        this.bgFittedKey = ''
+        bg = this.bg32
+      } else {
+        const c = parseHexColor(s.color) ?? [0, 0, 0]
+        bgColor = pack(Math.round(c[0] * 255), Math.round(c[1] * 255), Math.round(c[2] * 255))
+      }
+    }
+    this.composite(planes, alphaC, spill, bg, bgColor)
+    this.ctx.putImageData(this.img!, 0, 0)
+  }
+
+  /**
+   * One pass over each chroma row's runs of blocks: background runs are filled or copied natively,
+   * foreground runs converted (three clamped byte stores per pixel), and edge blocks (alpha or a
+   * neighbour's alpha not saturated) get a per-pixel alpha from the chroma grid and a blend.
+   */
+  private composite(
+    planes: ReturnType<CpuRenderer['toI420']>,
+    alphaC: Uint8Array | null,
+    spill: Uint16Array | null,
+    bg: Uint32Array | null,
+    bgColor: number,
+  ) {
+    const { w, h, cw, ch } = this
+    const out = this.out32
+    const d = planes.data
+    const T = this.rgb!
+    const TY = T.y
+    const RV = T.rv
+    const GU = T.gu
+    const GV = T.gv
+    const BU = T.bu
+    const yo = planes.y.offset
+    const ys = planes.y.stride
+    const step = planes.uStep
+    if (this.cls.length !== cw) {
+      this.cls = new Uint8Array(cw)
+      this.cls32 = cw % 4 === 0 ? new Uint32Array(this.cls.buffer) : null
+    }
+    this.alpha32 = alphaC && cw % 4 === 0 ? new Uint32Array(alphaC.buffer, alphaC.byteOffset, alphaC.length >> 2) : null
+    const cls = this.cls
+    const even = !(w & 1) && !(h & 1)
+    for (let by = 0; by < ch; by++) {
+      const uRow = planes.u.offset + by * planes.u.stride
+      const vRow = planes.v.offset + by * planes.v.stride
+      const y0 = by * 2
+      const aRow = by * cw
+      // 0 background, 1 foreground, 2 edge (or odd-sized border, drawn the careful way).
+      if (!alphaC) cls.fill(1)
+      else {
+        const up = by > 0 ? aRow - cw : aRow
+        const dn = by + 1 < ch ? aRow + cw : aRow
+        const a32 = this.alpha32
+        const c32 = this.cls32
+        const quads = a32 && c32 ? cw >> 2 : 0
+        // Four blocks at a time where the alpha row and its neighbours are all 0 or all 255.
+        for (let q = 0; q < quads; q++) {
+          const c = a32![(aRow >> 2) + q]!
+          const byte = c & 255
+          if (
+            (c === 0 || c === 0xffffffff) &&
+            a32![(up >> 2) + q] === c &&
+            a32![(dn >> 2) + q] === c &&
+            (q === 0 ? byte : alphaC[aRow + 4 * q - 1]) === byte &&
+            (q === quads - 1 ? byte : alphaC[aRow + 4 * q + 4]) === byte
+          ) {
+            c32![q] = c === 0 ? 0 : 0x01010101
+            continue
+          }
+          for (let bx = 4 * q; bx < 4 * q + 4; bx++) cls[bx] = this.classify(alphaC, aRow, up, dn, bx, cw)
+        }
+        for (let bx = quads * 4; bx < cw; bx++) cls[bx] = this.classify(alphaC, aRow, up, dn, bx, cw)
+      }
+      if (!even) {
+        if (by === ch - 1) cls.fill(2)
+        cls[cw - 1] = 2
+      }
+      let bx = 0
+      while (bx < cw) {
+        const kind = cls[bx]!
+        let end = bx + 1
+        while (end < cw && cls[end] === kind) end++
+        const x0 = bx * 2
+        if (kind === 0) {
+          const o = y0 * w + x0
+          const len = Math.min(w, end * 2) - x0
+          if (bg) {
+            out.set(bg.subarray(o, o + len), o)
+            if (y0 + 1 < h) out.set(bg.subarray(o + w, o + w + len), o + w)
+          } else {
+            out.fill(bgColor, o, o + len)
+            if (y0 + 1 < h) out.fill(bgColor, o + w, o + w + len)
+          }
+        } else if (kind === 1) {
+          let yi = yo + y0 * ys + x0
+          let q = y0 * w + x0
+          const CL = CLAMP
+          for (let b = bx; b < end; b++, yi += 2, q += 2) {
+            let U = d[uRow + b * step]!
+            let V = d[vRow + b * step]!
+            if (spill) {
+              const sv = spill[(U << 8) | V]!
+              U = sv >> 8
+              V = sv & 255
+            }
+            const rv = RV[V]! + 384
+            const g = 384 - GU[U]! - GV[V]!
+            const bu = BU[U]! + 384
+            let Y = TY[d[yi]!]!
+            out[q] = 0xff000000 | (CL[Y + bu]! << 16) | (CL[Y + g]! << 8) | CL[Y + rv]!
+            Y = TY[d[yi + 1]!]!
+            out[q + 1] = 0xff000000 | (CL[Y + bu]! << 16) | (CL[Y + g]! << 8) | CL[Y + rv]!
+            Y = TY[d[yi + ys]!]!
+            out[q + w] = 0xff000000 | (CL[Y + bu]! << 16) | (CL[Y + g]! << 8) | CL[Y + rv]!
+            Y = TY[d[yi + ys + 1]!]!
+            out[q + w + 1] = 0xff000000 | (CL[Y + bu]! << 16) | (CL[Y + g]! << 8) | CL[Y + rv]!
+          }
+        } else {
+          for (let b = bx; b < end; b++) this.edgeBlock(planes, alphaC, spill, bg, bgColor, b, by, uRow, vRow)
+        }
+        bx = end
+      }
+    }
+  }
+
+  private cls = new Uint8Array(0)
+  private cls32: Uint32Array | null = null
+  private alpha32: Uint32Array | null = null
+
+  /** 0 background, 1 foreground, 2 edge: alpha not saturated, or a neighbour's differs. */
+  private classify(alphaC: Uint8Array, aRow: number, up: number, dn: number, bx: number, cw: number): number {
+    const a = alphaC[aRow + bx]!
+    const l = bx > 0 ? alphaC[aRow + bx - 1]! : a
+    const r = bx + 1 < cw ? alphaC[aRow + bx + 1]! : a
+    return (a !== 0 && a !== 255) || l !== a || r !== a || alphaC[up + bx]! !== a || alphaC[dn + bx]! !== a ? 2 : a === 0 ? 0 : 1
+  }
+
+  /** A 2x2 block on an edge: per-pixel alpha, bilinear from the chroma grid (weights 9/3/3/1 of 16), and a blend. */
+  private edgeBlock(
+    planes: ReturnType<CpuRenderer['toI420']>,
+    alphaC: Uint8Array | null,
+    spill: Uint16Array | null,
+    bg: Uint32Array | null,
+    bgColor: number,
+    bx: number,
+    by: number,
+    uRow: number,
+    vRow: number,
+  ) {
+    const { w, h, cw, ch } = this
+    const out = this.out32
+    const d = planes.data
+    const T = this.rgb!
+    const aRow = by * cw
+    const a = alphaC ? alphaC[aRow + bx]! : 255
+    let U = d[uRow + bx * planes.uStep]!
+    let V = d[vRow + bx * planes.uStep]!
+    if (spill) {
+      const sv = spill[(U << 8) | V]!
+      U = sv >> 8
+      V = sv & 255
+    }
+    const rv = T.rv[V]!
+    const g = T.gu[U]! + T.gv[V]!
+    const bu = T.bu[U]!
+    const x0 = bx * 2
+    const y0 = by * 2
+    for (let k = 0; k < 4; k++) {
+      const dx = k & 1
+      const dy = k >> 1
+      if (x0 + dx >= w || y0 + dy >= h) continue
+      const Y = T.y[d[planes.y.offset + (y0 + dy) * planes.y.stride + x0 + dx]!]!
+      let R = Y + rv
+      let G = Y - g
+      let B = Y + bu
+      R = R < 0 ? 0 : R > 255 ? 255 : R
+      G = G < 0 ? 0 : G > 255 ? 255 : G
+      B = B < 0 ? 0 : B > 255 ? 255 : B
+      const oi = (y0 + dy) * w + x0 + dx
+      let A = 255
+      if (alphaC) {
+        const nx = dx ? (bx + 1 < cw ? bx + 1 : bx) : bx > 0 ? bx - 1 : bx
+        const ny = dy ? (by + 1 < ch ? by + 1 : by) : by > 0 ? by - 1 : by
+        A = (9 * a + 3 * alphaC[aRow + nx]! + 3 * alphaC[ny * cw + bx]! + alphaC[ny * cw + nx]! + 8) >> 4
+      }
+      const b = bg ? bg[oi]! : bgColor
+      const br = b & 255
+      const bgg = (b >> 8) & 255
+      const bb = (b >> 16) & 255
+      const r2 = (br + ((R - br) * A) / 255) | 0
+      const g2 = (bgg + ((G - bgg) * A) / 255) | 0
+      const b2 = (bb + ((B - bb) * A) / 255) | 0
+      out[oi] = ((255 << 24) | (b2 << 16) | (g2 << 8) | r2) >>> 0
+    }
+  }
+
+  private blurSmall = { w: 0, h: 0, r: new Float32Array(0), g: new Float32Array(0), b: new Float32Array(0), a: new Float32Array(0), t: new Float32Array(0) }
+
+  /** Background-only (inverse-mask-weighted) blur at a quarter of chroma size, upsampled into bg32. */
+  private blurBackground(planes: ReturnType<CpuRenderer['toI420']>, alphaC: Uint8Array, s: RenderSettings) {
+    const { w, h, cw, ch } = this
+    const f = Math.max(1, Math.round(w / 320))
+    const sw = Math.max(1, Math.round(w / f))
+    const sh = Math.max(1, Math.round(h / f))
+    const B = this.blurSmall
+    if (B.w !== sw || B.h !== sh) {
+      const n = sw * sh
+      Object.assign(B, { w: sw, h: sh, r: new Float32Array(n), g: new Float32Array(n), b: new Float32Array(n), a: new Float32Array(n), t: new Float32Array(n) })
+    }
+    const d = planes.data
+    const T = this.rgb!
+    for (let y = 0; y < sh; y++) {
+      const fy = Math.min(h - 1, Math.floor((y + 0.5) * f))
+      const cy = Math.min(ch - 1, fy >> 1)
+      for (let x = 0; x < sw; x++) {
+        const fx = Math.min(w - 1, Math.floor((x + 0.5) * f))
+        const cx = Math.min(cw - 1, fx >> 1)
+        const Y = T.y[d[planes.y.offset + fy * planes.y.stride + fx]!]!
+        const U = d[planes.u.offset + cy * planes.u.stride + cx * planes.uStep]!
+        const V = d[planes.v.offset + cy * planes.v.stride + cx * planes.uStep]!
+        const wgt = (255 - alphaC[cy * cw + cx]!) / 255 + 1e-3
+        const i = y * sw + x
+        B.r[i] = Math.min(255, Math.max(0, Y + T.rv[V]!)) * wgt
+        B.g[i] = Math.min(255, Math.max(0, Y - T.gu[U]! - T.gv[V]!)) * wgt
+        B.b[i] = Math.min(255, Math.max(0, Y + T.bu[U]!)) * wgt
+        B.a[i] = wgt
+      }
+    }
+    // Three box blurs approximate a Gaussian; on premultiplied channels, then normalised by the weight.
+    const radius = Math.max(1, Math.round(blurRadius(s.blurStrength) / 1.7))
+    for (const ch of [B.r, B.g, B.b, B.a]) {
+      for (let k = 0; k < 3; k++) {
+        boxBlur(ch, B.t, sw, sh, radius, true)
+        boxBlur(B.t, ch, sw, sh, radius, false)
+      }
+    }
+    // Upsample (bilinear) into bg32.
+    const bg = this.bg32
+    for (let y = 0; y < h; y++) {
+      const fy = Math.max(0, Math.min(sh - 1, (y + 0.5) / f - 0.5))
+      const y0 = fy | 0
+      const y1 = Math.min(sh - 1, y0 + 1)
+      const ty = fy - y0
+      for (let x = 0; x < w; x++) {
+        const fx = Math.max(0, Math.min(sw - 1, (x + 0.5) / f - 0.5))
+        const x0 = fx | 0
+        const x1 = Math.min(sw - 1, x0 + 1)
+        const tx = fx - x0
+        const i00 = y0 * sw + x0
+        const i01 = y0 * sw + x1
+        const i10 = y1 * sw + x0
+        const i11 = y1 * sw + x1
+        const w00 = (1 - tx) * (1 - ty)
+        const w01 = tx * (1 - ty)
+        const w10 = (1 - tx) * ty
+        const w11 = tx * ty
+        const a = B.a[i00]! * w00 + B.a[i01]! * w01 + B.a[i10]! * w10 + B.a[i11]! * w11
+        const inv = 1 / Math.max(a, 1e-4)
+        const r = (B.r[i00]! * w00 + B.r[i01]! * w01 + B.r[i10]! * w10 + B.r[i11]! * w11) * inv
+        const g = (B.g[i00]! * w00 + B.g[i01]! * w01 + B.g[i10]! * w10 + B.g[i11]! * w11) * inv
+        const b = (B.b[i00]! * w00 + B.b[i01]! * w01 + B.b[i10]! * w10 + B.b[i11]! * w11) * inv
+        bg[y * w + x] = ((255 << 24) | ((b > 255 ? 255 : b) << 16) | ((g > 255 ? 255 : g) << 8) | (r > 255 ? 255 : r)) >>> 0
+      }
+    }
+  }
+
+  readPatch(x: number, y: number, size: number): Uint8Array | null {
+    const p = this.lastPlanes
+    if (!p || !this.rgb || this.w < size || this.h < size) return null
+    const planes = this.toI420(p)
+    const d = planes.data
+    const T = this.rgb
+    const px = Math.min(this.w - size, Math.max(0, Math.round(x * this.w) - (size >> 1)))
+    const py = Math.min(this.h - size, Math.max(0, Math.round(y * this.h) - (size >> 1)))
+    const out = new Uint8Array(size * size * 4)
+    for (let j = 0; j < size; j++) {
+      for (let i = 0; i < size; i++) {
+        const fx = px + i
+        const fy = py + j
+        const Y = T.y[d[planes.y.offset + fy * planes.y.stride + fx]!]!
+        const U = d[planes.u.offset + (fy >> 1) * planes.u.stride + (fx >> 1) * planes.uStep]!
+        const V = d[planes.v.offset + (fy >> 1) * planes.v.stride + (fx >> 1) * planes.uStep]!
+        const o = (j * size + i) * 4
+        out[o] = Math.min(255, Math.max(0, Y + T.rv[V]!))
+        out[o + 1] = Math.min(255, Math.max(0, Y - T.gu[U]! - T.gv[V]!))
+        out[o + 2] = Math.min(255, Math.max(0, Y + T.bu[U]!))
+        out[o + 3] = 255
+      }
+    }
+    return out
+  }
+
+  finish(): void {
+    // putImageData wrote the pixels synchronously; nothing is pending.
+  }
+
+  dispose(): void {
+    this.bgSource = null
+    this.img = null
+    this.lastPlanes = null
+  }
+}
+
+/** One box-blur pass (horizontal or vertical) with a running sum, clamped at the borders. */
+function boxBlur(src: Float32Array, dst: Float32Array, w: number, h: number, r: number, horizontal: boolean) {
+  const n = horizontal ? w : h
+  const lines = horizontal ? h : w
+  const stride = horizontal ? 1 : w
+  const scale = 1 / (2 * r + 1)
+  for (let line = 0; line < lines; line++) {
+    const base = horizontal ? line * w : line
+    let acc = 0
+    for (let k = -r; k <= r; k++) acc += src[base + Math.min(n - 1, Math.max(0, k)) * stride]!
+    for (let i = 0; i < n; i++) {
+      dst[base + i * stride] = acc * scale
+      const add = Math.min(n - 1, i + r + 1)
+      const sub = Math.max(0, i - r)
+      acc += src[base + add * stride]! - src[base + sub * stride]!
+    }
+  }
+}
