@@ -4,4 +4,9 @@ import App from './App.vue'
 import { router } from './router'
 import './styles/main.css'
 
-createApp(App).use(createPinia()).use(router).mount('#app')
+const app = createApp(App).use(createPinia()).use(router)
+// Mount once the first route is resolved, so the first paint is the real page, not an empty shell.
+void router.isReady().then(() => {
+  app.mount('#app')
+  performance.mark('media-studio:first-view')
+})
