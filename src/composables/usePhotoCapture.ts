@@ -53,7 +53,7 @@ export function usePhotoCapture(options: UsePhotoCaptureOptions): UsePhotoCaptur
     return previewToFrameScale(video.videoWidth, video.videoHeight, box.width, box.height)
   }
 
-  async function shoot(video: HTMLVideoElement, filter: string): Promise<GalleryItem> {
+  async function shoot(video: HTMLVideoElement, filter: string, look?: string): Promise<GalleryItem> {
     const w = video.videoWidth
     const h = video.videoHeight
     const canvas = new OffscreenCanvas(w, h)
@@ -74,7 +74,7 @@ export function usePhotoCapture(options: UsePhotoCaptureOptions): UsePhotoCaptur
       {
         id: crypto.randomUUID(),
         kind: 'photo',
-        name: timestampedName('photo', new Date(createdAt), extensionFor(blob.type)),
+        name: timestampedName(look ? `photo-${look}` : 'photo', new Date(createdAt), extensionFor(blob.type)),
         createdAt,
         mime: blob.type,
         size: blob.size,
@@ -136,7 +136,7 @@ export function usePhotoCapture(options: UsePhotoCaptureOptions): UsePhotoCaptur
       const video = frameSource()
       const scale = pxScale(video)
       const out: GalleryItem[] = []
-      for (const look of burstLooks()) out.push(await shoot(video, look.filter(scale)))
+      for (const look of burstLooks()) out.push(await shoot(video, look.filter(scale), look.id))
       lastPhoto.value = out.at(-1) ?? null
       return out
     })

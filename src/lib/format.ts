@@ -37,7 +37,7 @@ export function extensionFor(mime: string): string {
   return PHOTO_FORMATS.find((f) => f.value === base)?.ext ?? (base.split('/')[1] || 'bin')
 }
 
-/** A file name people can sort: media-studio-2026-11-21_14-07-05.png */
+/** A file name people can sort: photo-2026-11-21_14-07-05.png (the prefix may name a look: photo-sepia-…). */
 export function timestampedName(prefix: string, date: Date, ext: string): string {
   const p = (n: number) => String(n).padStart(2, '0')
   const stamp = `${date.getFullYear()}-${p(date.getMonth() + 1)}-${p(date.getDate())}_${p(date.getHours())}-${p(date.getMinutes())}-${p(date.getSeconds())}`
