@@ -544,43 +544,29 @@ export class CpuRenderer implements Renderer {
         B.a[i] = wgt
       }
     }
-    // Three box blurs approximate a Gaussian; on premultiplied channels, then normalised by the weight.
-    const radius = Math.max(1, Math.round(blurRadius(s.blurStrength) / 1.7))
-    for (const ch of [B.r, B.g, B.b, B.a]) {
-      for (let k = 0; k < 3; k++) {
-        boxBlur(ch, B.t, sw, sh, radius, true)
-        boxBlur(B.t, ch, sw, sh, radius, false)
+    // Box blurs (two rounds approximate a Gaussian) on premultiplied channels, then normalised by the weight.
+    const radius = Math.max(1, Math.round(blurRadius(s.blurStrength) / 1.4))
+    for (const c of [B.r, B.g, B.b, B.a]) {
+      for (let k = 0; k < 2; k++) {
+        boxBlur(c, B.t, sw, sh, radius, true)
+        boxBlur(B.t, c, sw, sh, radius, false)
       }
     }
-    // Upsample (bilinear) into bg32.
-    const bg = this.bg32
-    for (let y = 0; y < h; y++) {
-      const fy = Math.max(0, Math.min(sh - 1, (y + 0.5) / f - 0.5))
-      const y0 = fy | 0
-      const y1 = Math.min(sh - 1, y0 + 1)
-      const ty = fy - y0
-      for (let x = 0; x < w; x++) {
-        const fx = Math.max(0, Math.min(sw - 1, (x + 0.5) / f - 0.5))
-        const x0 = fx | 0
-        const x1 = Math.min(sw - 1, x0 + 1)
-        const tx = fx - x0
-        const i00 = y0 * sw + x0
-        const i01 = y0 * sw + x1
-        const i10 = y1 * sw + x0
-        const i11 = y1 * sw + x1
-        const w00 = (1 - tx) * (1 - ty)
-        const w01 = tx * (1 - ty)
-        const w10 = (1 - tx) * ty
-        const w11 = tx * ty
-        const a = B.a[i00]! * w00 + B.a[i01]! * w01 + B.a[i10]! * w10 + B.a[i11]! * w11
-        const inv = 1 / Math.max(a, 1e-4)
-        const r = (B.r[i00]! * w00 + B.r[i01]! * w01 + B.r[i10]! * w10 + B.r[i11]! * w11) * inv
-        const g = (B.g[i00]! * w00 + B.g[i01]! * w01 + B.g[i10]! * w10 + B.g[i11]! * w11) * inv
-        const b = (B.b[i00]! * w00 + B.b[i01]! * w01 + B.b[i10]! * w10 + B.b[i11]! * w11) * inv
-        bg[y * w + x] = ((255 << 24) | ((b > 255 ? 255 : b) << 16) | ((g > 255 ? 255 : g) << 8) | (r > 255 ? 255 : r)) >>> 0
-      }
+    if (this.blurPacked.length !== sw * sh) this.blurPacked = new Uint32Array(sw * sh)
+    const small = this.blurPacked
+    for (let i = 0; i < sw * sh; i++) {
+      const inv = 1 / Math.max(B.a[i]!, 1e-4)
+      const r = Math.min(255, B.r[i]! * inv) | 0
+      const g = Math.min(255, B.g[i]! * inv) | 0
+      const b = Math.min(255, B.b[i]! * inv) | 0
+      small[i] = ((255 << 24) | (b << 16) | (g << 8) | r) >>> 0
     }
+    upsamplePacked(small, sw, sh, this.bg32, w, h, this)
   }
+
+  private blurPacked = new Uint32Array(0)
+  /** Rows of the small blur upsampled horizontally to full width (upsamplePacked's scratch). */
+  rowsH = new Uint32Array(0)
 
   readPatch(x: number, y: number, size: number): Uint8Array | null {
     const p = this.lastPlanes
@@ -635,5 +621,39 @@ function boxBlur(src: Float32Array, dst: Float32Array, w: number, h: number, r: 
       const sub = Math.max(0, i - r)
       acc += src[base + add * stride]! - src[base + sub * stride]!
     }
+  }
+}
+
+/** Linear interpolation of two packed RGBA pixels, t in 0..256, two channels per multiply. */
+function lerpPacked(a: number, b: number, t: number): number {
+  const it = 256 - t
+  const rb = ((((a & 0xff00ff) * it + (b & 0xff00ff) * t) >>> 8) & 0xff00ff) >>> 0
+  const g = ((((a >>> 8) & 0xff) * it + ((b >>> 8) & 0xff) * t) >>> 8) << 8
+  return (0xff000000 | rb | g) >>> 0
+}
+
+/** Bilinear upsampling of a packed RGBA picture: rows horizontally first, then each output row from two of them. */
+function upsamplePacked(src: Uint32Array, sw: number, sh: number, dst: Uint32Array, w: number, h: number, scratch: { rowsH: Uint32Array }) {
+  if (scratch.rowsH.length !== sh * w) scratch.rowsH = new Uint32Array(sh * w)
+  const rows = scratch.rowsH
+  const fx = sw / w
+  for (let x = 0; x < w; x++) {
+    const sx = Math.max(0, Math.min(sw - 1, (x + 0.5) * fx - 0.5))
+    const x0 = sx | 0
+    const x1 = Math.min(sw - 1, x0 + 1)
+    const t = ((sx - x0) * 256) | 0
+    for (let y = 0; y < sh; y++) rows[y * w + x] = lerpPacked(src[y * sw + x0]!, src[y * sw + x1]!, t)
+  }
+  const fy = sh / h
+  for (let y = 0; y < h; y++) {
+    const sy = Math.max(0, Math.min(sh - 1, (y + 0.5) * fy - 0.5))
+    const y0 = sy | 0
+    const y1 = Math.min(sh - 1, y0 + 1)
+    const t = ((sy - y0) * 256) | 0
+    const a = y0 * w
+    const b = y1 * w
+    const o = y * w
+    if (t === 0) dst.set(rows.subarray(a, a + w), o)
+    else for (let x = 0; x < w; x++) dst[o + x] = lerpPacked(rows[a + x]!, rows[b + x]!, t)
   }
 }

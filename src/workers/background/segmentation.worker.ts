@@ -23,8 +23,14 @@
  * Messages: SegmenterInit from the main thread (with the port to the compositor), then
  * SegmenterRequest / SegmenterReply on that port; SegmenterStatus to the main thread.
  */
-import type { SegmentationModel } from '@/lib/virtualBackground/settings'
-import type { SegmenterInit, SegmenterReply, SegmenterRequest, SegmenterStatus } from './protocol'
+// No import or export statement: this file must stay a classic script (Vite would otherwise emit
+// `export {}`, which a classic worker cannot run). Types come in as import() types; the code is
+// wrapped in a function so its names stay out of the global scope.
+type SegmentationModel = import('@/lib/virtualBackground/settings').SegmentationModel
+type SegmenterInit = import('./protocol').SegmenterInit
+type SegmenterReply = import('./protocol').SegmenterReply
+type SegmenterRequest = import('./protocol').SegmenterRequest
+type SegmenterStatus = import('./protocol').SegmenterStatus
 
 interface MpResults {
   segmentationMask?: ImageBitmap
@@ -46,14 +52,16 @@ interface MpSelfieSegmentation {
   close(): Promise<void>
   h?: MpSolutionInternals
 }
-declare const SelfieSegmentation: new (config: { locateFile: (file: string) => string }) => MpSelfieSegmentation
+type MpConstructor = new (config: { locateFile: (file: string) => string }) => MpSelfieSegmentation
 
 interface WorkerScope {
+  SelfieSegmentation?: MpConstructor
   importScripts(...urls: string[]): void
   Module?: { locateFile(file: string): string }
   postMessage(msg: SegmenterStatus): void
   onmessage: ((e: MessageEvent<SegmenterInit>) => void) | null
 }
+;(() => {
 const scope = self as unknown as WorkerScope
 
 const MODEL_FILE: Record<SegmentationModel, string> = {
@@ -113,7 +121,9 @@ async function loadModel(m: SegmentationModel) {
   await checkModelFile(m)
   if (!solution) {
     loadRuntime()
-    const s = new SelfieSegmentation({ locateFile: (file) => assetBase + file })
+    const Solution = scope.SelfieSegmentation
+    if (!Solution) throw new Error('the MediaPipe loader did not load')
+    const s = new Solution({ locateFile: (file) => assetBase + file })
     // Only the mask is wanted: dropping the echoed input image saves a draw and a bitmap per mask.
     const outs = s.h?.h?.listeners?.[0]?.outs
     if (outs && 'image' in outs) delete outs.image
@@ -182,3 +192,4 @@ scope.onmessage = (e: MessageEvent<SegmenterInit>) => {
     fail(`The segmentation model could not be loaded: ${describe(err)}. The camera is shown without a background.`),
   )
 }
+})()
