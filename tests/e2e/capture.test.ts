@@ -106,6 +106,30 @@ describe('Capture with the portrait clip as the camera', () => {
     expect(colourful).toBeGreaterThan(1000)
   })
 
+  test('a full quota says so, saves nothing, and the next photo saves once there is room', async () => {
+    const context = await browser.newContext()
+    try {
+      const fresh = await context.newPage()
+      await fresh.goto(baseURL)
+      await waitForPreviewFrame(fresh)
+      const origin = new URL(baseURL).origin
+      const cdp = await context.newCDPSession(fresh)
+      // A disk with no room left: the site's quota overridden to 1 KB.
+      await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: 1024 })
+      await fresh.getByRole('button', { name: 'Take photo' }).click()
+      const alert = fresh.getByRole('alert').filter({ hasText: 'Storage is full' })
+      await alert.waitFor()
+      expect(await alert.textContent()).toMatch(/nothing was saved/)
+      expect(await fresh.getByRole('link', { name: 'Last photo, open gallery' }).count()).toBe(0)
+      await cdp.send('Storage.overrideQuotaForOrigin', { origin })
+      await fresh.getByRole('button', { name: 'Take photo' }).click()
+      await fresh.getByRole('link', { name: 'Last photo, open gallery' }).waitFor()
+      expect(await fresh.evaluate(countPhotos)).toEqual({ items: 1, blobs: 1 })
+    } finally {
+      await context.close()
+    }
+  })
+
   test('stopping a screen share returns to the camera', async () => {
     await page.goto(baseURL)
     await waitForPreviewFrame(page)
@@ -125,6 +149,24 @@ describe('Capture with the portrait clip as the camera', () => {
     expect(await page.locator(screen).count()).toBe(0)
   })
 })
+
+/** Items and blobs in the gallery's IndexedDB, read in the page. */
+async function countPhotos(): Promise<{ items: number; blobs: number }> {
+  const db = await new Promise<IDBDatabase>((resolve, reject) => {
+    const req = indexedDB.open('media-studio')
+    req.onsuccess = () => resolve(req.result)
+    req.onerror = () => reject(req.error)
+  })
+  const count = (store: string) =>
+    new Promise<number>((resolve, reject) => {
+      const req = db.transaction(store).objectStore(store).count()
+      req.onsuccess = () => resolve(req.result)
+      req.onerror = () => reject(req.error)
+    })
+  const result = { items: await count('items'), blobs: await count('blobs') }
+  db.close()
+  return result
+}
 
 describe('Capture with two cameras', () => {
   let browser: Browser
