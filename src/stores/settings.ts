@@ -3,6 +3,7 @@ import { useLocalStorage } from '@vueuse/core'
 import { normalizeFilterSettings, defaultFilterSettings, type FilterSetting } from '@/lib/filters'
 import type { FacingMode, ResolutionPreset } from '@/lib/constraints'
 import type { PhotoFormat } from '@/lib/format'
+import { defaultVirtualBackgroundSettings, normalizeSettings, type VirtualBackgroundSettings } from '@/lib/virtualBackground/settings'
 
 /** Everything the user chooses in Capture, remembered across reloads (plain data only, no browser objects). */
 export interface CaptureSettings {
@@ -42,10 +43,15 @@ export function defaultCaptureSettings(): CaptureSettings {
 }
 
 export const SETTINGS_KEY = 'media-studio.capture.v1'
+export const VIRTUAL_BACKGROUND_KEY = 'media-studio.virtual-background.v1'
 
 export const useSettingsStore = defineStore('settings', () => {
   const capture = useLocalStorage<CaptureSettings>(SETTINGS_KEY, defaultCaptureSettings(), {
     mergeDefaults: (stored, defaults) => ({ ...defaults, ...stored, filters: normalizeFilterSettings(stored.filters) }),
   })
-  return { capture }
+  // One virtual background for the whole app: what is set in Capture is what a call or a recording sends.
+  const virtualBackground = useLocalStorage<VirtualBackgroundSettings>(VIRTUAL_BACKGROUND_KEY, defaultVirtualBackgroundSettings(), {
+    mergeDefaults: (stored) => normalizeSettings(stored),
+  })
+  return { capture, virtualBackground }
 })
