@@ -224,6 +224,7 @@ export class CpuRenderer implements Renderer {
     // Opaque from the start: the foreground pass writes only R, G and B.
     this.out32.fill(0xff000000)
     this.alphaC = new Uint8Array(this.cw * this.ch)
+    this.prevCls = new Uint8Array(this.cw * this.ch).fill(255)
     this.bg32 = new Uint32Array(width * height)
     this.bgFittedKey = ''
     this.maskAlphaKey = ''
@@ -306,6 +307,7 @@ export class CpuRenderer implements Renderer {
     }
     let bgColor = 0
     let bg: Uint32Array | null = null
+    let stamp = 'none'
     if (plan.engine !== 0) {
       if (plan.background === 1 && this.bgSource) {
         const key = `${this.bgVersion}:${width}x${height}`
@@ -314,15 +316,23 @@ export class CpuRenderer implements Renderer {
           this.bgFittedKey = key
         }
         bg = this.bg32
+        stamp = `picture:${key}`
       } else if (plan.background === 2) {
         this.blurBackground(planes, alphaC!, s)
         this.bgFittedKey = ''
         bg = this.bg32
+        stamp = `blur:${++this.blurCount}`
       } else {
         const c = parseHexColor(s.color) ?? [0, 0, 0]
         bgColor = pack(Math.round(c[0] * 255), Math.round(c[1] * 255), Math.round(c[2] * 255))
+        stamp = `color:${bgColor}`
       }
     }
+    // A background block that was background in the last frame too, over an unchanged background,
+    // already holds the right pixels: it is not written again.
+    const staticBg = stamp === this.bgStamp && !stamp.startsWith('blur')
+    if (!staticBg) this.prevCls.fill(255)
+    this.bgStamp = stamp
     this.composite(planes, alphaC, spill, bg, bgColor)
     this.ctx.putImageData(this.img!, 0, 0)
   }
@@ -357,6 +367,7 @@ export class CpuRenderer implements Renderer {
     }
     this.alpha32 = alphaC && cw % 4 === 0 ? new Uint32Array(alphaC.buffer, alphaC.byteOffset, alphaC.length >> 2) : null
     const cls = this.cls
+    const prev = this.prevCls
     const even = !(w & 1) && !(h & 1)
     for (let by = 0; by < ch; by++) {
       const uRow = planes.u.offset + by * planes.u.stride
@@ -400,14 +411,24 @@ export class CpuRenderer implements Renderer {
         while (end < cw && cls[end] === kind) end++
         const x0 = bx * 2
         if (kind === 0) {
-          const o = y0 * w + x0
-          const len = Math.min(w, end * 2) - x0
-          if (bg) {
-            out.set(bg.subarray(o, o + len), o)
-            if (y0 + 1 < h) out.set(bg.subarray(o + w, o + w + len), o + w)
-          } else {
-            out.fill(bgColor, o, o + len)
-            if (y0 + 1 < h) out.fill(bgColor, o + w, o + w + len)
+          let b = bx
+          while (b < end) {
+            // Skip blocks already drawn as background last frame; write the rest as runs.
+            while (b < end && prev[aRow + b] === 0) b++
+            let e = b
+            while (e < end && prev[aRow + e] !== 0) e++
+            if (e > b) {
+              const o = y0 * w + b * 2
+              const len = Math.min(w, e * 2) - b * 2
+              if (bg) {
+                out.set(bg.subarray(o, o + len), o)
+                if (y0 + 1 < h) out.set(bg.subarray(o + w, o + w + len), o + w)
+              } else {
+                out.fill(bgColor, o, o + len)
+                if (y0 + 1 < h) out.fill(bgColor, o + w, o + w + len)
+              }
+            }
+            b = e
           }
         } else if (kind === 1) {
           let yi = yo + y0 * ys + x0
@@ -438,10 +459,15 @@ export class CpuRenderer implements Renderer {
         }
         bx = end
       }
+      prev.set(cls, aRow)
     }
   }
 
   private cls = new Uint8Array(0)
+  /** Each block's class in the last frame (255: unknown, must be written). */
+  private prevCls = new Uint8Array(0)
+  private bgStamp = ''
+  private blurCount = 0
   private cls32: Uint32Array | null = null
   private alpha32: Uint32Array | null = null
 

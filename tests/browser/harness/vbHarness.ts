@@ -24,7 +24,10 @@ export interface HarnessStart {
 
 export interface Measurement {
   seconds: number
+  /** Frames the camera delivered per second (counted by a second consumer of the camera). */
   fpsIn: number
+  /** Camera frames the compositor took per second (the rest were dropped while it was busy). */
+  workerFpsIn?: number
   fpsOut: number
   samples: number[]
   maskFps: number
@@ -41,6 +44,7 @@ let camera: MediaStream | null = null
 let outFrames = 0
 let statsLog: CompositorStats[] = []
 let longTasks = 0
+let inFrames = 0
 
 new PerformanceObserver((list) => {
   longTasks += list.getEntries().length
@@ -58,14 +62,108 @@ async function countFrames(track: MediaStreamTrack) {
   video.requestVideoFrameCallback(tick)
 }
 
+async function openCamera(o: { width: number; height: number; fps: number }) {
+  camera = await navigator.mediaDevices.getUserMedia({
+    video: { width: { exact: o.width }, height: { exact: o.height }, frameRate: { ideal: o.fps } },
+  })
+  // What the camera delivers, counted by a second consumer (a preview would be one).
+  const preview = document.createElement('video')
+  preview.muted = true
+  preview.srcObject = new MediaStream([camera.getVideoTracks()[0]!.clone()])
+  void preview.play()
+  const tick = () => {
+    inFrames++
+    preview.requestVideoFrameCallback(tick)
+  }
+  preview.requestVideoFrameCallback(tick)
+  return camera
+}
+
+/**
+ * The design notes' chroma key (notes/05), as written there, on the main thread: drawImage the camera,
+ * getImageData, a square-root RGB distance to the key per pixel, background pixels replaced by the
+ * picture's, putImageData; the canvas's captureStream is the output. Timed per frame.
+ */
+function naiveBaseline(width: number, height: number, background: ImageData) {
+  const video = document.createElement('video')
+  video.muted = true
+  video.srcObject = camera
+  void video.play()
+  const src = document.createElement('canvas')
+  const dst = document.createElement('canvas')
+  src.width = dst.width = width
+  src.height = dst.height = height
+  const sctx = src.getContext('2d', { willReadFrequently: true })!
+  const dctx = dst.getContext('2d')!
+  const key = [0, 255, 0]
+  const allowance = 150
+  const times: number[] = []
+  const colorDiff = (a: number[], b: number[]) => {
+    let d = 0
+    for (let i = 0; i < a.length; i++) d += (a[i]! - b[i]!) ** 2
+    return Math.sqrt(d)
+  }
+  const frame = () => {
+    const t0 = performance.now()
+    sctx.drawImage(video, 0, 0, width, height)
+    const img = sctx.getImageData(0, 0, width, height)
+    const d = img.data
+    const bg = background.data
+    for (let i = 0; i < d.length; i += 4) {
+      if (colorDiff([d[i]!, d[i + 1]!, d[i + 2]!], key) < allowance) {
+        d[i] = bg[i]!
+        d[i + 1] = bg[i + 1]!
+        d[i + 2] = bg[i + 2]!
+        d[i + 3] = bg[i + 3]!
+      }
+    }
+    dctx.putImageData(img, 0, 0)
+    times.push(performance.now() - t0)
+  }
+  const id = setInterval(frame, 1000 / 30)
+  return { output: dst.captureStream().getVideoTracks()[0]!, times, stop: () => clearInterval(id) }
+}
+
 const harness = {
+  /** Runs the naive baseline for `seconds` (after 2 s of warm-up) and measures it like the engine. */
+  async naive(o: { width: number; height: number; fps: number; seconds: number }): Promise<Measurement> {
+    await openCamera(o)
+    const bgCanvas = document.createElement('canvas')
+    bgCanvas.width = o.width
+    bgCanvas.height = o.height
+    const bctx = bgCanvas.getContext('2d')!
+    const img = new Image()
+    img.src = '/backgrounds/dusk.jpg'
+    await img.decode()
+    bctx.drawImage(img, 0, 0, o.width, o.height)
+    const run = naiveBaseline(o.width, o.height, bctx.getImageData(0, 0, o.width, o.height))
+    await countFrames(run.output)
+    await new Promise((r) => setTimeout(r, 2000))
+    run.times.length = 0
+    outFrames = inFrames = longTasks = 0
+    const t0 = performance.now()
+    await new Promise((r) => setTimeout(r, o.seconds * 1000))
+    const elapsed = (performance.now() - t0) / 1000
+    const result: Measurement = {
+      seconds: elapsed,
+      fpsIn: inFrames / elapsed,
+      fpsOut: outFrames / elapsed,
+      samples: [...run.times],
+      maskFps: 0,
+      maskMsP50: 0,
+      longTasks,
+      renderer: 'main-thread-2d',
+      pipeline: 'main-thread',
+      error: null,
+    }
+    run.stop()
+    return result
+  },
   async start(o: HarnessStart) {
-    camera = await navigator.mediaDevices.getUserMedia({
-      video: { width: { exact: o.width }, height: { exact: o.height }, frameRate: { ideal: o.fps } },
-    })
+    const cam = await openCamera(o)
     const settings = ref({ ...defaultVirtualBackgroundSettings(), ...o.settings } as VirtualBackgroundSettings)
     scope = effectScope()
-    const source = camera.getVideoTracks()[0]!
+    const source = cam.getVideoTracks()[0]!
     vb = scope.run(() => useVirtualBackground({ source, settings, pipeline: o.pipeline, renderer: o.renderer, assetBase: o.assetBase }))!
     await countFrames(vb.track.value!)
     return { trackId: vb.track.value!.id, camera: source.getSettings() }
@@ -80,8 +178,6 @@ const harness = {
   },
   async measure(seconds: number): Promise<Measurement> {
     statsLog = []
-    const stop = vb!.stats.value
-    void stop
     const unwatch = scope!.run(() => {
       let last: CompositorStats | null = null
       const id = setInterval(() => {
@@ -94,11 +190,13 @@ const harness = {
       return () => clearInterval(id)
     })!
     outFrames = 0
+    inFrames = 0
     longTasks = 0
     const t0 = performance.now()
     await new Promise((r) => setTimeout(r, seconds * 1000))
     const elapsed = (performance.now() - t0) / 1000
     const frames = outFrames
+    const framesIn = inFrames
     const tasks = longTasks
     unwatch()
     const samples = statsLog.flatMap((s) => s.samples)
@@ -107,7 +205,8 @@ const harness = {
     const masks = statsLog.filter((s) => s.maskFps > 0).map((s) => s.maskMsP50)
     return {
       seconds: elapsed,
-      fpsIn: sum((s) => s.fpsIn) / n,
+      fpsIn: framesIn / elapsed,
+      workerFpsIn: sum((s) => s.fpsIn) / n,
       fpsOut: frames / elapsed,
       samples,
       maskFps: sum((s) => s.maskFps) / n,

@@ -1,0 +1,89 @@
+/**
+ * `npm run bench -- --only vb`: the virtual background at full frame rate, in headless Chromium on
+ * this machine, with fake cameras playing clips this bench makes (tests/browser/clips.ts):
+ * - chroma, 1280x720: a textured horse silhouette on an uneven green screen, keyed onto a picture;
+ * - naive-baseline, 1280x720, same clip and picture: the design notes' main-thread method;
+ * - ml, 640x480 (picture and blur) and 1280x720 (blur, the heavier mode): the astronaut portrait.
+ * fps_in: frames the camera delivered per second; fps_out: frames the processed track delivered to a
+ * <video> consumer per second, over 12 s after 3 s of warm-up; ms_p50/p95: processing time per frame
+ * in the worker (for the baseline, on the main thread); main_long_tasks: main-thread tasks over 50 ms.
+ * Diagnostics (renderer, mask rate and time, frames the worker dropped) go to stderr.
+ */
+import type { BenchResult } from './run.ts'
+import { chromaClip } from '../tests/browser/clips.ts'
+import { openHarness, startHarnessServer, type HarnessServer } from '../tests/browser/harnessServer.ts'
+import type { Measurement } from '../tests/browser/harness/vbHarness.ts'
+import { stillClip } from '../tests/support/media.ts'
+
+const WARMUP_S = 3
+const MEASURE_S = 12
+
+function percentile(values: number[], p: number): number {
+  if (!values.length) return 0
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!
+}
+
+const r1 = (x: number) => Math.round(x * 10) / 10
+const r2 = (x: number) => Math.round(x * 100) / 100
+
+interface Case {
+  engine: 'chroma' | 'ml' | 'naive-baseline'
+  mode: 'image' | 'blur'
+  width: number
+  height: number
+}
+
+async function measure(server: HarnessServer, c: Case): Promise<BenchResult> {
+  const clip = c.engine === 'ml' ? await stillClip('portrait-astronaut.jpg', c.width, c.height, 30, 2) : (await chromaClip(c.width, c.height)).path
+  const h = await openHarness(server, clip)
+  try {
+    let m: Measurement
+    if (c.engine === 'naive-baseline') {
+      m = await h.page.evaluate((o) => window.vbHarness.naive(o), { width: c.width, height: c.height, fps: 30, seconds: MEASURE_S })
+    } else {
+      const settings = { engine: c.engine === 'ml' ? ('segmentation' as const) : ('chroma' as const), mode: c.mode }
+      await h.page.evaluate((o) => window.vbHarness.start(o), { width: c.width, height: c.height, fps: 30, settings })
+      if (c.engine === 'ml') {
+        const model = await h.page.evaluate(() => window.vbHarness.waitModel())
+        if (model.status !== 'ready') throw new Error(`segmentation model: ${model.status} ${model.error}`)
+      }
+      await h.page.waitForTimeout(WARMUP_S * 1000)
+      m = await h.page.evaluate((s) => window.vbHarness.measure(s), MEASURE_S)
+    }
+    console.error(
+      `vb ${c.engine} ${c.mode} ${c.width}x${c.height}: renderer=${m.renderer} pipeline=${m.pipeline} worker_fps_in=${r1(m.workerFpsIn ?? 0)} ` +
+        `mask_fps=${r1(m.maskFps)} mask_ms_p50=${m.maskMsP50} frames=${m.samples.length} error=${m.error}`,
+    )
+    return {
+      bench: 'vb',
+      engine: c.engine,
+      mode: c.mode,
+      width: c.width,
+      height: c.height,
+      fps_in: r1(m.fpsIn),
+      fps_out: r1(m.fpsOut),
+      ms_p50: r2(percentile(m.samples, 0.5)),
+      ms_p95: r2(percentile(m.samples, 0.95)),
+      main_long_tasks: m.longTasks,
+    }
+  } finally {
+    await h.close()
+  }
+}
+
+export default async function* vbBench(): AsyncGenerator<BenchResult> {
+  const server = await startHarnessServer()
+  try {
+    const cases: Case[] = [
+      { engine: 'chroma', mode: 'image', width: 1280, height: 720 },
+      { engine: 'naive-baseline', mode: 'image', width: 1280, height: 720 },
+      { engine: 'ml', mode: 'image', width: 640, height: 480 },
+      { engine: 'ml', mode: 'blur', width: 640, height: 480 },
+      { engine: 'ml', mode: 'blur', width: 1280, height: 720 },
+    ]
+    for (const c of cases) yield await measure(server, c)
+  } finally {
+    await server.close()
+  }
+}
