@@ -1,10 +1,12 @@
 import { computed, ref, toRef, watch, onMounted } from 'vue'
+import { storeToRefs } from 'pinia'
 import { useSettingsStore } from '@/stores/settings'
 import { useDevices } from './useDevices'
 import { useCamera } from './useCamera'
 import { useMicrophone } from './useMicrophone'
 import { useScreenShare } from './useScreenShare'
 import { useAudioLevel } from './useAudioLevel'
+import { useVirtualBackground } from './useVirtualBackground'
 import { resolveDevice } from '@/lib/constraints'
 
 export type CaptureSource = 'camera' | 'screen'
@@ -33,7 +35,15 @@ export function useCaptureStudio() {
   const screen = useScreenShare({ onEnded: () => (source.value = 'camera') })
   const { level: micLevel } = useAudioLevel(microphone.stream)
 
-  const previewStream = computed(() => (source.value === 'screen' ? screen.stream.value : camera.stream.value))
+  // The background worker only gets frames while a background is on: "None" costs nothing.
+  const { virtualBackground: vbSettings } = storeToRefs(settingsStore)
+  const backgroundOn = computed(() => source.value === 'camera' && vbSettings.value.mode !== 'none')
+  const background = useVirtualBackground({ source: () => (backgroundOn.value ? camera.track.value : null), settings: vbSettings })
+
+  const previewStream = computed(() => {
+    if (source.value === 'screen') return screen.stream.value
+    return backgroundOn.value ? (background.stream.value ?? undefined) : camera.stream.value
+  })
   const previewSettings = computed(() =>
     source.value === 'screen' ? screen.stream.value?.getVideoTracks()[0]?.getSettings() : camera.settings.value,
   )
@@ -79,6 +89,8 @@ export function useCaptureStudio() {
     micLevel,
     screen,
     source,
+    background,
+    backgroundOn,
     previewStream,
     previewSettings,
     speakerNotice,

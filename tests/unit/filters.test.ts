@@ -1,5 +1,13 @@
 import { describe, expect, test } from 'vitest'
-import { FILTERS, burstLooks, cssFilter, defaultFilterSettings, filterFunction, normalizeFilterSettings, previewToFrameScale } from '@/lib/filters'
+import {
+  FILTERS,
+  burstLooks,
+  cssFilter,
+  defaultFilterSettings,
+  filterFunction,
+  normalizeFilterSettings,
+  previewToFrameScale,
+} from '@/lib/filters'
 
 describe('filters', () => {
   test('offers every filter the product promises', () => {
@@ -62,5 +70,19 @@ describe('filters', () => {
     // 640x480 in a 1280x360 box: limited by height (0.75).
     expect(previewToFrameScale(640, 480, 1280, 360)).toBeCloseTo(4 / 3)
     expect(previewToFrameScale(0, 0, 100, 100)).toBe(1)
+  })
+})
+
+describe('clicks on the contained preview', async () => {
+  const { pointInContainedFrame } = await import('@/lib/geometry')
+  const box = { left: 100, top: 50, width: 800, height: 600 }
+  test('maps a click to frame coordinates, letterbox excluded', () => {
+    // 1280x720 in 800x600: shown 800x450, 75 px bars above and below.
+    expect(pointInContainedFrame(500, 350, box, 1280, 720, false)).toEqual({ x: 0.5, y: 0.5 })
+    expect(pointInContainedFrame(100, 125, box, 1280, 720, false)).toEqual({ x: 0, y: 0 })
+    expect(pointInContainedFrame(500, 60, box, 1280, 720, false)).toBeNull()
+  })
+  test('undoes the mirror', () => {
+    expect(pointInContainedFrame(300, 350, box, 1280, 720, true)).toEqual({ x: 0.75, y: 0.5 })
   })
 })
