@@ -38,6 +38,19 @@ export default mergeConfig(
             fileParallelism: false,
           },
         },
+        {
+          // browser: modules that need a real browser (the virtual background's workers and quality),
+          // loaded by the Vite dev server into headless Chromium with fake cameras (tests/browser/harnessServer.ts).
+          extends: true,
+          test: {
+            name: 'browser',
+            include: ['tests/browser/**/*.test.ts'],
+            environment: 'node',
+            testTimeout: 180_000,
+            hookTimeout: 180_000,
+            fileParallelism: false,
+          },
+        },
       ],
     },
   }),

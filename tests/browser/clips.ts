@@ -75,7 +75,7 @@ export async function chromaClip(width: number, height: number, fps = 30, frames
       for (let x = 0; x < width; x++) {
         const i = y * width + x
         if (truth[i]) {
-          const stripe = ((x + y + f * 3) >> 4) & 1
+          const stripe = ((x + y) >> 4) & 1
           const check = ((x >> 5) ^ (y >> 5)) & 1
           r[i] = stripe ? 0.85 : 0.35 + 0.3 * check
           g[i] = stripe ? 0.35 : 0.2

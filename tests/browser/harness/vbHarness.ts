@@ -7,7 +7,7 @@
  * A page that runs useVirtualBackground outside the app, for the benchmark (bench/vb.bench.ts, through
  * the Vite dev server) and for the browser tests. Everything is driven through `window.vbHarness`.
  */
-import { effectScope, nextTick, ref, type EffectScope } from 'vue'
+import { effectScope, nextTick, ref, shallowRef, type EffectScope } from 'vue'
 import { useVirtualBackground, type UseVirtualBackgroundOptions, type UseVirtualBackgroundReturn } from '@/composables/useVirtualBackground'
 import { defaultVirtualBackgroundSettings, type VirtualBackgroundSettings } from '@/lib/virtualBackground/settings'
 import type { CompositorStats } from '@/workers/background/protocol'
@@ -45,6 +45,10 @@ let outFrames = 0
 let statsLog: CompositorStats[] = []
 let longTasks = 0
 let inFrames = 0
+let totalOut = 0
+/** Ids of processed tracks that fired `ended` (a consumer would see its track die). */
+const endedEvents: string[] = []
+const source = shallowRef<MediaStreamTrack | null>(null)
 
 new PerformanceObserver((list) => {
   longTasks += list.getEntries().length
@@ -57,6 +61,7 @@ async function countFrames(track: MediaStreamTrack) {
   await video.play().catch(() => {})
   const tick = () => {
     outFrames++
+    totalOut++
     video.requestVideoFrameCallback(tick)
   }
   video.requestVideoFrameCallback(tick)
@@ -163,10 +168,12 @@ const harness = {
     const cam = await openCamera(o)
     const settings = ref({ ...defaultVirtualBackgroundSettings(), ...o.settings } as VirtualBackgroundSettings)
     scope = effectScope()
-    const source = cam.getVideoTracks()[0]!
+    source.value = cam.getVideoTracks()[0]!
     vb = scope.run(() => useVirtualBackground({ source, settings, pipeline: o.pipeline, renderer: o.renderer, assetBase: o.assetBase }))!
-    await countFrames(vb.track.value!)
-    return { trackId: vb.track.value!.id, camera: source.getSettings() }
+    const out = vb.track.value!
+    out.addEventListener('ended', () => endedEvents.push(out.id))
+    await countFrames(out)
+    return { trackId: out.id, camera: source.value.getSettings() }
   },
   /** Waits until the segmentation model is ready (or failed). */
   async waitModel(timeoutMs = 60_000) {
@@ -223,6 +230,7 @@ const harness = {
   },
   state() {
     return {
+      ended: [...endedEvents],
       trackId: vb?.track.value?.id,
       readyState: vb?.track.value?.readyState,
       renderer: vb?.renderer.value,
@@ -243,6 +251,38 @@ const harness = {
     const ctx = c.getContext('2d')!
     ctx.drawImage(video, 0, 0)
     return { width: c.width, height: c.height, data: Array.from(ctx.getImageData(0, 0, c.width, c.height).data) }
+  },
+  /**
+   * The output's foreground alpha per pixel (0..255, base64), measured exactly: the frame is drawn over
+   * black and over white, and out_white - out_black = (1 - alpha) * 255 whatever the foreground colour.
+   */
+  async alpha(): Promise<{ width: number; height: number; base64: string }> {
+    const settle = () => new Promise((r) => setTimeout(r, 700))
+    vb!.settings.value.mode = 'color'
+    vb!.settings.value.color = '#000000'
+    await settle()
+    const black = await harness.grab()
+    vb!.settings.value.color = '#ffffff'
+    await settle()
+    const white = await harness.grab()
+    const n = black.width * black.height
+    const a = new Uint8Array(n)
+    for (let i = 0; i < n; i++) {
+      const d = (white.data[i * 4]! - black.data[i * 4]! + white.data[i * 4 + 1]! - black.data[i * 4 + 1]! + white.data[i * 4 + 2]! - black.data[i * 4 + 2]!) / 3
+      a[i] = Math.max(0, Math.min(255, 255 - d))
+    }
+    let bin = ''
+    for (let i = 0; i < n; i++) bin += String.fromCharCode(a[i]!)
+    return { width: black.width, height: black.height, base64: btoa(bin) }
+  },
+  /** Frames the processed track delivered since the harness started (never reset by measure()). */
+  delivered: () => totalOut,
+  /** Replaces the source with a new camera track (as a device switch does). */
+  async switchCamera(o: { width: number; height: number; fps: number }) {
+    const old = camera
+    const cam = await openCamera(o)
+    source.value = cam.getVideoTracks()[0]!
+    old?.getTracks().forEach((t) => t.stop())
   },
   vb: () => vb,
   stop() {
