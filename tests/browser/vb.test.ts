@@ -55,6 +55,34 @@ describe('chroma key', () => {
     })
   }
 
+  // The paths for browsers without MediaStreamTrackProcessor (frames as ImageBitmaps), without
+  // OffscreenCanvas (the compositor on the main thread) and without WebGL2 or VideoFrame (2D canvas).
+  const fallbacks = [
+    { pipeline: 'worker-bitmap', renderer: undefined },
+    { pipeline: 'main-thread', renderer: undefined },
+    { pipeline: 'worker-stream', renderer: 'canvas2d' },
+  ] as const
+  for (const f of fallbacks) {
+    it(`keys the same clip on the fallback path ${f.pipeline}/${f.renderer ?? 'auto'}`, async () => {
+      const clip = await chromaClip(640, 480)
+      await withHarness(clip.path, async (h) => {
+        await h.page.evaluate((o) => window.vbHarness.start({ width: 640, height: 480, fps: 30, ...o, settings: { engine: 'chroma', mode: 'color' } }), {
+          pipeline: f.pipeline,
+          renderer: f.renderer,
+        })
+        await h.page.waitForTimeout(1500)
+        const state = await h.page.evaluate(() => window.vbHarness.state())
+        expect(state.pipeline).toBe(f.pipeline)
+        const m = await h.page.evaluate(() => window.vbHarness.measure(2))
+        const a = await alphaOf(h)
+        const score = iou(a.data, clip.truth, 128, 1)
+        console.log(`fallback ${f.pipeline}/${state.renderer}: IoU ${score.toFixed(4)}, ${m.fpsOut.toFixed(1)} fps`)
+        expect(score).toBeGreaterThanOrEqual(0.97)
+        expect(m.fpsOut).toBeGreaterThan(5)
+      })
+    })
+  }
+
   it('picks the key colour from a point of the camera picture', async () => {
     const clip = await chromaClip(1280, 720)
     await withHarness(clip.path, async (h) => {
