@@ -7,6 +7,7 @@ export const router = createRouter({
   history: createWebHistory(import.meta.env.BASE_URL),
   routes: [
     { path: '/', name: 'capture', component: CaptureView, meta: { title: 'Capture' } },
+    { path: '/record', name: 'record', component: () => import('./views/RecordView.vue'), meta: { title: 'Record' } },
     { path: '/gallery', name: 'gallery', component: () => import('./views/GalleryView.vue'), meta: { title: 'Gallery' } },
     { path: '/:pathMatch(.*)*', redirect: '/' },
   ],

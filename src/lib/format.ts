@@ -32,9 +32,16 @@ export const PHOTO_FORMATS: { value: PhotoFormat; label: string; ext: string }[]
   { value: 'image/webp', label: 'WebP', ext: 'webp' },
 ]
 
+const VIDEO_EXTENSIONS: Record<string, string> = {
+  'video/webm': 'webm',
+  'video/x-matroska': 'mkv',
+  'video/mp4': 'mp4',
+  'image/gif': 'gif',
+}
+
 export function extensionFor(mime: string): string {
-  const base = mime.split(';')[0]!.trim()
-  return PHOTO_FORMATS.find((f) => f.value === base)?.ext ?? (base.split('/')[1] || 'bin')
+  const base = mime.split(';')[0]!.trim().toLowerCase()
+  return PHOTO_FORMATS.find((f) => f.value === base)?.ext ?? VIDEO_EXTENSIONS[base] ?? (base.split('/')[1] || 'bin')
 }
 
 /** A file name people can sort: photo-2026-11-21_14-07-05.png (the prefix may name a look: photo-sepia-…). */

@@ -1,7 +1,18 @@
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
 import { clearMedia, deleteMedia, listMedia, loadBlob, saveMedia, StorageFullError, type MediaItem } from './mediaDb'
-import { extensionFor } from '@/lib/format'
+import { extensionFor, timestampedName } from '@/lib/format'
+import type { FinishedRecording } from '@/lib/recording/finalize'
+import { discardRecording } from '@/lib/recording/chunkStore'
+
+/** A dark 16:9 tile for a recording whose first frame could not be decoded. */
+async function placeholderThumb(): Promise<Blob> {
+  const c = new OffscreenCanvas(320, 180)
+  const ctx = c.getContext('2d')!
+  ctx.fillStyle = '#1f2937'
+  ctx.fillRect(0, 0, 320, 180)
+  return c.convertToBlob({ type: 'image/jpeg', quality: 0.8 })
+}
 
 /** Gallery metadata as plain data for the views; blobs stay in IndexedDB until someone opens one. */
 export type GalleryItem = Omit<MediaItem, 'thumb'> & { thumbUrl: string }
@@ -73,6 +84,32 @@ export const useGalleryStore = defineStore('gallery', () => {
     return gi
   }
 
+  /**
+   * A finished (or recovered) recording into the gallery. Its chunks stay in the recorder's store until the gallery
+   * holds the file, so a failed save loses nothing and the recording is offered again on the next start.
+   */
+  async function addRecording(rec: FinishedRecording, createdAt = Date.now()): Promise<GalleryItem> {
+    const item = await add(
+      {
+        id: rec.id,
+        kind: 'recording',
+        name: timestampedName('recording', new Date(createdAt), extensionFor(rec.mime)),
+        createdAt,
+        mime: rec.mime,
+        size: rec.blob.size,
+        width: rec.width,
+        height: rec.height,
+        durationMs: rec.durationMs,
+        thumb: rec.thumb ?? (await placeholderThumb()),
+      },
+      rec.blob,
+    )
+    await discardRecording(rec.id).catch(() => {
+      // Saved in the gallery; leftover chunks are only offered again, never lost.
+    })
+    return item
+  }
+
   async function remove(ids: readonly string[]) {
     await deleteMedia(ids)
     const gone = new Set(ids)
@@ -105,5 +142,5 @@ export const useGalleryStore = defineStore('gallery', () => {
     setTimeout(() => URL.revokeObjectURL(url), 10_000)
   }
 
-  return { items, photos, recordings, loaded, error, usage, load, add, remove, removeAll, blobOf, download, refreshUsage }
+  return { items, photos, recordings, loaded, error, usage, load, add, addRecording, remove, removeAll, blobOf, download, refreshUsage }
 })

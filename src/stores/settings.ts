@@ -42,7 +42,47 @@ export function defaultCaptureSettings(): CaptureSettings {
   }
 }
 
+export type RecordSource = 'screen' | 'camera' | 'pip'
+export type PipCornerSetting = 'top-left' | 'top-right' | 'bottom-left' | 'bottom-right'
+
+/** What the user chooses in Record, remembered across reloads. */
+export interface RecordSettings {
+  source: RecordSource
+  /** Camera (and the camera bubble) with the virtual background set in Capture. */
+  withBackground: boolean
+  microphone: boolean
+  screenAudio: boolean
+  micGain: number
+  screenGain: number
+  countdown: boolean
+  limit: 'none' | 'duration' | 'size'
+  limitMinutes: number
+  limitMegabytes: number
+  pipCorner: PipCornerSetting
+  pipSize: number
+  pipShape: 'round' | 'square'
+}
+
+export function defaultRecordSettings(): RecordSettings {
+  return {
+    source: 'screen',
+    withBackground: true,
+    microphone: true,
+    screenAudio: true,
+    micGain: 1,
+    screenGain: 1,
+    countdown: true,
+    limit: 'none',
+    limitMinutes: 10,
+    limitMegabytes: 500,
+    pipCorner: 'bottom-right',
+    pipSize: 0.25,
+    pipShape: 'round',
+  }
+}
+
 export const SETTINGS_KEY = 'media-studio.capture.v1'
+export const RECORD_SETTINGS_KEY = 'media-studio.record.v1'
 export const VIRTUAL_BACKGROUND_KEY = 'media-studio.virtual-background.v1'
 
 export const useSettingsStore = defineStore('settings', () => {
@@ -53,5 +93,6 @@ export const useSettingsStore = defineStore('settings', () => {
   const virtualBackground = useLocalStorage<VirtualBackgroundSettings>(VIRTUAL_BACKGROUND_KEY, defaultVirtualBackgroundSettings(), {
     mergeDefaults: (stored) => normalizeSettings(stored),
   })
-  return { capture, virtualBackground }
+  const record = useLocalStorage<RecordSettings>(RECORD_SETTINGS_KEY, defaultRecordSettings(), { mergeDefaults: true })
+  return { capture, virtualBackground, record }
 })

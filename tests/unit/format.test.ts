@@ -16,6 +16,7 @@ describe('format', () => {
   test('file names', () => {
     expect(extensionFor('image/jpeg')).toBe('jpg')
     expect(extensionFor('video/webm;codecs=vp9')).toBe('webm')
+    expect(extensionFor('video/x-matroska;codecs=avc1')).toBe('mkv')
     expect(timestampedName('photo', new Date(2026, 10, 21, 9, 5, 3), 'png')).toBe('photo-2026-11-21_09-05-03.png')
   })
 })

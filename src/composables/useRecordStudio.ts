@@ -1,0 +1,181 @@
+import { computed, ref, toRef, watch } from 'vue'
+import { storeToRefs } from 'pinia'
+import { useSettingsStore } from '@/stores/settings'
+import { useGalleryStore, type GalleryItem } from '@/stores/gallery'
+import { useCamera } from './useCamera'
+import { useMicrophone } from './useMicrophone'
+import { useDevices } from './useDevices'
+import { useScreenShare } from './useScreenShare'
+import { useVirtualBackground } from './useVirtualBackground'
+import { usePipCompositor } from './usePipCompositor'
+import { useMixedAudio } from './useMixedAudio'
+import { useRecorder } from './useRecorder'
+import type { RecordingLimits } from '@/lib/recording/limits'
+
+/**
+ * The Record page's wiring: the chosen source (screen, camera with or without its background, or the screen with
+ * a camera bubble), screen audio and microphone mixed with their own levels, the recorder, and the hand-over of
+ * every finished recording to the gallery. The view only lays these out.
+ */
+export function useRecordStudio() {
+  const store = useSettingsStore()
+  const { virtualBackground: vbSettings } = storeToRefs(store)
+  const s = store.record
+  const c = store.capture
+  const gallery = useGalleryStore()
+
+  const devices = useDevices()
+  const needsScreen = computed(() => s.source === 'screen' || s.source === 'pip')
+  const needsCamera = computed(() => s.source === 'camera' || s.source === 'pip')
+
+  const screen = useScreenShare()
+  const camera = useCamera({
+    deviceId: toRef(c, 'cameraId'),
+    facingMode: toRef(c, 'facingMode'),
+    resolution: () => c.resolution,
+    frameRate: () => c.frameRate,
+    cameras: devices.cameras,
+  })
+  const microphone = useMicrophone({
+    deviceId: toRef(c, 'microphoneId'),
+    processing: () => ({ echoCancellation: c.echoCancellation, noiseSuppression: c.noiseSuppression, autoGainControl: c.autoGainControl }),
+  })
+
+  const backgroundOn = computed(() => needsCamera.value && s.withBackground && vbSettings.value.mode !== 'none')
+  const background = useVirtualBackground({ source: () => (backgroundOn.value ? camera.track.value : null), settings: vbSettings })
+  const cameraVideo = computed(() => (backgroundOn.value ? background.track.value : camera.track.value) ?? null)
+  const screenVideo = computed(() => screen.stream.value?.getVideoTracks()[0] ?? null)
+  const screenAudio = computed(() => screen.stream.value?.getAudioTracks()[0] ?? null)
+
+  const pip = usePipCompositor({
+    screen: () => (s.source === 'pip' ? screenVideo.value : null),
+    camera: () => (s.source === 'pip' ? cameraVideo.value : null),
+    corner: () => s.pipCorner,
+    size: () => s.pipSize,
+    shape: () => s.pipShape,
+  })
+
+  const mixer = useMixedAudio({
+    sources: () => ({
+      screen: needsScreen.value && s.screenAudio ? screenAudio.value : null,
+      mic: s.microphone ? (microphone.track.value ?? null) : null,
+    }),
+    gains: { screen: s.screenGain, mic: s.micGain },
+  })
+  watch(
+    () => [s.screenGain, s.micGain] as const,
+    ([screenGain, micGain]) => (mixer.gains.value = { ...mixer.gains.value, screen: screenGain, mic: micGain }),
+  )
+
+  const videoTrack = computed<MediaStreamTrack | null>(() => {
+    if (s.source === 'screen') return screenVideo.value
+    if (s.source === 'camera') return cameraVideo.value
+    return screenVideo.value ? pip.track.value : null
+  })
+  const recordStream = computed(() => {
+    const tracks = [videoTrack.value, mixer.track.value].filter((t): t is MediaStreamTrack => !!t)
+    return tracks.length && videoTrack.value ? new MediaStream(tracks) : null
+  })
+  /** What the preview shows: the recorded picture, or the camera alone while no screen is chosen yet. */
+  const previewStream = computed(() => {
+    const t = videoTrack.value ?? (s.source === 'pip' ? cameraVideo.value : null)
+    return t ? new MediaStream([t]) : undefined
+  })
+
+  const limits = computed<RecordingLimits | undefined>(() =>
+    s.limit === 'duration'
+      ? { maxDurationMs: s.limitMinutes * 60_000 }
+      : s.limit === 'size'
+        ? { maxBytes: s.limitMegabytes * 1024 * 1024 }
+        : undefined,
+  )
+
+  const saved = ref<GalleryItem | null>(null)
+  const saveError = ref<string | null>(null)
+  const recorder = useRecorder({
+    stream: recordStream,
+    countdownS: () => (s.countdown ? 3 : 0),
+    limits,
+    label: () => s.source,
+    async onFinished(rec) {
+      try {
+        saveError.value = null
+        saved.value = await gallery.addRecording(rec)
+      } catch (err) {
+        // The chunks stay in the recorder's store: the recording is offered again on the next start.
+        saveError.value = `${(err as Error).message} The recording is kept and will be offered again when you reopen the app.`
+      }
+    },
+  })
+
+  // The screen share ending mid-recording ends the recording as if stopped; the composite (PiP) track would not end by itself.
+  watch(screenVideo, (t, old) => {
+    if (!t && old && needsScreen.value && (recorder.state.value === 'recording' || recorder.state.value === 'paused')) {
+      void recorder.stop('source-ended')
+    }
+  })
+
+  // Devices open only while the chosen source needs them.
+  watch(
+    needsCamera,
+    (on) => {
+      if (on && !camera.stream.value) void camera.start()
+      if (!on) camera.stop()
+    },
+    { immediate: true },
+  )
+  watch(
+    () => s.microphone,
+    (on) => {
+      if (on && !microphone.stream.value) void microphone.start()
+      if (!on) microphone.stop()
+    },
+    { immediate: true },
+  )
+  watch(needsScreen, (on) => {
+    if (!on) screen.stop()
+  })
+
+  const busy = computed(() => recorder.state.value !== 'idle')
+  const missingSource = computed(() => {
+    if (needsScreen.value && !screen.active.value) return 'Choose a screen, window or tab to record.'
+    if (needsCamera.value && !cameraVideo.value) return camera.error.value ? null : 'Waiting for the camera…'
+    return null
+  })
+
+  async function chooseScreen() {
+    await screen.start(s.screenAudio)
+  }
+
+  async function start() {
+    saved.value = null
+    if (!recordStream.value) {
+      recorder.error.value = missingSource.value ?? 'Nothing to record yet: choose a source first.'
+      return
+    }
+    await mixer.resume()
+    await recorder.start()
+  }
+
+  return {
+    settings: s,
+    devices,
+    screen,
+    camera,
+    microphone,
+    background,
+    backgroundOn,
+    pip,
+    mixer,
+    recorder,
+    previewStream,
+    saved,
+    saveError,
+    busy,
+    missingSource,
+    needsScreen,
+    needsCamera,
+    chooseScreen,
+    start,
+  }
+}
