@@ -55,6 +55,29 @@ function summary(r: FinishedRecording) {
   return { id: r.id, durationMs: r.durationMs, size: r.size, mime: r.mime, recorderMime: r.recorderMime, width: r.width, height: r.height, chunks: r.chunks, thumb: r.thumb?.size ?? 0 }
 }
 
+export interface ExportOk {
+  ok: true
+  key: string
+  size: number
+  path: string
+  mime: string
+  elapsedMs: number
+  mediaSeconds: number
+  width: number
+  height: number
+  /** Progress callbacks seen, the last value, and whether it never went back. */
+  progress: number
+  lastProgress: number
+  monotonic: boolean
+}
+
+export interface ExportFailed {
+  ok: false
+  error: string
+  aborted: boolean
+  progress: number
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 const harness = {
@@ -69,7 +92,7 @@ const harness = {
     await rec.start()
     if (rec.error.value) throw new Error(rec.error.value)
     current = { rec, stream, cleanup: () => (scope.stop(), cleanup()) }
-    return { id: rec.recordingId.value, mime: rec.format.value?.mimeType }
+    return { id: rec.recordingId.value!, mime: rec.format.value?.mimeType }
   },
   status() {
     const r = current?.rec
@@ -133,7 +156,7 @@ const harness = {
     const { info } = await loadFfmpeg()
     return info
   },
-  async exportTo(id: string, format: ExportFormat, opts: { trim?: { startS: number; endS: number | null }; gif?: Partial<GifOptions>; cancelAfterMs?: number } = {}) {
+  async exportTo(id: string, format: ExportFormat, opts: { trim?: { startS: number; endS: number | null }; gif?: Partial<GifOptions>; cancelAfterMs?: number } = {}): Promise<ExportOk | ExportFailed> {
     const r = recordings.get(id)
     if (!r) throw new Error(`no recording ${id}`)
     const ac = new AbortController()
@@ -143,9 +166,9 @@ const harness = {
       const res = await exportRecording({ input: r.blob, format, trim: opts.trim, gif: opts.gif, signal: ac.signal, onProgress: (p) => progress.push(p) })
       const key = `${id}.${format}`
       exports.set(key, res.blob)
-      return { key, size: res.size, path: res.path, mime: res.mime, elapsedMs: res.elapsedMs, mediaSeconds: res.mediaSeconds, width: res.width, height: res.height, progress: progress.length, lastProgress: progress.at(-1) ?? 0, monotonic: progress.every((p, i) => i === 0 || p >= progress[i - 1]!) }
+      return { ok: true, key, size: res.size, path: res.path, mime: res.mime, elapsedMs: res.elapsedMs, mediaSeconds: res.mediaSeconds, width: res.width, height: res.height, progress: progress.length, lastProgress: progress.at(-1) ?? 0, monotonic: progress.every((p, i) => i === 0 || p >= progress[i - 1]!) }
     } catch (err) {
-      return { error: err instanceof Error ? `${err.name}: ${err.message}` : String(err), aborted: ac.signal.aborted, progress: progress.length }
+      return { ok: false, error: err instanceof Error ? `${err.name}: ${err.message}` : String(err), aborted: ac.signal.aborted, progress: progress.length }
     }
   },
   /** Bytes of a recording (key = id) or an export (key = id.format), base64, for checks with ffprobe in Node. */

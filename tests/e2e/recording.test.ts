@@ -1,0 +1,192 @@
+/**
+ * The recording engine end to end in headless Chromium with fake devices: record the fake screen and the fake
+ * camera through useRecorder (chunks in IndexedDB), export to webm, mp4 (ffmpeg.wasm, multi-thread core: the page
+ * is cross-origin isolated like the app server must make it) and gif (gif.js), and check each file with Debian's
+ * ffprobe/ffmpeg. Also: pause, a source that ends, cancel, and recovery after the page is closed mid-recording.
+ *
+ * The page is tests/e2e/recording/harness.html built with the app's Vite config (see serveHarness.ts); no Record
+ * view is needed.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { tmpdir } from 'node:os'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
+import { launchChromium } from '../support/chromium.ts'
+import { serveHarness, type HarnessServer } from './recording/serveHarness.ts'
+import { decodeErrors, gifFrameCount, mp4Boxes, probe, webmIndex } from './recording/checks.ts'
+
+let server: HarnessServer
+let browser: Browser
+let context: BrowserContext
+let page: Page
+const dir = mkdtempSync(join(tmpdir(), 'recording-e2e-'))
+
+async function openHarness(): Promise<Page> {
+  const p = await context.newPage()
+  p.on('pageerror', (e) => console.error('[page error]', e))
+  await p.goto(server.url)
+  await p.waitForFunction(() => document.title.includes('ready'))
+  return p
+}
+
+async function save(p: Page, key: string, name: string): Promise<string> {
+  const file = join(dir, name)
+  writeFileSync(file, Buffer.from(await p.evaluate((k) => window.harness.bytes(k), key), 'base64'))
+  return file
+}
+
+/** The checks every recording and export must pass. */
+async function checkVideo(file: string, expectS: number, codecs: string[]) {
+  const info = await probe(file)
+  expect([...info.codecs].sort()).toEqual([...codecs].sort())
+  expect(Math.abs(info.durationS - expectS) / expectS, `${file}: ${info.durationS}s vs ${expectS}s`).toBeLessThan(0.1)
+  expect(await decodeErrors(file), file).toBe('')
+  return info
+}
+
+async function checkWebm(file: string, expectS: number, codecs: string[]) {
+  await checkVideo(file, expectS, codecs)
+  const idx = webmIndex(file)
+  expect(idx.knownSizes).toBe(true)
+  expect(idx.durationS).not.toBeNull()
+  expect(Math.abs(idx.durationS! - expectS) / expectS).toBeLessThan(0.1)
+  expect(idx.cuePoints).toBeGreaterThan(0)
+}
+
+async function checkMp4(file: string, expectS: number, videoCodec = 'h264') {
+  await checkVideo(file, expectS, [videoCodec, 'aac'])
+  const boxes = mp4Boxes(file)
+  expect(boxes.indexOf('moov')).toBeGreaterThan(-1)
+  expect(boxes.indexOf('moov')).toBeLessThan(boxes.indexOf('mdat'))
+}
+
+async function checkGif(file: string, expectS: number, fps: number) {
+  const info = await probe(file)
+  expect(info.codecs).toEqual(['gif'])
+  expect(info.width).toBe(640)
+  expect(await decodeErrors(file), file).toBe('')
+  const frames = await gifFrameCount(file)
+  expect(Math.abs(frames - fps * expectS), `${frames} frames`).toBeLessThanOrEqual(Math.max(2, fps * expectS * 0.1))
+}
+
+/** Records from `source`, exports to all three formats and checks all four files. */
+async function recordAndExportAll(source: 'screen' | 'camera', seconds: number) {
+  const rec = await page.evaluate(([s, ms]) => window.harness.record(s, ms), [source, seconds * 1000] as const)
+  expect(rec.recorderMime).toMatch(/avc1|h264|vp8|vp9/)
+  const h264 = /avc1|h264/.test(rec.recorderMime)
+  const raw = await save(page, rec.id, `${source}.${h264 ? 'mkv' : 'webm'}`)
+  await checkWebm(raw, seconds, [h264 ? 'h264' : /vp9/.test(rec.recorderMime) ? 'vp9' : 'vp8', 'opus'])
+  expect(rec.thumb).toBeGreaterThan(0)
+
+  const webm = await page.evaluate((id) => window.harness.exportTo(id, 'webm'), rec.id)
+  if (!webm.ok) throw new Error(webm.error)
+  expect(webm.path).toBe(h264 ? 'transcode' : 'remux')
+  expect(webm.monotonic && webm.lastProgress === 1).toBe(true)
+  await checkWebm(await save(page, webm.key, `${source}.webm`), seconds, [h264 ? 'vp9' : /vp9/.test(rec.recorderMime) ? 'vp9' : 'vp8', 'opus'])
+
+  const mp4 = await page.evaluate((id) => window.harness.exportTo(id, 'mp4'), rec.id)
+  if (!mp4.ok) throw new Error(mp4.error)
+  expect(mp4.path).toBe(h264 ? 'remux' : 'transcode')
+  await checkMp4(await save(page, mp4.key, `${source}.mp4`), seconds)
+
+  const gif = await page.evaluate((id) => window.harness.exportTo(id, 'gif', { gif: { width: 640, fps: 10 } }), rec.id)
+  if (!gif.ok) throw new Error(gif.error)
+  await checkGif(await save(page, gif.key, `${source}.gif`), seconds, 10)
+  return rec
+}
+
+beforeAll(async () => {
+  server = await serveHarness({ isolated: true })
+  browser = await launchChromium()
+  context = await browser.newContext()
+  page = await openHarness()
+  expect(await page.evaluate(() => window.harness.crossOriginIsolated())).toBe(true)
+}, 180_000)
+
+afterAll(async () => {
+  await browser?.close()
+  await server?.close()
+  rmSync(dir, { recursive: true, force: true })
+})
+
+describe('recording engine (headless Chromium, fake devices)', () => {
+  it('negotiates H.264 in Matroska by probing', async () => {
+    const tried = await page.evaluate(() => window.harness.probe())
+    expect(tried.at(-1)?.outcome).toBe('ok')
+    expect(tried.at(-1)?.mimeType).toMatch(/avc1|h264/)
+  })
+
+  it('records 5 s of the fake screen and exports webm, mp4 and gif', async () => {
+    const rec = await recordAndExportAll('screen', 5)
+    expect([rec.width, rec.height]).toEqual([1280, 720])
+  }, 120_000)
+
+  it('records 5 s of the fake camera and exports webm, mp4 and gif', async () => {
+    await recordAndExportAll('camera', 5)
+  }, 120_000)
+
+  it('a VP8 recording exports to mp4 by transcoding to H.264, and an mp4 export can be cancelled', async () => {
+    const rec = await page.evaluate(() => window.harness.record('screen', 4000, { mimeType: 'video/webm;codecs=vp8,opus' }))
+    expect(rec.recorderMime).toContain('vp8')
+    const cancelled = await page.evaluate((id) => window.harness.exportTo(id, 'mp4', { cancelAfterMs: 300 }), rec.id)
+    expect(cancelled, JSON.stringify(cancelled)).toMatchObject({ aborted: true })
+    expect(!cancelled.ok && cancelled.error).toMatch(/AbortError/)
+    const mp4 = await page.evaluate((id) => window.harness.exportTo(id, 'mp4'), rec.id)
+    if (!mp4.ok) throw new Error(mp4.error)
+    expect(mp4.path).toBe('transcode')
+    expect(mp4.progress).toBeGreaterThan(2)
+    await checkMp4(await save(page, mp4.key, 'vp8.mp4'), 4)
+  }, 120_000)
+
+  it('trims before export', async () => {
+    const rec = await page.evaluate(() => window.harness.record('screen', 4000))
+    const webm = await page.evaluate((id) => window.harness.exportTo(id, 'webm', { trim: { startS: 1, endS: 3 } }), rec.id)
+    if (!webm.ok) throw new Error(webm.error)
+    await checkWebm(await save(page, webm.key, 'trim.webm'), 2, ['vp9', 'opus'])
+    const gif = await page.evaluate((id) => window.harness.exportTo(id, 'gif', { trim: { startS: 1, endS: 3 }, gif: { fps: 10 } }), rec.id)
+    if (!gif.ok) throw new Error(gif.error)
+    await checkGif(await save(page, gif.key, 'trim.gif'), 2, 10)
+  }, 120_000)
+
+  it('a 2 s pause in a 6 s recording gives about 4 s', async () => {
+    const rec = await page.evaluate(() => window.harness.record('screen', 4000, { pause: { atMs: 2000, forMs: 2000 } }))
+    const file = await save(page, rec.id, 'paused.mkv')
+    await checkWebm(file, 4, ['h264', 'opus'])
+  }, 60_000)
+
+  it('"Stop sharing" ends the recording cleanly, as if stopped', async () => {
+    await page.evaluate(() => window.harness.startRecording('screen'))
+    await page.waitForTimeout(3000)
+    await page.evaluate(() => window.harness.endSource())
+    const done = await page.evaluate(() => window.harness.waitFinished())
+    expect(done.stopReason).toBe('source-ended')
+    await checkWebm(await save(page, done.id, 'ended.mkv'), 3, ['h264', 'opus'])
+  }, 60_000)
+
+  it('recovers a recording whose page was closed mid-recording', async () => {
+    const crashed = await openHarness()
+    const { id } = await crashed.evaluate(() => window.harness.startRecording('screen'))
+    await crashed.waitForTimeout(6000)
+    const recordedMs = (await crashed.evaluate(() => window.harness.status()))!.elapsedMs
+    await crashed.close({ runBeforeUnload: false })
+
+    const fresh = await openHarness()
+    const unfinished = await fresh.evaluate(() => window.harness.listUnfinished())
+    const entry = unfinished.find((u) => u.id === id)
+    expect(entry?.interrupted).toBe(true)
+    const rec = await fresh.evaluate((rid) => window.harness.recover(rid), id)
+    const file = await save(fresh, rec.id, 'recovered.mkv')
+    const info = await probe(file)
+    expect(info.durationS * 1000, `recovered ${info.durationS}s of ${recordedMs}ms`).toBeGreaterThanOrEqual(0.9 * recordedMs)
+    await checkWebm(file, info.durationS, ['h264', 'opus'])
+    expect(await decodeErrors(file)).toBe('')
+    // Exports of the recovered file pass the same checks.
+    const mp4 = await fresh.evaluate((rid) => window.harness.exportTo(rid, 'mp4'), id)
+    if (!mp4.ok) throw new Error(mp4.error)
+    await checkMp4(await save(fresh, mp4.key, 'recovered.mp4'), info.durationS)
+    await fresh.evaluate((rid) => window.harness.discard(rid), id)
+    expect((await fresh.evaluate(() => window.harness.listUnfinished())).some((u) => u.id === id)).toBe(false)
+    await fresh.close()
+  }, 120_000)
+})
