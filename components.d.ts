@@ -11,11 +11,6 @@ export {}
 /* prettier-ignore */
 declare module 'vue' {
   export interface GlobalComponents {
-    BackgroundPanel: typeof import('./src/components/capture/BackgroundPanel.vue')['default']
-    CallIcon: typeof import('./src/components/call/CallIcon.vue')['default']
-    CallLanding: typeof import('./src/components/call/CallLanding.vue')['default']
-    CameraPanel: typeof import('./src/components/capture/CameraPanel.vue')['default']
-    CopyLink: typeof import('./src/components/call/CopyLink.vue')['default']
     ElAlert: typeof import('element-plus/es')['ElAlert']
     ElButton: typeof import('element-plus/es')['ElButton']
     ElCheckbox: typeof import('element-plus/es')['ElCheckbox']
@@ -32,18 +27,8 @@ declare module 'vue' {
     ElSlider: typeof import('element-plus/es')['ElSlider']
     ElSwitch: typeof import('element-plus/es')['ElSwitch']
     ElTag: typeof import('element-plus/es')['ElTag']
-    ExportPanel: typeof import('./src/components/gallery/ExportPanel.vue')['default']
-    FilterPanel: typeof import('./src/components/capture/FilterPanel.vue')['default']
-    LevelMeter: typeof import('./src/components/LevelMeter.vue')['default']
-    MediaErrorAlert: typeof import('./src/components/MediaErrorAlert.vue')['default']
-    MediaPreview: typeof import('./src/components/MediaPreview.vue')['default']
-    MicrophonePanel: typeof import('./src/components/capture/MicrophonePanel.vue')['default']
-    QualityBars: typeof import('./src/components/call/QualityBars.vue')['default']
-    RecoveryPrompt: typeof import('./src/components/RecoveryPrompt.vue')['default']
     RouterLink: typeof import('vue-router')['RouterLink']
     RouterView: typeof import('vue-router')['RouterView']
-    Sparkline: typeof import('./src/components/call/Sparkline.vue')['default']
-    SpeakerPanel: typeof import('./src/components/capture/SpeakerPanel.vue')['default']
   }
   export interface GlobalDirectives {
     vLoading: typeof import('element-plus/es')['ElLoadingDirective']

@@ -14,7 +14,7 @@ export default defineConfig({
   plugins: [
     vue(),
     AutoImport({ resolvers: [ElementPlusResolver()], dts: 'auto-imports.d.ts' }),
-    Components({ resolvers: [ElementPlusResolver()], dts: 'components.d.ts' }),
+    Components({ dirs: [], resolvers: [ElementPlusResolver()], dts: 'components.d.ts' }),
     mediaAssets(),
     mediapipeAssets(),
     signalingPlugin(),
