@@ -4,7 +4,9 @@ import viteConfig from './vite.config.ts'
 // Three kinds of tests, each where it runs for real:
 // - unit:   pure modules in Node (and DOM glue in happy-dom, per file);
 // - server: the signaling server, started for real, talked to by Node clients;
+// - browser: modules loaded by the Vite dev server into headless Chromium (virtual background workers);
 // - e2e:    the built app in headless Debian Chromium with fake devices, through the real server.
+// Projects run one after another (groupOrder): on two cores, two Chromiums at once would skew media timing.
 export default mergeConfig(
   viteConfig,
   defineConfig({
@@ -12,12 +14,13 @@ export default mergeConfig(
       projects: [
         {
           extends: true,
-          test: { name: 'unit', include: ['tests/unit/**/*.test.ts'], environment: 'node' },
+          test: { name: 'unit', include: ['tests/unit/**/*.test.ts'], environment: 'node', sequence: { groupOrder: 0 } },
         },
         {
           extends: true,
           test: {
             name: 'server',
+            sequence: { groupOrder: 1 },
             include: ['tests/server/**/*.test.ts'],
             environment: 'node',
             testTimeout: 60_000,
@@ -29,6 +32,7 @@ export default mergeConfig(
           extends: true,
           test: {
             name: 'e2e',
+            sequence: { groupOrder: 3 },
             include: ['tests/e2e/**/*.test.ts'],
             environment: 'node',
             globalSetup: ['tests/e2e/globalSetup.ts'],
@@ -44,6 +48,7 @@ export default mergeConfig(
           extends: true,
           test: {
             name: 'browser',
+            sequence: { groupOrder: 2 },
             include: ['tests/browser/**/*.test.ts'],
             environment: 'node',
             testTimeout: 180_000,
