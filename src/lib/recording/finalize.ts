@@ -14,14 +14,16 @@ import {
   BlobSource,
   BufferTarget,
   CanvasSink,
-  Conversion,
+  EncodedAudioPacketSource,
+  EncodedPacketSink,
+  EncodedVideoPacketSource,
   Input,
   MkvOutputFormat,
   Output,
   WebMOutputFormat,
 } from 'mediabunny'
 import { blobType, describeFormat, type RecordingFormat } from './formats.ts'
-import { getSession, listSessions, readChunks, updateSession, type RecordingSession } from './chunkStore.ts'
+import { discardRecording, getSession, listSessions, readChunks, updateSession, type RecordingSession } from './chunkStore.ts'
 
 /** What the gallery stores for a finished recording. */
 export interface FinishedRecording {
@@ -74,8 +76,11 @@ export async function mediaInfo(blob: Blob): Promise<MediaInfo> {
 }
 
 /**
- * A seekable copy of a MediaRecorder stream (Duration, Cues), same codecs, packets untouched. `format` decides the
- * container: WebM for VP8/VP9/AV1, Matroska for H.264 (WebM does not allow H.264).
+ * A seekable copy of a MediaRecorder stream (Duration, Cues), same codecs, packets copied untouched but for one
+ * repair: MediaRecorder's Matroska stores millisecond timestamps and, when two frames are captured within the same
+ * millisecond (capture jitter under load), writes both with the same one. Decoders and ffmpeg's muxers reject
+ * non-increasing timestamps, so each such packet is moved 1 ms later. `format` decides the container: WebM for
+ * VP8/VP9/AV1, Matroska for H.264 (WebM does not allow H.264).
  */
 export async function makeSeekable(raw: Blob, format: RecordingFormat, signal?: AbortSignal, onProgress?: (p: number) => void): Promise<Blob> {
   const webm = format.container === 'webm'
@@ -83,28 +88,70 @@ export async function makeSeekable(raw: Blob, format: RecordingFormat, signal?: 
   const target = new BufferTarget()
   const output = new Output({ format: webm ? new WebMOutputFormat() : new MkvOutputFormat(), target })
   try {
-    const conversion = await Conversion.init({
-      input,
-      output,
-      // Copy only: a fix-up must never re-encode. Shift tolerance lets a stream that starts above 0 start at 0.
-      copy: { mode: 'forced', shiftTolerance: Infinity },
-      showWarnings: false,
-    })
-    if (!conversion.isValid) {
-      throw new Error(`The recording cannot be read (${conversion.discardedTracks.map((t) => t.reason).join(', ') || 'no tracks'}).`)
+    const video = await input.getPrimaryVideoTrack()
+    const audio = await input.getPrimaryAudioTrack()
+    if (!video?.codec) throw new Error('The recording holds no readable video.')
+    const duration = Math.max(0.001, await input.computeDuration())
+    const vsrc = new EncodedVideoPacketSource(video.codec)
+    output.addVideoTrack(vsrc)
+    const asrc = audio?.codec ? new EncodedAudioPacketSource(audio.codec) : null
+    if (asrc) output.addAudioTrack(asrc)
+    await output.start()
+    const vConfig = (await video.getDecoderConfig()) ?? undefined
+    const aConfig = audio ? ((await audio.getDecoderConfig()) ?? undefined) : undefined
+
+    const vIt = new EncodedPacketSink(video).packets()
+    const aIt = audio && asrc ? new EncodedPacketSink(audio).packets() : null
+    let v = await vIt.next()
+    let a = aIt ? await aIt.next() : null
+    let lastV = -Infinity
+    let lastA = -Infinity
+    let firstV = true
+    let firstA = true
+    // Interleaved by time, so the muxer never buffers one track while waiting for the other.
+    while (!v.done || (a && !a.done)) {
+      if (signal?.aborted) throw new DOMException('Cancelled.', 'AbortError')
+      const takeVideo = !v.done && (!a || a.done || v.value.timestamp <= a.value.timestamp)
+      if (takeVideo && !v.done) {
+        const p = v.value
+        const ts = p.timestamp > lastV ? p.timestamp : lastV + 0.001
+        lastV = ts
+        await vsrc.add(ts === p.timestamp ? p : p.clone({ timestamp: ts }), firstV ? { decoderConfig: vConfig } : undefined)
+        firstV = false
+        onProgress?.(Math.min(0.99, ts / duration))
+        v = await vIt.next()
+      } else if (a && !a.done && asrc) {
+        const p = a.value
+        const ts = p.timestamp > lastA ? p.timestamp : lastA + 0.001
+        lastA = ts
+        await asrc.add(ts === p.timestamp ? p : p.clone({ timestamp: ts }), firstA ? { decoderConfig: aConfig } : undefined)
+        firstA = false
+        a = await aIt!.next()
+      }
     }
-    if (onProgress) conversion.onProgress = (p) => onProgress(p)
-    const abort = () => void conversion.cancel()
-    signal?.addEventListener('abort', abort, { once: true })
-    try {
-      await conversion.execute()
-    } finally {
-      signal?.removeEventListener('abort', abort)
-    }
+    await output.finalize()
+  } catch (err) {
+    if (output.state !== 'finalized') await output.cancel().catch(() => undefined)
+    throw err
   } finally {
     input.dispose()
   }
   return new Blob([target.buffer!], { type: blobType(format) })
+}
+
+async function remuxWithFfmpeg(raw: Blob, format: RecordingFormat, signal?: AbortSignal): Promise<Blob> {
+  const [{ runFfmpeg }, { remuxArgs }] = await Promise.all([import('@/workers/export/ffmpegClient'), import('./ffmpegArgs.ts')])
+  const out = `repaired.${format.ext}`
+  const { blob } = await runFfmpeg({
+    input: raw,
+    inputName: `raw.${format.ext}`,
+    args: remuxArgs(`/in/raw.${format.ext}`, `/out/${out}`, format.container === 'webm' ? 'webm' : 'matroska'),
+    outputName: out,
+    outputType: blobType(format),
+    mediaSeconds: 0,
+    signal,
+  })
+  return blob
 }
 
 /** First decodable frame as a JPEG, `width` px wide. */
@@ -141,7 +188,16 @@ export async function finalizeRecording(id: string, signal?: AbortSignal): Promi
   const { blob: raw, chunks } = await readChunks(id)
   if (raw.size === 0 || chunks === 0) throw new Error('Nothing was recorded: no data reached storage.')
   const format = describeFormat(session.mimeType)
-  const blob = await makeSeekable(raw, format, signal)
+  let blob: Blob
+  try {
+    blob = await makeSeekable(raw, format, signal)
+  } catch (err) {
+    if (signal?.aborted) throw err
+    // A file mediabunny cannot read (damaged in a way we have not met): ffmpeg's demuxer is more forgiving.
+    blob = await remuxWithFfmpeg(raw, format, signal).catch(() => {
+      throw err
+    })
+  }
   const info = await mediaInfo(blob)
   const thumb = await makeThumbnail(blob)
   if (session.state !== 'stopped') await updateSession(id, { state: 'stopped' })
@@ -193,9 +249,10 @@ export interface UnfinishedRecording extends RecordingSession {
 /** Recordings in storage that no tab is recording and the gallery has not taken: offer them on app start. */
 export async function listUnfinished(): Promise<UnfinishedRecording[]> {
   const live = await liveSessionIds()
-  return (await listSessions())
-    .filter((s) => !live.has(s.id) && s.chunks > 0)
-    .map((s) => ({ ...s, interrupted: s.state !== 'stopped' }))
+  const sessions = (await listSessions()).filter((s) => !live.has(s.id))
+  // A session that never got a chunk (the tab died in its first half second) holds nothing to recover.
+  for (const s of sessions) if (s.chunks === 0) await discardRecording(s.id).catch(() => undefined)
+  return sessions.filter((s) => s.chunks > 0).map((s) => ({ ...s, interrupted: s.state !== 'stopped' }))
 }
 
 /** Recovers an interrupted recording into a valid, seekable file (everything up to the last stored chunk). */

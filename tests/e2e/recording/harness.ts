@@ -10,7 +10,6 @@ import { listUnfinished, recover, type FinishedRecording } from '@/lib/recording
 import { discardRecording } from '@/lib/recording/chunkStore'
 import { exportRecording, type ExportFormat } from '@/workers/export/exportRecording'
 import type { GifOptions } from '@/lib/recording/gifOptions'
-import { loadFfmpeg } from '@/workers/export/ffmpegClient'
 import { probeBrowserFormat } from '@/lib/recording/browserProbe'
 
 export type Source = 'screen' | 'camera' | 'pip' | 'camera-mixed'
@@ -153,6 +152,7 @@ const harness = {
     recordings.delete(id)
   },
   async loadFfmpeg() {
+    const { loadFfmpeg } = await import('@/workers/export/ffmpegClient')
     const { info } = await loadFfmpeg()
     return info
   },
