@@ -9,6 +9,8 @@ export const router = createRouter({
     { path: '/', name: 'capture', component: CaptureView, meta: { title: 'Capture' } },
     { path: '/record', name: 'record', component: () => import('./views/RecordView.vue'), meta: { title: 'Record' } },
     { path: '/gallery', name: 'gallery', component: () => import('./views/GalleryView.vue'), meta: { title: 'Gallery' } },
+    // /call starts or joins a call, /call/<room> is a call link.
+    { path: '/call/:room?', name: 'call', component: () => import('./views/CallView.vue'), meta: { title: 'Call' } },
     { path: '/:pathMatch(.*)*', redirect: '/' },
   ],
 })

@@ -1,0 +1,290 @@
+/**
+ * A call in a room: signaling membership, the peer connection to the other person, local media, chat and files,
+ * and stats, wired together and exposed to the Call view as refs and actions.
+ *
+ * The signaling events drive the connection (docs/signaling.md):
+ * - `joined` with a peer, or `otherjoin` from a new page load of the peer: a new RTCPeerConnection;
+ * - `otherjoin` with the same instance, or our own reconnection: the same connection, re-synced (a lost offer is
+ *   sent again, ICE restarts if it is not up);
+ * - `bye`: the other person left (or did not come back in time); the room waits for someone new;
+ * - `full`, `leaved` (`replaced`, `expired`) and connection errors become clear messages.
+ */
+import { computed, onScopeDispose, ref, shallowRef, toValue, type ComputedRef, type MaybeRefOrGetter, type Ref } from 'vue'
+import { useLocalStorage } from '@vueuse/core'
+import { isPolite } from '@/lib/signaling/client'
+import { DisplayName, type InstanceId, type PeerId, type RoomId, type SignalData } from '@/lib/signaling/schema'
+import type { VideoCaps } from '@/lib/call/encoding'
+import { expiredCredentials, type IceProblem } from '@/lib/call/iceErrors'
+import { useSignaling, type UseSignalingReturn } from './useSignaling'
+import { usePeerConnection, type UsePeerConnectionReturn } from './usePeerConnection'
+import { useCallMedia, type UseCallMediaReturn } from './useCallMedia'
+import { useDataChannel, type UseDataChannelReturn } from './useDataChannel'
+import { useCallStats, type UseCallStatsReturn } from './useCallStats'
+
+/**
+ * - `setup`: the pre-join screen;
+ * - `joining`: waiting for the server's answer;
+ * - `waiting`: in the room, alone;
+ * - `connecting` / `connected`: with the other person (media path being set up / up);
+ * - `full`, `replaced`, `left`: out of the room, with a message and a way back.
+ */
+export type CallPhase = 'setup' | 'joining' | 'waiting' | 'connecting' | 'connected' | 'full' | 'replaced' | 'left'
+
+export interface CallPeer {
+  id: PeerId
+  name: string | undefined
+  instance: InstanceId
+}
+
+export interface CallNotice {
+  id: number
+  type: 'info' | 'warning'
+  text: string
+}
+
+export interface UseCallOptions {
+  room: MaybeRefOrGetter<RoomId>
+  /** Use TURN relays only (`?relay=1`). @default false */
+  relayOnly?: MaybeRefOrGetter<boolean>
+  /** Where the tab's peer key and "in a call" marker live. @default sessionStorage */
+  storage?: Storage
+}
+
+export interface UseCallReturn {
+  phase: ComputedRef<CallPhase>
+  peer: Ref<CallPeer | null>
+  /** The other person's display name ("Guest" when they gave none). */
+  peerName: ComputedRef<string>
+  myId: Ref<PeerId | null>
+  name: Ref<string>
+  /** The name is one the server accepts (or empty). */
+  nameValid: ComputedRef<boolean>
+  signaling: Pick<UseSignalingReturn, 'status' | 'lastError'>
+  media: UseCallMediaReturn
+  connection: UsePeerConnectionReturn
+  data: UseDataChannelReturn
+  stats: UseCallStatsReturn
+  videoCaps: Ref<VideoCaps>
+  /** What is wrong with the media path (ICE failed, TURN refused or expired), or null. */
+  problem: ComputedRef<IceProblem | null>
+  /** The latest event worth telling (someone joined, left, came back). */
+  notice: Ref<CallNotice | null>
+  /** This tab was in this room before a reload: join again without the pre-join screen. */
+  wasInCall: boolean
+  join(): void
+  leave(): void
+}
+
+const IN_CALL_KEY = 'media-studio:call-room'
+const NAME_KEY = 'media-studio.call.name'
+
+export function useCall(options: UseCallOptions): UseCallReturn {
+  const storage = options.storage ?? sessionStorage
+  const room = () => toValue(options.room)
+  const relayOnly = () => toValue(options.relayOnly) ?? false
+
+  const signaling = useSignaling({ storage })
+  const media = useCallMedia()
+  const name = useLocalStorage(NAME_KEY, '')
+  const nameValid = computed(() => name.value.trim() === '' || DisplayName.safeParse(name.value).success)
+
+  const membership = ref<'out' | 'joining' | 'in' | 'full' | 'replaced' | 'left'>('out')
+  const myId = ref<PeerId | null>(null)
+  const peer = ref<CallPeer | null>(null)
+  const notice = ref<CallNotice | null>(null)
+  const credentialProblem = ref<IceProblem | null>(null)
+  const videoCaps = ref<VideoCaps>({ maxKbps: null, maxLines: null })
+  const iceServers = shallowRef<RTCIceServer[]>([])
+  let noticeId = 0
+  let refreshTimer: ReturnType<typeof setTimeout> | undefined
+
+  const canSignal = () => signaling.status.value === 'connected' && membership.value === 'in' && peer.value !== null
+
+  const connection = usePeerConnection({
+    send(data: SignalData) {
+      if (!canSignal()) return false
+      signaling.socket.value.emit('message', room(), data)
+      return true
+    },
+    canSignal,
+    audioTrack: media.audioTrack,
+    videoTrack: media.videoTrack,
+    videoCaps,
+  })
+
+  const data = useDataChannel({
+    chat: connection.chatChannel,
+    file: connection.fileChannel,
+    localState: () => ({ audio: !!media.audioTrack.value, video: !!media.videoTrack.value, screen: media.videoSource.value === 'screen' }),
+    maxMessageSize: () => connection.pc.value?.sctp?.maxMessageSize,
+  })
+  const stats = useCallStats({ pc: connection.pc })
+
+  const peerName = computed(() => peer.value?.name || 'Guest')
+
+  function tell(type: CallNotice['type'], text: string) {
+    notice.value = { id: ++noticeId, type, text }
+  }
+
+  function connectTo(p: CallPeer) {
+    peer.value = p
+    connection.start({ iceServers: iceServers.value, relayOnly: relayOnly(), polite: isPolite(myId.value!, p.id) })
+  }
+
+  function scheduleRefresh(expiresAt: number | null) {
+    clearTimeout(refreshTimer)
+    if (expiresAt === null) return
+    const left = expiresAt - Date.now()
+    if (left <= 0) return
+    // Re-joining the same room is idempotent and answers with fresh credentials.
+    refreshTimer = setTimeout(() => signaling.rejoin(), Math.max(5000, left * 0.8))
+  }
+
+  signaling.on('joined', (r, id, info) => {
+    if (r !== room()) return
+    const firstJoin = membership.value !== 'in'
+    membership.value = 'in'
+    myId.value = id
+    iceServers.value = info.iceServers
+    credentialProblem.value = expiredCredentials(info.iceServersExpireAt, Date.now())
+    scheduleRefresh(info.iceServersExpireAt)
+    storage.setItem(IN_CALL_KEY, r)
+    const other = info.peers[0]
+    const current = peer.value
+    if (!other) {
+      if (current) {
+        // The other person left while our signaling was away.
+        connection.close()
+        peer.value = null
+        tell('info', `${current.name || 'The other person'} left the call.`)
+      }
+      return
+    }
+    const p: CallPeer = { id: other.id, name: other.name, instance: other.instance }
+    if (current && connection.pc.value && current.id === p.id && current.instance === p.instance) {
+      // Our signaling reconnected; the call itself went on. Fresh TURN credentials, and re-send what got lost.
+      peer.value = p
+      connection.updateIceServers(info.iceServers)
+      connection.resync()
+      return
+    }
+    if (!firstJoin && current && current.id !== p.id) tell('info', `${p.name || 'Someone'} joined the call.`)
+    connectTo(p)
+  })
+
+  signaling.on('otherjoin', (r, id, info) => {
+    if (r !== room() || membership.value !== 'in') return
+    const current = peer.value
+    if (current && connection.pc.value && current.id === id && current.instance === info.instance) {
+      // Only its signaling dropped: keep the connection, re-send anything it may have missed.
+      peer.value = { ...current, name: info.name ?? current.name }
+      connection.resync()
+      return
+    }
+    const p: CallPeer = { id, name: info.name, instance: info.instance }
+    const who = p.name || 'The other person'
+    tell('info', info.resumed && current?.id === id ? `${who} reloaded the page and is back.` : `${p.name || 'Someone'} joined the call.`)
+    connectTo(p)
+  })
+
+  signaling.on('message', (r, msg, from) => {
+    if (r !== room() || from !== peer.value?.id) return
+    void connection.handleSignal(msg)
+  })
+
+  signaling.on('bye', (r, id, info) => {
+    if (r !== room() || peer.value?.id !== id) return
+    const who = peer.value.name || 'The other person'
+    connection.close()
+    peer.value = null
+    tell(
+      'info',
+      info.reason === 'timeout'
+        ? `${who} lost their connection and did not come back. The room is ready for someone new.`
+        : `${who} left the call. The room is ready for someone new.`,
+    )
+  })
+
+  signaling.on('full', (r) => {
+    if (r !== room()) return
+    membership.value = 'full'
+    signaling.forget()
+  })
+
+  signaling.on('leaved', (r, _id, info) => {
+    if (r !== room()) return
+    if (info.reason === 'expired') {
+      // The server lost our membership (its store restarted, say): join again, the seat is probably still free.
+      signaling.rejoin()
+      return
+    }
+    if (info.reason === 'replaced') {
+      membership.value = 'replaced'
+      signaling.forget()
+      connection.close()
+      peer.value = null
+      storage.removeItem(IN_CALL_KEY)
+    }
+  })
+
+  const phase = computed<CallPhase>(() => {
+    switch (membership.value) {
+      case 'out':
+        return 'setup'
+      case 'joining':
+        return 'joining'
+      case 'full':
+      case 'replaced':
+      case 'left':
+        return membership.value
+      case 'in':
+        if (!peer.value) return 'waiting'
+        return connection.connectionState.value === 'connected' ? 'connected' : 'connecting'
+    }
+    return 'setup'
+  })
+
+  const problem = computed(() => credentialProblem.value ?? connection.problem.value)
+
+  function join() {
+    if (membership.value === 'joining' || membership.value === 'in') return
+    performance.mark('media-studio:call-join')
+    membership.value = 'joining'
+    const n = name.value.trim()
+    signaling.join(room(), n && nameValid.value ? { name: n } : {})
+    if (signaling.status.value === 'closed') signaling.socket.value.connect()
+  }
+
+  function leave() {
+    signaling.leave()
+    connection.close()
+    peer.value = null
+    membership.value = 'left'
+    storage.removeItem(IN_CALL_KEY)
+    media.stopSharing()
+  }
+
+  const wasInCall = storage.getItem(IN_CALL_KEY) === room()
+
+  onScopeDispose(() => clearTimeout(refreshTimer))
+
+  return {
+    phase,
+    peer,
+    peerName,
+    myId,
+    name,
+    nameValid,
+    signaling: { status: signaling.status, lastError: signaling.lastError },
+    media,
+    connection,
+    data,
+    stats,
+    videoCaps,
+    problem,
+    notice,
+    wasInCall,
+    join,
+    leave,
+  }
+}

@@ -1,0 +1,130 @@
+/**
+ * What a call sends, built from the app's own capture composables and persisted settings: the camera (through
+ * the virtual background when a background mode is on), the microphone, or a shared screen. It exposes the two
+ * tracks to send; the peer connection swaps them in with `replaceTrack` whenever they change, so every in-call
+ * change (mute, camera off, another camera or microphone, the background on or off, screen share and back) is
+ * seamless for the other side. Changing the background *kind* (blur, a picture, a colour) changes nothing here:
+ * the processed track stays the same object, only what the worker draws on it changes.
+ */
+import { computed, ref, toRef, watch, type ComputedRef, type Ref } from 'vue'
+import { storeToRefs } from 'pinia'
+import { useSettingsStore, type CaptureSettings } from '@/stores/settings'
+import { useDevices, type UseDevicesReturn } from './useDevices'
+import { useCamera, type UseCameraReturn } from './useCamera'
+import { useMicrophone, type UseMicrophoneReturn } from './useMicrophone'
+import { useScreenShare, type UseScreenShareReturn } from './useScreenShare'
+import { useVirtualBackground, type UseVirtualBackgroundReturn } from './useVirtualBackground'
+
+export type VideoSource = 'camera' | 'screen' | 'none'
+
+export interface UseCallMediaReturn {
+  settings: CaptureSettings
+  devices: UseDevicesReturn
+  camera: UseCameraReturn
+  microphone: UseMicrophoneReturn
+  screen: UseScreenShareReturn
+  background: UseVirtualBackgroundReturn
+  /** The user wants the camera on (it may still be starting, or blocked). */
+  cameraOn: Ref<boolean>
+  /** The user muted the microphone (the microphone stays open, so unmuting is instant). */
+  muted: Ref<boolean>
+  /** A background mode is on and this browser can draw it. */
+  backgroundActive: ComputedRef<boolean>
+  /** The video track to send: the screen, the processed camera, the camera, or none. */
+  videoTrack: ComputedRef<MediaStreamTrack | null>
+  audioTrack: ComputedRef<MediaStreamTrack | null>
+  videoSource: ComputedRef<VideoSource>
+  /** For the local preview: what is sent, as a stream. */
+  previewStream: ComputedRef<MediaStream | undefined>
+  /** Opens the camera (if wanted) and the microphone. */
+  start(): Promise<void>
+  setCameraOn(on: boolean): Promise<void>
+  setMuted(muted: boolean): Promise<void>
+  shareScreen(): Promise<boolean>
+  stopSharing(): void
+}
+
+export function useCallMedia(): UseCallMediaReturn {
+  const store = useSettingsStore()
+  const s = store.capture
+  const { virtualBackground } = storeToRefs(store)
+
+  const devices = useDevices()
+  const camera = useCamera({
+    deviceId: toRef(s, 'cameraId'),
+    facingMode: toRef(s, 'facingMode'),
+    resolution: () => s.resolution,
+    frameRate: () => s.frameRate,
+    cameras: devices.cameras,
+  })
+  const microphone = useMicrophone({
+    deviceId: toRef(s, 'microphoneId'),
+    processing: () => ({ echoCancellation: s.echoCancellation, noiseSuppression: s.noiseSuppression, autoGainControl: s.autoGainControl }),
+  })
+  const screen = useScreenShare()
+  const cameraOn = ref(true)
+  const muted = ref(!s.microphoneOn)
+
+  const backgroundWanted = computed(() => virtualBackground.value.mode !== 'none')
+  // The background worker only gets frames while its output is what we send: no compositing for nothing.
+  const background = useVirtualBackground({
+    source: () => (backgroundWanted.value && cameraOn.value && !screen.active.value ? camera.track.value : null),
+    settings: virtualBackground,
+  })
+  const backgroundActive = computed(() => backgroundWanted.value && background.isSupported.value && !!background.track.value)
+
+  const screenTrack = computed(() => screen.stream.value?.getVideoTracks()[0] ?? null)
+  const videoSource = computed<VideoSource>(() => (screenTrack.value ? 'screen' : cameraOn.value && camera.track.value ? 'camera' : 'none'))
+  const videoTrack = computed<MediaStreamTrack | null>(() => {
+    if (screenTrack.value) return screenTrack.value
+    if (!cameraOn.value || !camera.track.value) return null
+    return backgroundActive.value ? background.track.value : camera.track.value
+  })
+  const audioTrack = computed(() => (muted.value ? null : (microphone.track.value ?? null)))
+  const previewStream = computed(() => (videoTrack.value ? new MediaStream([videoTrack.value]) : undefined))
+
+  // Screens carry text: ask the encoder to keep it sharp rather than smooth.
+  watch(screenTrack, (t) => {
+    if (t && 'contentHint' in t) t.contentHint = 'detail'
+  })
+  // Labels and real ids appear once a device is allowed.
+  watch([camera.track, microphone.track], () => void devices.refresh())
+
+  async function start() {
+    await Promise.all([cameraOn.value ? camera.start() : Promise.resolve(true), microphone.start()])
+  }
+
+  async function setCameraOn(on: boolean) {
+    cameraOn.value = on
+    // Off means off: the camera's light goes out, not only the picture.
+    if (on) await camera.start()
+    else camera.stop()
+  }
+
+  async function setMuted(value: boolean) {
+    muted.value = value
+    s.microphoneOn = !value
+    if (!value && !microphone.track.value) await microphone.start()
+  }
+
+  return {
+    settings: s,
+    devices,
+    camera,
+    microphone,
+    screen,
+    background,
+    cameraOn,
+    muted,
+    backgroundActive,
+    videoTrack,
+    audioTrack,
+    videoSource,
+    previewStream,
+    start,
+    setCameraOn,
+    setMuted,
+    shareScreen: () => screen.start(false),
+    stopSharing: () => screen.stop(),
+  }
+}

@@ -1,0 +1,368 @@
+/**
+ * One RTCPeerConnection to the other person, with perfect negotiation (the W3C pattern: a polite peer that rolls
+ * back its own offer on a collision, an impolite one that ignores the other's), ICE restarts when the connection
+ * fails or stays disconnected, and senders whose tracks are swapped with `replaceTrack` (never renegotiated).
+ *
+ * Who owns the sections: the impolite peer creates one audio and one video transceiver (sendrecv) and the two
+ * negotiated data channels (chat id 0, file id 1) with the connection, and makes the first offer. The polite peer
+ * starts empty (so it has nothing to offer and a new call starts without glare), adopts the transceivers the first
+ * remote offer brings (sets them to sendrecv and puts its tracks on them before answering) and opens the same
+ * negotiated channels on the data section that offer brought. So a call has exactly one audio, one video and one
+ * data m-line however later offers cross, and either side may have no camera or microphone at all (a null track).
+ * (When the polite side offered a data section of its own and then rolled it back, Chromium 156 answered the
+ * impolite offer with the data section rejected and renegotiated forever: another reason for this split.)
+ */
+import { onScopeDispose, ref, shallowRef, toValue, watch, type MaybeRefOrGetter, type Ref, type ShallowRef } from 'vue'
+import type { IceCandidate, SignalData } from '@/lib/signaling/schema'
+import { CHAT_CHANNEL, FILE_CHANNEL } from '@/lib/call/dataProtocol'
+import { encodingCaps, withCaps, type SendParametersLike, type VideoCaps } from '@/lib/call/encoding'
+import { createIceWatchdog, type IceWatchdog } from '@/lib/call/iceWatchdog'
+import { describeCandidateError, iceFailed, type IceProblem } from '@/lib/call/iceErrors'
+
+export interface PeerConnectionConfig {
+  iceServers: RTCIceServer[]
+  /** TURN only (hides this device's addresses; proves a relay works). */
+  relayOnly: boolean
+  /** This side rolls back its own offer on a collision (see `isPolite`). */
+  polite: boolean
+}
+
+export interface UsePeerConnectionOptions {
+  /** Sends signaling data to the other peer; false when it could not be sent (signaling away). */
+  send: (data: SignalData) => boolean
+  /** Whether signaling can carry an offer now (connected, and the other peer is in the room). */
+  canSignal: () => boolean
+  audioTrack: MaybeRefOrGetter<MediaStreamTrack | null | undefined>
+  videoTrack: MaybeRefOrGetter<MediaStreamTrack | null | undefined>
+  /** @default no caps */
+  videoCaps?: MaybeRefOrGetter<VideoCaps>
+  /** How long `disconnected` may last before an ICE restart. @default 3000 */
+  disconnectedGraceMs?: number
+  /** @default globalThis.RTCPeerConnection */
+  RTCPeerConnection?: typeof RTCPeerConnection
+}
+
+export type NegotiationEvent = 'offer-sent' | 'answer-sent' | 'offer-ignored' | 'rolled-back' | 'ice-restart'
+
+export interface UsePeerConnectionReturn {
+  pc: ShallowRef<RTCPeerConnection | null>
+  /** The other side's audio and video (a new stream object whenever a track arrives). */
+  remoteStream: ShallowRef<MediaStream | null>
+  chatChannel: ShallowRef<RTCDataChannel | null>
+  fileChannel: ShallowRef<RTCDataChannel | null>
+  connectionState: Ref<RTCPeerConnectionState | 'none'>
+  iceState: Ref<RTCIceConnectionState | 'none'>
+  /** An ICE restart is under way. */
+  restarting: Ref<boolean>
+  /** What went wrong with ICE, for the user (TURN refused, no route, …), or null. */
+  problem: Ref<IceProblem | null>
+  /** Counts of negotiation events since the connection was created (shown in the stats panel's details). */
+  negotiation: Ref<Record<NegotiationEvent, number>>
+  /** Creates a new connection (closing any previous one). */
+  start(config: PeerConnectionConfig): void
+  /** Feeds signaling data from the other peer. */
+  handleSignal(data: SignalData): Promise<void>
+  /** New ICE servers (fresh TURN credentials) for future gathering. */
+  updateIceServers(iceServers: RTCIceServer[]): void
+  /** Restarts ICE now (the user's "Reconnect", or after giving up). */
+  restartIce(): void
+  /**
+   * Signaling came back (ours or the other peer's): re-send what may have been lost on the way, and restart ICE
+   * if the connection is not up.
+   */
+  resync(): void
+  close(): void
+}
+
+const NO_COUNTS = (): Record<NegotiationEvent, number> => ({
+  'offer-sent': 0,
+  'answer-sent': 0,
+  'offer-ignored': 0,
+  'rolled-back': 0,
+  'ice-restart': 0,
+})
+
+export function usePeerConnection(options: UsePeerConnectionOptions): UsePeerConnectionReturn {
+  const PC = options.RTCPeerConnection ?? globalThis.RTCPeerConnection
+  const pc = shallowRef<RTCPeerConnection | null>(null)
+  const remoteStream = shallowRef<MediaStream | null>(null)
+  const chatChannel = shallowRef<RTCDataChannel | null>(null)
+  const fileChannel = shallowRef<RTCDataChannel | null>(null)
+  const connectionState = ref<RTCPeerConnectionState | 'none'>('none')
+  const iceState = ref<RTCIceConnectionState | 'none'>('none')
+  const restarting = ref(false)
+  const problem = ref<IceProblem | null>(null)
+  const negotiation = ref(NO_COUNTS())
+
+  // Per-connection negotiation state (the W3C perfect negotiation example's variables).
+  let polite = false
+  let relayOnly = false
+  let makingOffer = false
+  let ignoreOffer = false
+  let settingRemoteAnswer = false
+  let relayCandidates = 0
+  /** A TURN server's refusal when other routes may still work; reported only if ICE gives up. */
+  let candidateProblem: IceProblem | null = null
+  let watchdog: IceWatchdog | null = null
+  let teardown: Array<() => void> = []
+
+  const count = (e: NegotiationEvent) => negotiation.value[e]++
+
+  function transceiver(p: RTCPeerConnection, kind: 'audio' | 'video'): RTCRtpTransceiver | undefined {
+    return p.getTransceivers().find((t) => t.currentDirection !== 'stopped' && t.receiver.track.kind === kind)
+  }
+
+  /** Puts the current tracks on the senders (and makes adopted transceivers send). No renegotiation. */
+  async function attachTracks(p: RTCPeerConnection) {
+    for (const kind of ['audio', 'video'] as const) {
+      const t = transceiver(p, kind)
+      if (!t) continue
+      if (t.mid !== null && (t.direction === 'recvonly' || t.direction === 'inactive')) t.direction = 'sendrecv'
+      const track = (kind === 'audio' ? toValue(options.audioTrack) : toValue(options.videoTrack)) ?? null
+      if (t.sender.track !== track) {
+        try {
+          await t.sender.replaceTrack(track)
+        } catch (err) {
+          console.warn(`replaceTrack(${kind}) failed`, err)
+        }
+      }
+    }
+    await applyCaps(p)
+  }
+
+  /** Bitrate and resolution caps on the video sender, recomputed from what the sent track delivers. */
+  async function applyCaps(p: RTCPeerConnection) {
+    const sender = transceiver(p, 'video')?.sender
+    if (!sender || p.signalingState === 'closed') return
+    const caps = toValue(options.videoCaps) ?? { maxKbps: null, maxLines: null }
+    const settings = sender.track?.getSettings()
+    const params = sender.getParameters() as unknown as SendParametersLike
+    const next = withCaps(params, encodingCaps(caps, settings))
+    if (!next) return
+    try {
+      await sender.setParameters(next as unknown as RTCRtpSendParameters)
+    } catch (err) {
+      // Before the first negotiation there are no encodings to set; the caps are applied after it.
+      console.debug('setParameters deferred', err)
+    }
+  }
+
+  function start(config: PeerConnectionConfig) {
+    close()
+    polite = config.polite
+    relayOnly = config.relayOnly
+    makingOffer = ignoreOffer = settingRemoteAnswer = false
+    relayCandidates = 0
+    candidateProblem = null
+    problem.value = null
+    negotiation.value = NO_COUNTS()
+    const p = new PC({ iceServers: config.iceServers, iceTransportPolicy: config.relayOnly ? 'relay' : 'all', bundlePolicy: 'max-bundle' })
+    pc.value = p
+    connectionState.value = p.connectionState
+    iceState.value = p.iceConnectionState
+
+    const tracks = new Map<string, MediaStreamTrack>()
+    const listen = <K extends keyof RTCPeerConnectionEventMap>(type: K, fn: (e: RTCPeerConnectionEventMap[K]) => void) => {
+      p.addEventListener(type, fn)
+      teardown.push(() => p.removeEventListener(type, fn))
+    }
+
+    listen('track', ({ track }) => {
+      tracks.set(track.kind, track)
+      remoteStream.value = new MediaStream([...tracks.values()])
+    })
+    listen('icecandidate', ({ candidate }) => {
+      if (candidate?.type === 'relay') relayCandidates++
+      if (candidate && candidate.candidate) options.send({ type: 'candidate', candidate: candidate.toJSON() as IceCandidate })
+    })
+    listen('icecandidateerror', (e) => {
+      const described = describeCandidateError({ url: e.url, errorCode: e.errorCode, errorText: e.errorText })
+      if (!described) return
+      // Relay only: without the relay there is no way at all, say so now. Otherwise direct routes may still work.
+      if (relayOnly) problem.value = described
+      else candidateProblem ??= described
+    })
+    listen('negotiationneeded', async () => {
+      try {
+        makingOffer = true
+        await p.setLocalDescription()
+        if (p.localDescription) {
+          options.send(p.localDescription.toJSON() as SignalData)
+          count('offer-sent')
+        }
+      } catch (err) {
+        console.warn('could not make an offer', err)
+      } finally {
+        makingOffer = false
+      }
+    })
+    listen('signalingstatechange', () => {
+      if (p.signalingState === 'stable') void applyCaps(p)
+    })
+    listen('iceconnectionstatechange', () => {
+      iceState.value = p.iceConnectionState
+      watchdog?.update(p.iceConnectionState)
+      if (p.iceConnectionState === 'connected' || p.iceConnectionState === 'completed') {
+        restarting.value = false
+        if (problem.value?.kind !== 'turn-expired') problem.value = null
+      }
+    })
+    listen('connectionstatechange', () => {
+      connectionState.value = p.connectionState
+    })
+
+    watchdog = createIceWatchdog({
+      disconnectedGraceMs: options.disconnectedGraceMs,
+      canRestart: options.canSignal,
+      restart: () => {
+        restarting.value = true
+        count('ice-restart')
+        p.restartIce()
+      },
+      giveUp: () => {
+        restarting.value = false
+        problem.value = candidateProblem ?? iceFailed(relayOnly, relayCandidates)
+      },
+    })
+
+    if (!polite) {
+      // The impolite side owns the media sections and the data section (see the top of this file).
+      const audio = toValue(options.audioTrack) ?? 'audio'
+      const video = toValue(options.videoTrack) ?? 'video'
+      p.addTransceiver(audio, { direction: 'sendrecv' })
+      p.addTransceiver(video, { direction: 'sendrecv' })
+      createChannels(p)
+    }
+  }
+
+  function createChannels(p: RTCPeerConnection) {
+    chatChannel.value = p.createDataChannel(CHAT_CHANNEL.label, { negotiated: true, id: CHAT_CHANNEL.id })
+    const file = p.createDataChannel(FILE_CHANNEL.label, { negotiated: true, id: FILE_CHANNEL.id })
+    file.binaryType = 'arraybuffer'
+    fileChannel.value = file
+  }
+
+  async function handleSignal(data: SignalData) {
+    const p = pc.value
+    if (!p || p.signalingState === 'closed') return
+    try {
+      if (data.type === 'candidate') {
+        try {
+          if (data.candidate) await p.addIceCandidate(data.candidate)
+        } catch (err) {
+          // Candidates of an ignored offer, or of an ICE generation a restart replaced, are expected to fail.
+          if (!ignoreOffer) console.debug('candidate not added', err)
+        }
+        return
+      }
+      const readyForOffer = !makingOffer && (p.signalingState === 'stable' || settingRemoteAnswer)
+      const collision = data.type === 'offer' && !readyForOffer
+      ignoreOffer = !polite && collision
+      if (ignoreOffer) {
+        count('offer-ignored')
+        return
+      }
+      if (collision) count('rolled-back')
+      settingRemoteAnswer = data.type === 'answer'
+      // On a collision the polite side's setRemoteDescription rolls its own offer back first (implicit rollback).
+      await p.setRemoteDescription(data)
+      settingRemoteAnswer = false
+      if (data.type === 'offer') {
+        // The polite side's channels ride on the data section the impolite side's offer brought (same ids).
+        if (!chatChannel.value) createChannels(p)
+        await attachTracks(p)
+        await p.setLocalDescription()
+        if (p.localDescription) {
+          options.send(p.localDescription.toJSON() as SignalData)
+          count('answer-sent')
+        }
+      }
+    } catch (err) {
+      settingRemoteAnswer = false
+      console.warn('negotiation step failed', err)
+    }
+  }
+
+  function updateIceServers(iceServers: RTCIceServer[]) {
+    const p = pc.value
+    if (!p || p.signalingState === 'closed') return
+    try {
+      p.setConfiguration({ ...p.getConfiguration(), iceServers })
+    } catch (err) {
+      console.warn('could not update ICE servers', err)
+    }
+  }
+
+  function restartIce() {
+    if (!pc.value || pc.value.signalingState === 'closed') return
+    problem.value = null
+    watchdog?.retry()
+  }
+
+  function resync() {
+    const p = pc.value
+    if (!p || p.signalingState === 'closed') return
+    // Our offer may have been dropped while the other side was away: offer again (the same one).
+    if (p.signalingState === 'have-local-offer' && p.localDescription && !makingOffer) {
+      options.send(p.localDescription.toJSON() as SignalData)
+    }
+    const state = p.iceConnectionState
+    // Candidates may have been lost too: a restart gathers and sends a fresh set.
+    if (state !== 'new' && state !== 'connected' && state !== 'completed' && !watchdog?.gaveUp) watchdog?.restart()
+  }
+
+  function close() {
+    for (const fn of teardown) fn()
+    teardown = []
+    watchdog?.dispose()
+    watchdog = null
+    const p = pc.value
+    pc.value = null
+    chatChannel.value?.close()
+    fileChannel.value?.close()
+    chatChannel.value = null
+    fileChannel.value = null
+    p?.close()
+    remoteStream.value = null
+    connectionState.value = 'none'
+    iceState.value = 'none'
+    restarting.value = false
+  }
+
+  // Every change of what we send goes through replaceTrack: mute, camera off, another camera, the screen.
+  watch(
+    () => [toValue(options.audioTrack), toValue(options.videoTrack)] as const,
+    () => {
+      if (pc.value && pc.value.signalingState !== 'closed') void attachTracks(pc.value)
+    },
+  )
+  if (options.videoCaps !== undefined) {
+    watch(
+      () => toValue(options.videoCaps),
+      () => {
+        if (pc.value) void applyCaps(pc.value)
+      },
+      { deep: true },
+    )
+  }
+
+  onScopeDispose(close)
+
+  return {
+    pc,
+    remoteStream,
+    chatChannel,
+    fileChannel,
+    connectionState,
+    iceState,
+    restarting,
+    problem,
+    negotiation,
+    start,
+    handleSignal,
+    updateIceServers,
+    restartIce,
+    resync,
+    close,
+  }
+}
