@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { launchChromium } from '../support/chromium.ts'
 import { serveHarness, type HarnessServer } from './recording/serveHarness.ts'
-import { decodeErrors, gifFrameCount, mp4Boxes, probe, webmIndex } from './recording/checks.ts'
+import { decodeErrors, frameCount, mp4Boxes, probe, webmIndex } from './recording/checks.ts'
 
 let server: HarnessServer
 let browser: Browser
@@ -66,7 +66,7 @@ async function checkGif(file: string, expectS: number, fps: number) {
   expect(info.codecs).toEqual(['gif'])
   expect(info.width).toBe(640)
   expect(await decodeErrors(file), file).toBe('')
-  const frames = await gifFrameCount(file)
+  const frames = await frameCount(file)
   expect(Math.abs(frames - fps * expectS), `${frames} frames`).toBeLessThanOrEqual(Math.max(2, fps * expectS * 0.1))
 }
 
@@ -125,6 +125,16 @@ describe('recording engine (headless Chromium, fake devices)', () => {
   it('records 5 s of the fake camera and exports webm, mp4 and gif', async () => {
     await recordAndExportAll('camera', 5)
   }, 120_000)
+
+  it('records the screen with a camera bubble (worker compositor) and mixed audio', async () => {
+    const rec = await page.evaluate(() => window.harness.record('pip', 4000))
+    expect([rec.width, rec.height]).toEqual([1280, 720])
+    const file = await save(page, rec.id, 'pip.mkv')
+    await checkWebm(file, 4, ['h264', 'opus'])
+    // The compositor runs at 30 fps off the main thread: well above what a throttled page would give.
+    const frames = await frameCount(file)
+    expect(frames / 4).toBeGreaterThan(20)
+  }, 60_000)
 
   it('a VP8 recording exports to mp4 by transcoding to H.264, and an mp4 export can be cancelled', async () => {
     const rec = await page.evaluate(() => window.harness.record('screen', 4000, { mimeType: 'video/webm;codecs=vp8,opus' }))

@@ -42,8 +42,9 @@ export async function decodeErrors(file: string): Promise<string> {
   return nullDecode(file, ['-enc_time_base', '-1'])
 }
 
-export async function gifFrameCount(file: string): Promise<number> {
-  const j = (await ffprobeJson(file, ['-count_frames'])) as { streams: { nb_read_frames?: string }[] }
+/** Frames in the first video stream (a gif's only stream), counted by decoding. */
+export async function frameCount(file: string): Promise<number> {
+  const j = (await ffprobeJson(file, ['-count_frames', '-select_streams', 'v:0'])) as { streams: { nb_read_frames?: string }[] }
   return Number(j.streams[0]?.nb_read_frames ?? 0)
 }
 
