@@ -5,6 +5,7 @@ import { gifDelays, gifFrameTimes, gifSize, normalizeGifOptions, trimGifPadding 
 import { limitReached, RecordingClock, willExceedSize } from '@/lib/recording/limits'
 import { normalizeTrim, trimmedDuration } from '@/lib/recording/trim'
 import { bubbleRect, centreSquare } from '@/workers/compositor/pipProtocol'
+import { describeStorageError } from '@/lib/recording/chunkStore'
 
 describe('describeFormat', () => {
   it('reads containers and codecs, and the export path each implies', () => {
@@ -177,3 +178,10 @@ describe('picture in picture geometry', () => {
   })
 })
 
+
+describe('storage errors', () => {
+  it('says what a full disk means for the recording', () => {
+    expect(describeStorageError(new DOMException('full', 'QuotaExceededError'))).toMatch(/ran out of storage.*kept/)
+    expect(describeStorageError(new Error('boom'))).toContain('boom')
+  })
+})
