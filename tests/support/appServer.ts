@@ -1,5 +1,8 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 
 export interface RunningServer {
   url: string
@@ -7,16 +10,21 @@ export interface RunningServer {
   stop(): Promise<void>
 }
 
-/** Builds the app with Vite (unless `build: false`). */
-export function buildApp(): void {
-  execFileSync('npx', ['vite', 'build', '--logLevel', 'warn'], { stdio: 'inherit' })
+/**
+ * Builds the app with Vite into a folder of this run's own (not dist/), so a test run never serves half of
+ * another build. The folder is passed on in MEDIA_STUDIO_TEST_DIST, which the test workers inherit.
+ */
+export function buildApp(): string {
+  const outDir = (process.env.MEDIA_STUDIO_TEST_DIST ??= mkdtempSync(join(tmpdir(), 'media-studio-dist-')))
+  execFileSync('npx', ['vite', 'build', '--logLevel', 'warn', '--outDir', outDir, '--emptyOutDir'], { stdio: 'inherit' })
+  return outDir
 }
 
 /** Starts the real server (the code `npm start` runs) on a free port and waits for its "listening" line. */
 export async function startServer(env: Record<string, string> = {}): Promise<RunningServer> {
   // Node itself (not npx) so that stopping the child stops the server, and nothing is left holding the port.
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/index.ts'], {
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', ...env },
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', STATIC_DIR: process.env.MEDIA_STUDIO_TEST_DIST ?? 'dist', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   })
   let buffered = ''
