@@ -16,10 +16,11 @@ describe('describeFormat', () => {
     expect(describeFormat('video/webm')).toMatchObject({ videoCodec: 'vp8', audioCodec: 'opus' })
   })
 
-  it('asks for H.264 first and never for fragmented mp4', () => {
+  it('asks for H.264 first, and for fragmented mp4 only after every Matroska/WebM type', () => {
     expect(RECORDING_CANDIDATES[0]).toMatch(/avc1|h264/)
-    expect(RECORDING_CANDIDATES.some((m) => m.startsWith('video/mp4'))).toBe(false)
-    expect(candidatesFor(false).some((m) => m.includes('opus'))).toBe(false)
+    const firstMp4 = RECORDING_CANDIDATES.findIndex((m) => m.startsWith('video/mp4'))
+    expect(RECORDING_CANDIDATES.slice(firstMp4).every((m) => m.startsWith('video/mp4'))).toBe(true)
+    expect(candidatesFor(false).some((m) => /opus|mp4a/.test(m))).toBe(false)
   })
 })
 

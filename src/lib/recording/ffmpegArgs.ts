@@ -68,8 +68,9 @@ export function mp4Args(o: Mp4Options): string[] {
 }
 
 /** Remux any Matroska/WebM to a seekable one (Duration + Cues), losing nothing. Used as the ffmpeg fallback for repair. */
-export function remuxArgs(input: string, output: string, format: 'webm' | 'matroska'): string[] {
-  return ['-fflags', '+genpts', '-i', input, '-map', '0', '-c', 'copy', '-f', format, output]
+export function remuxArgs(input: string, output: string, format: 'webm' | 'matroska' | 'mp4'): string[] {
+  const tail = format === 'mp4' ? ['-movflags', '+faststart'] : []
+  return ['-fflags', '+genpts', '-i', input, '-map', '0', '-c', 'copy', ...tail, '-f', format, output]
 }
 
 function seconds(s: number): string {

@@ -19,6 +19,7 @@ import {
   EncodedVideoPacketSource,
   Input,
   MkvOutputFormat,
+  Mp4OutputFormat,
   Output,
   WebMOutputFormat,
 } from 'mediabunny'
@@ -79,14 +80,15 @@ export async function mediaInfo(blob: Blob): Promise<MediaInfo> {
  * A seekable copy of a MediaRecorder stream (Duration, Cues), same codecs, packets copied untouched but for one
  * repair: MediaRecorder's Matroska stores millisecond timestamps and, when two frames are captured within the same
  * millisecond (capture jitter under load), writes both with the same one. Decoders and ffmpeg's muxers reject
- * non-increasing timestamps, so each such packet is moved 1 ms later. `format` decides the container: WebM for
- * VP8/VP9/AV1, Matroska for H.264 (WebM does not allow H.264).
+ * non-increasing timestamps, so each such packet is moved 1 ms later. The container stays the recorder's: WebM
+ * (VP8/VP9/AV1), Matroska (H.264: WebM does not allow it), or MP4 with its index in front (Safari's recordings).
  */
 export async function makeSeekable(raw: Blob, format: RecordingFormat, signal?: AbortSignal, onProgress?: (p: number) => void): Promise<Blob> {
-  const webm = format.container === 'webm'
   const input = openInput(raw)
   const target = new BufferTarget()
-  const output = new Output({ format: webm ? new WebMOutputFormat() : new MkvOutputFormat(), target })
+  const container =
+    format.container === 'webm' ? new WebMOutputFormat() : format.container === 'mp4' ? new Mp4OutputFormat({ fastStart: 'in-memory' }) : new MkvOutputFormat()
+  const output = new Output({ format: container, target })
   try {
     const video = await input.getPrimaryVideoTrack()
     const audio = await input.getPrimaryAudioTrack()
@@ -145,7 +147,7 @@ async function remuxWithFfmpeg(raw: Blob, format: RecordingFormat, signal?: Abor
   const { blob } = await runFfmpeg({
     input: raw,
     inputName: `raw.${format.ext}`,
-    args: remuxArgs(`/in/raw.${format.ext}`, `/out/${out}`, format.container === 'webm' ? 'webm' : 'matroska'),
+    args: remuxArgs(`/in/raw.${format.ext}`, `/out/${out}`, format.container),
     outputName: out,
     outputType: blobType(format),
     mediaSeconds: 0,

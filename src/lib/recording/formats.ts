@@ -29,9 +29,10 @@ export interface RecordingFormat {
  * (`video/webm;codecs=h264` yields the same, labelled Matroska by Chromium): MediaRecorder's Matroska/WebM muxer
  * hands out every timeslice's blocks as they are written, so the chunk store never lags more than a timeslice.
  *
- * MP4 is deliberately absent: Chromium's MP4 muxer (fragmented MP4) holds every sample until a fragment closes
- * (measured: nothing but the 1.2 kB header in the first 3 s at `start(500)`; with a 1 s key frame interval still a
- * full fragment behind), so a crash could lose more than the last second. Matroska is then remuxed to mp4 at export.
+ * MP4 comes only last, for browsers that record nothing else (Safari before WebM support): Chromium's MP4 muxer
+ * (fragmented MP4) holds every sample until a fragment closes (measured: nothing but the 1.2 kB header in the
+ * first 3 s at `start(500)`; with a 1 s key frame interval still a full fragment behind), so a crash can lose more
+ * than the last second there. Where Matroska/WebM exists it is used and remuxed to mp4 at export.
  */
 export const RECORDING_CANDIDATES: readonly string[] = [
   'video/x-matroska;codecs=avc1,opus',
@@ -39,12 +40,14 @@ export const RECORDING_CANDIDATES: readonly string[] = [
   'video/webm;codecs=vp9,opus',
   'video/webm;codecs=vp8,opus',
   'video/webm',
+  'video/mp4;codecs=avc1,mp4a.40.2',
+  'video/mp4',
 ]
 
 /** The same list for a stream with no audio track (a codecs string naming opus would be refused). */
 export function candidatesFor(hasAudio: boolean): string[] {
   if (hasAudio) return [...RECORDING_CANDIDATES]
-  return RECORDING_CANDIDATES.map((m) => m.replace(/,opus$/, ''))
+  return RECORDING_CANDIDATES.map((m) => m.replace(/,(opus|mp4a\.40\.2)$/, ''))
 }
 
 const VIDEO_CODECS: [RegExp, VideoCodec][] = [
