@@ -4,9 +4,11 @@ import vue from '@vitejs/plugin-vue'
 import AutoImport from 'unplugin-auto-import/vite'
 import Components from 'unplugin-vue-components/vite'
 import { ElementPlusResolver } from 'unplugin-vue-components/resolvers'
+import { compression, defineAlgorithm } from 'vite-plugin-compression2'
 import mediaAssets from './build/mediaAssets.ts'
 import mediapipeAssets from './build/mediapipeAssets.ts'
 import { signalingPlugin } from './server/vitePlugin.ts'
+import { ISOLATION_HEADERS } from './server/app.ts'
 
 // Element Plus is imported per component (templates and ElMessage calls alike), with its CSS,
 // so the first view only pays for the widgets it renders.
@@ -18,6 +20,10 @@ export default defineConfig({
     mediaAssets(),
     mediapipeAssets(),
     signalingPlugin(),
+    // Precompressed copies next to each file: the server (sirv) sends .br/.gz as the browser accepts,
+    // with no compression work per request. The big wasm files get gzip only (brotli would add minutes to a build).
+    compression({ algorithms: ['gzip', 'brotliCompress'], threshold: 1024, logLevel: 'silent' }),
+    compression({ include: /\.(wasm|data|tflite)$/, algorithms: [defineAlgorithm('gzip', { level: 6 })], logLevel: 'silent' }),
   ],
   resolve: {
     alias: { '@': fileURLToPath(new URL('./src', import.meta.url)) },
@@ -27,4 +33,7 @@ export default defineConfig({
     sourcemap: true,
   },
   worker: { format: 'es' },
+  // The same cross-origin isolation as the production server (server/app.ts), so dev behaves alike.
+  server: { headers: { ...ISOLATION_HEADERS } },
+  preview: { headers: { ...ISOLATION_HEADERS } },
 })

@@ -4,6 +4,16 @@ import { existsSync } from 'node:fs'
 import sirv from 'sirv'
 import type { ServerConfig } from './config.ts'
 
+/**
+ * Cross-origin isolation (SharedArrayBuffer), so ffmpeg.wasm can run its multi-thread core. Everything the app
+ * loads is same-origin, so `require-corp` blocks nothing of ours; a background picked by URL from another site
+ * must send CORS or CORP headers.
+ */
+export const ISOLATION_HEADERS = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+} as const
+
 export interface TlsCredentials {
   cert: string
   key: string
@@ -27,6 +37,7 @@ export function createStaticHandler(staticDir: string): RequestListener {
   })
   return (req, res) => {
     res.setHeader('X-Content-Type-Options', 'nosniff')
+    for (const [name, value] of Object.entries(ISOLATION_HEADERS)) res.setHeader(name, value)
     serveStatic(req, res, () => {
       res.statusCode = 404
       res.end('Not found')
