@@ -130,6 +130,29 @@ describe('Capture with the portrait clip as the camera', () => {
     }
   })
 
+  test('a colour background replaces the backdrop, not the person, in the preview', async () => {
+    await page.goto(baseURL)
+    await waitForPreviewFrame(page)
+    await page.locator('label', { has: page.getByRole('radio', { name: 'Colour' }) }).click()
+    await expect.poll(() => page.getByLabel('Background processing speed').isVisible(), { timeout: 30_000 }).toBe(true)
+    const W = 32
+    const H = 24
+    const blue = [0x1f, 0x6f, 0xeb]
+    const distanceToBlue = async (x0: number, y0: number, x1: number, y1: number) => {
+      const rgb = await videoRgb(page, PREVIEW, W, H)
+      let sum = 0
+      let n = 0
+      for (let y = Math.floor(y0 * H); y < y1 * H; y++)
+        for (let x = Math.floor(x0 * W); x < x1 * W; x++, n++)
+          for (let c = 0; c < 3; c++) sum += Math.abs(rgb[(y * W + x) * 3 + c]! - blue[c]!)
+      return sum / n / 3
+    }
+    // The backdrop (top right) turns the chosen colour once the model runs; the face (top centre) stays.
+    await expect.poll(() => distanceToBlue(0.8, 0, 1, 0.25), { timeout: 30_000 }).toBeLessThan(25)
+    expect(await distanceToBlue(0.42, 0.1, 0.58, 0.35)).toBeGreaterThan(60)
+    await page.locator('label', { has: page.getByRole('radio', { name: 'None' }) }).click()
+  })
+
   test('stopping a screen share returns to the camera', async () => {
     await page.goto(baseURL)
     await waitForPreviewFrame(page)
