@@ -70,7 +70,7 @@ export interface UseVirtualBackgroundOptions {
 }
 
 export interface UseVirtualBackgroundReturn {
-  /** The processed track. Created once; never replaced or ended until the composable's scope is disposed. */
+  /** The processed track. Created once, on first use (the first source); never replaced or ended until the composable's scope is disposed. */
   track: ShallowRef<MediaStreamTrack | null>
   /** A stream holding `track`, for a `<video>`'s srcObject. */
   stream: ShallowRef<MediaStream | null>
@@ -230,7 +230,10 @@ export function useVirtualBackground(options: UseVirtualBackgroundOptions): UseV
     const wanted = options.pipeline ?? 'auto'
     const canOffscreen = typeof canvas.transferControlToOffscreen === 'function'
     if (wanted !== 'main-thread' && canOffscreen) {
-      const worker = new Worker(new URL('../workers/background/compositor.worker.ts', import.meta.url), { type: 'module', name: 'vb-compositor' })
+      const worker = new Worker(new URL('../workers/background/compositor.worker.ts', import.meta.url), {
+        type: 'module',
+        name: 'vb-compositor',
+      })
       worker.onmessage = (e: MessageEvent<CompositorEvent>) => onEvent(e.data)
       worker.onerror = (e) => {
         e.preventDefault()
@@ -311,7 +314,10 @@ export function useVirtualBackground(options: UseVirtualBackgroundOptions): UseV
     src.addEventListener('ended', () => sourceClone === clone && detachSource(), { once: true })
     if (pipeline.value === 'worker-stream' || (pipeline.value === 'main-thread' && FRAME_PROCESSOR)) {
       const processor = new MediaStreamTrackProcessor({ track: clone as MediaStreamVideoTrack, maxBufferSize: 1 })
-      send({ type: 'source', stream: processor.readable }, pipeline.value === 'worker-stream' ? [processor.readable as unknown as Transferable] : [])
+      send(
+        { type: 'source', stream: processor.readable },
+        pipeline.value === 'worker-stream' ? [processor.readable as unknown as Transferable] : [],
+      )
     } else {
       const v = hiddenVideo()
       v.srcObject = new MediaStream([clone])
@@ -431,17 +437,28 @@ export function useVirtualBackground(options: UseVirtualBackgroundOptions): UseV
     const name = source instanceof File ? source.name : 'upload'
     const verdict = classifyBackgroundFile({ name, type: source.type, size: source.size })
     if (!verdict.ok) return { ok: false as const, message: verdict.message }
-    return { ok: true as const, kind: verdict.kind, url: null, blob: source, ref: { kind: 'upload', name } as BackgroundSourceRef, label: name }
+    return {
+      ok: true as const,
+      kind: verdict.kind,
+      url: null,
+      blob: source,
+      ref: { kind: 'upload', name } as BackgroundSourceRef,
+      label: name,
+    }
   }
 
   async function applyBackground(source: File | Blob | string, expect: BackgroundKind | null): Promise<boolean> {
+    await started()
     const r = await resolveSource(source, expect ?? 'image')
     if (!r.ok) {
       error.value = r.message
       return false
     }
     if (expect && r.kind !== expect) {
-      error.value = expect === 'image' ? `"${r.label}" is a video: choose it as a video background.` : `"${r.label}" is a picture: choose it as a picture background.`
+      error.value =
+        expect === 'image'
+          ? `"${r.label}" is a video: choose it as a video background.`
+          : `"${r.label}" is a picture: choose it as a picture background.`
       return false
     }
     error.value = null
@@ -521,7 +538,12 @@ export function useVirtualBackground(options: UseVirtualBackgroundOptions): UseV
       error.value = `Person segmentation could not start (${e.message || 'its worker failed to load'}). The camera is shown without a background.`
     }
     const { port1, port2 } = new MessageChannel()
-    const init: SegmenterInit = { type: 'init', assetBase: options.assetBase ?? mediapipeAssetBase, model: s.segmentation.model, port: port1 }
+    const init: SegmenterInit = {
+      type: 'init',
+      assetBase: options.assetBase ?? mediapipeAssetBase,
+      model: s.segmentation.model,
+      port: port1,
+    }
     worker.postMessage(init, [port1])
     send({ type: 'segmenter', port: port2 }, [port2])
   }
@@ -561,27 +583,34 @@ export function useVirtualBackground(options: UseVirtualBackgroundOptions): UseV
 
   // ---- Wiring ----
 
-  const ready = start().catch((err: unknown) => {
-    error.value = `The virtual background could not start: ${describe(err)}`
-  })
+  // The canvas, its track and the workers are made on first use (the first source), so a page that never turns a
+  // background on pays nothing for it, not even a worker competing with the camera's start.
+  let ready: Promise<void> | null = null
+  function applySettings() {
+    if (disposed) return
+    send({ type: 'settings', settings: renderSettings(settings.value) })
+    ensureSegmenter()
+    void syncBackground()
+  }
+  function started(): Promise<void> {
+    ready ??= start()
+      .then(applySettings)
+      .catch((err: unknown) => {
+        error.value = `The virtual background could not start: ${describe(err)}`
+      })
+    return ready
+  }
 
   // Registered now (so they belong to the caller's scope); they act once the compositor exists.
   watch(
     () => toValue(options.source),
-    (src) => void ready.then(() => !disposed && attachSource(src)),
+    (src) => {
+      if (!src && !ready) return
+      void started().then(() => !disposed && attachSource(src))
+    },
     { immediate: true },
   )
-  watch(
-    settings,
-    () =>
-      void ready.then(() => {
-        if (disposed) return
-        send({ type: 'settings', settings: renderSettings(settings.value) })
-        ensureSegmenter()
-        void syncBackground()
-      }),
-    { deep: true, immediate: true },
-  )
+  watch(settings, () => void ready?.then(applySettings), { deep: true })
 
   onScopeDispose(() => {
     disposed = true
@@ -623,4 +652,3 @@ export function useVirtualBackground(options: UseVirtualBackgroundOptions): UseV
     toggleOriginal,
   }
 }
-
