@@ -3,14 +3,18 @@
  * back its own offer on a collision, an impolite one that ignores the other's), ICE restarts when the connection
  * fails or stays disconnected, and senders whose tracks are swapped with `replaceTrack` (never renegotiated).
  *
- * Who owns the sections: the impolite peer creates one audio and one video transceiver (sendrecv) and the two
- * negotiated data channels (chat id 0, file id 1) with the connection, and makes the first offer. The polite peer
- * starts empty (so it has nothing to offer and a new call starts without glare), adopts the transceivers the first
- * remote offer brings (sets them to sendrecv and puts its tracks on them before answering) and opens the same
+ * Who owns the sections: the polite peer creates one audio and one video transceiver (sendrecv) and the two
+ * negotiated data channels (chat id 0, file id 1) with the connection, and makes the first offer. The impolite
+ * peer starts empty (so it has nothing to offer and a new call starts without glare), adopts the transceivers the
+ * first remote offer brings (sets them to sendrecv and puts its tracks on them before answering) and opens the same
  * negotiated channels on the data section that offer brought. So a call has exactly one audio, one video and one
  * data m-line however later offers cross, and either side may have no camera or microphone at all (a null track).
- * (When the polite side offered a data section of its own and then rolled it back, Chromium 156 answered the
- * impolite offer with the data section rejected and renegotiated forever: another reason for this split.)
+ *
+ * Why the polite side owns them: only the polite side ever rolls back, and in Chromium 156 rolling back a local
+ * offer leaves the receiver of a transceiver that was created by a *remote* offer connected to nothing (the
+ * decoder runs, the remote track gets no more frames; scratch-tested with two RTCPeerConnections in one page).
+ * Transceivers the rolling-back side created itself survive it. (And a data section offered first by one side and
+ * then rolled back made Chromium reject it in the answer and renegotiate forever.)
  */
 import { onScopeDispose, ref, shallowRef, toValue, watch, type MaybeRefOrGetter, type Ref, type ShallowRef } from 'vue'
 import type { IceCandidate, SignalData } from '@/lib/signaling/schema'
@@ -225,8 +229,8 @@ export function usePeerConnection(options: UsePeerConnectionOptions): UsePeerCon
       },
     })
 
-    if (!polite) {
-      // The impolite side owns the media sections and the data section (see the top of this file).
+    if (polite) {
+      // The polite side owns the media sections and the data section (see the top of this file).
       const audio = toValue(options.audioTrack) ?? 'audio'
       const video = toValue(options.videoTrack) ?? 'video'
       p.addTransceiver(audio, { direction: 'sendrecv' })
@@ -268,7 +272,7 @@ export function usePeerConnection(options: UsePeerConnectionOptions): UsePeerCon
       await p.setRemoteDescription(data)
       settingRemoteAnswer = false
       if (data.type === 'offer') {
-        // The polite side's channels ride on the data section the impolite side's offer brought (same ids).
+        // The impolite side's channels ride on the data section the polite side's offer brought (same ids).
         if (!chatChannel.value) createChannels(p)
         await attachTracks(p)
         await p.setLocalDescription()

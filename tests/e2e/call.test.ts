@@ -1,0 +1,242 @@
+/**
+ * Calls end to end: two headless Chromium pages (two browser contexts, so two tabs of two people) whose fake
+ * camera plays a known green-screen clip join a room through the real server, with the virtual background on, and
+ * then go through what calls go through: offers crossing, signaling dropping, a reload, an ICE restart, a third
+ * person, someone leaving. Everything is driven through the UI; the signaling WebSocket is tapped with
+ * Playwright's routeWebSocket (pass-through to the real server) to see, hold or drop what travels on it.
+ */
+import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
+import { launchChromium } from '../support/chromium.ts'
+import { videoRgb } from '../support/pixels.ts'
+import { chromaClip, type ChromaClip } from '../browser/clips.ts'
+import { createRoomId } from '../../src/lib/signaling/client.ts'
+import {
+  REMOTE,
+  SignalingTap,
+  expectMediaFlowing,
+  join,
+  openCall,
+  openStats,
+  remoteFrames,
+  statText,
+  useBackground,
+} from './callSupport.ts'
+
+const baseURL = inject('baseURL')
+const W = 32
+const H = 24
+
+/** Blocks of the clip (W x H) that are all green screen (0), all foreground (1), or mixed (-1). */
+function blockTruth(clip: ChromaClip): number[] {
+  const bw = clip.width / W
+  const bh = clip.height / H
+  const out: number[] = []
+  for (let by = 0; by < H; by++)
+    for (let bx = 0; bx < W; bx++) {
+      let fg = 0
+      for (let y = by * bh; y < (by + 1) * bh; y++) for (let x = bx * bw; x < (bx + 1) * bw; x++) fg += clip.truth[y * clip.width + x]!
+      out.push(fg === 0 ? 0 : fg === bw * bh ? 1 : -1)
+    }
+  return out
+}
+
+describe('a call between two pages through the real server', () => {
+  let browser: Browser
+  let clip: ChromaClip
+  let alice: { context: BrowserContext; page: Page; tap: SignalingTap }
+  let bob: { context: BrowserContext; page: Page; tap: SignalingTap }
+  const room = createRoomId()
+  const link = `${baseURL}/call/${room}`
+
+  async function person(name: string) {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 860 } })
+    // Yellow: far from the green screen and from every colour of the clip's foreground (its green is at most 0.35).
+    await useBackground(context, { mode: 'color', engine: 'chroma', color: '#ffff00' })
+    const tap = await SignalingTap.attach(context)
+    const page = await openCall(context, link, name)
+    return { context, page, tap }
+  }
+
+  beforeAll(async () => {
+    clip = await chromaClip(640, 480)
+    browser = await launchChromium({ videoFile: clip.path })
+  })
+  afterAll(async () => {
+    await browser?.close()
+  })
+
+  test('both join with the virtual background on: each side receives frames, and the background is replaced', async () => {
+    alice = await person('Alice')
+    bob = await person('Bob')
+    await join(alice.page)
+    await alice.page.getByText('Waiting for someone to join').waitFor()
+    await join(bob.page)
+    await expectMediaFlowing(alice.page, 'Bob')
+    await expectMediaFlowing(bob.page, 'Alice')
+
+    const truth = blockTruth(clip)
+    for (const [page, peer] of [
+      [alice.page, 'Bob'],
+      [bob.page, 'Alice'],
+    ] as const) {
+      // The background worker needs a moment after the first frames; poll until the picture settles.
+      await expect
+        .poll(
+          async () => {
+            const rgb = await videoRgb(page, REMOTE(peer), W, H)
+            let bg = 0
+            let bgYellow = 0
+            let fg = 0
+            let fgYellow = 0
+            truth.forEach((t, i) => {
+              const [r, g, b] = [rgb[i * 3]!, rgb[i * 3 + 1]!, rgb[i * 3 + 2]!]
+              const yellow = r > 190 && g > 190 && b < 90
+              if (t === 0) {
+                bg++
+                if (yellow) bgYellow++
+              } else if (t === 1) {
+                fg++
+                if (yellow || g > 150) fgYellow++
+              }
+            })
+            // Green screen replaced by yellow almost everywhere; the horse kept (not yellow, not green).
+            return { bg: bgYellow / bg > 0.95, fg: fgYellow / fg < 0.05 }
+          },
+          { timeout: 15_000, interval: 500 },
+        )
+        .toEqual({ bg: true, fg: true })
+    }
+  })
+
+  test('glare: both sides offer at once (an ICE restart each), the polite one rolls back, and the call goes on on a new route', async () => {
+    await openStats(alice.page)
+    await openStats(bob.page)
+    await expect.poll(() => statText(alice.page, 'stat-local-candidate'), { timeout: 10_000 }).toMatch(/:\d+ udp/)
+    const routeBefore = await statText(alice.page, 'stat-local-candidate')
+    const sentBefore = { alice: alice.tap.sentSignals().length, bob: bob.tap.sentSignals().length }
+    // Hold every signaling message on its way to both pages until both have sent their offer: they cross.
+    alice.tap.hold()
+    bob.tap.hold()
+    await Promise.all([
+      alice.page.getByRole('button', { name: 'Reconnect media (ICE restart)' }).click(),
+      bob.page.getByRole('button', { name: 'Reconnect media (ICE restart)' }).click(),
+    ])
+    await expect.poll(() => alice.tap.sentSignals().slice(sentBefore.alice).includes('offer')).toBe(true)
+    await expect.poll(() => bob.tap.sentSignals().slice(sentBefore.bob).includes('offer')).toBe(true)
+    alice.tap.release()
+    bob.tap.release()
+
+    // Exactly one side (the polite one) answers the other's offer; the impolite one ignores the polite offer.
+    await expect
+      .poll(() =>
+        [alice, bob].map((p) =>
+          p.tap
+            .sentSignals()
+            .slice(p === alice ? sentBefore.alice : sentBefore.bob)
+            .includes('answer'),
+        ),
+      )
+      .toSatisfy((answered: boolean[]) => answered.filter(Boolean).length >= 1)
+    const negotiation = `${await statText(alice.page, 'stat-negotiation')} / ${await statText(bob.page, 'stat-negotiation')}`
+    expect(negotiation).toMatch(/[1-9]\d* collisions resolved/)
+
+    await expect.poll(() => statText(alice.page, 'stat-state'), { timeout: 15_000 }).toMatch(/^connected/)
+    await expectMediaFlowing(alice.page, 'Bob')
+    await expectMediaFlowing(bob.page, 'Alice')
+    // The restart moved the call to a new candidate pair (new ports).
+    await expect.poll(() => statText(alice.page, 'stat-local-candidate'), { timeout: 10_000 }).not.toBe(routeBefore)
+  })
+
+  test('signaling drops and stays away: the call goes on, the page says so, and it reconnects and resumes', async () => {
+    const framesBefore = await remoteFrames(bob.page, 'Alice')
+    // Offline (DevTools network emulation): reconnection attempts fail, as when the server is unreachable.
+    await bob.context.setOffline(true)
+    await bob.tap.drop()
+    await bob.page.getByText('Reconnecting to the signaling server…').waitFor({ timeout: 5000 })
+    // Still away after the grace: "unreachable", while media keeps flowing both ways.
+    await bob.page.getByText('The signaling server is unreachable').waitFor({ timeout: 8000 })
+    expect(await bob.page.getByTestId('signaling-alert').textContent()).toMatch(/The call goes on/)
+    expect(await remoteFrames(bob.page, 'Alice')).toBeGreaterThan(framesBefore + 20)
+    await expectMediaFlowing(alice.page, 'Bob')
+
+    const aliceNotices = await alice.page.getByTestId('call-notice').allTextContents()
+    await bob.context.setOffline(false)
+    // socket.io retries with backoff (at most 5 s apart); the seat is kept, so it resumes the same call.
+    await expect.poll(() => bob.page.getByTestId('signaling-alert').count(), { timeout: 15_000 }).toBe(0)
+    expect(bob.tap.received.some((f) => f.event === 'joined' && (f.args[2] as { resumed: boolean }).resumed)).toBe(true)
+    // Same connection on Alice's side: no "joined"/"is back" notice, frames keep counting up.
+    expect(await alice.page.getByTestId('call-notice').allTextContents()).toEqual(aliceNotices)
+    await expectMediaFlowing(bob.page, 'Alice')
+    // Signaling works again: an ICE restart (which needs it) goes through.
+    const restarts = await statText(bob.page, 'stat-negotiation')
+    await bob.page.getByRole('button', { name: 'Reconnect media (ICE restart)' }).click()
+    await expect.poll(() => statText(bob.page, 'stat-negotiation')).not.toBe(restarts)
+    await expect.poll(() => statText(bob.page, 'stat-state'), { timeout: 15_000 }).toMatch(/^connected \(ICE (connected|completed)\)/)
+  })
+
+  test('a reload comes back into the same call', async () => {
+    await bob.page.reload()
+    // No pre-join screen: the tab was in this call, so it joins again by itself.
+    await expectMediaFlowing(bob.page, 'Alice')
+    await expectMediaFlowing(alice.page, 'Bob')
+    await alice.page.getByText('Bob reloaded the page and is back.').waitFor()
+  })
+
+  let carol: { context: BrowserContext; page: Page; tap: SignalingTap }
+
+  test('a third person gets "full"', async () => {
+    carol = await person('Carol')
+    await join(carol.page)
+    await carol.page.getByRole('heading', { name: 'This call is full' }).waitFor()
+  })
+
+  test('someone leaving is shown as gone, and the room takes someone new', async () => {
+    await bob.page.getByRole('button', { name: 'Leave call' }).click()
+    await bob.page.getByRole('heading', { name: 'You left the call' }).waitFor()
+    await alice.page.getByText('Bob left the call. The room is ready for someone new.').waitFor()
+    await alice.page.getByText('Waiting for someone to join').waitFor()
+    expect(await alice.page.locator(REMOTE('Bob')).count()).toBe(0)
+
+    await carol.page.getByRole('button', { name: 'Try joining again' }).click()
+    await expectMediaFlowing(alice.page, 'Carol')
+    await expectMediaFlowing(carol.page, 'Alice')
+  })
+
+  test('chat is text, never HTML, and files go both ways with progress', async () => {
+    await alice.page.getByRole('button', { name: 'Chat and files' }).click()
+    await carol.page.getByRole('button', { name: 'Chat and files' }).click()
+    const html = '<img src=x onerror="window.__pwned=1"><b>bold?</b>'
+    await carol.page.getByRole('textbox', { name: 'Message' }).fill(html)
+    await carol.page.getByRole('button', { name: 'Send message' }).click()
+    const bubble = alice.page.locator('.msg.peer .bubble').last()
+    await expect.poll(() => bubble.textContent()).toBe(html)
+    expect(await alice.page.locator('.msg.peer .bubble img, .msg.peer .bubble b').count()).toBe(0)
+    expect(await alice.page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined()
+
+    // 3 MB one way, a small file the other way, at the same time.
+    const big = Buffer.alloc(3 * 1024 * 1024 + 77)
+    for (let i = 0; i < big.length; i++) big[i] = (i * 7 + 3) & 0xff
+    await alice.page.getByLabel('Files to send').setInputFiles({ name: 'big.bin', mimeType: 'application/octet-stream', buffer: big })
+    await carol.page
+      .getByLabel('Files to send')
+      .setInputFiles({ name: 'note.txt', mimeType: 'text/plain', buffer: Buffer.from('hello from Carol') })
+
+    for (const [page, name, expected] of [
+      [carol.page, 'big.bin', big],
+      [alice.page, 'note.txt', Buffer.from('hello from Carol')],
+    ] as const) {
+      const save = page.getByRole('link', { name: `Save ${name}` })
+      await save.waitFor({ timeout: 30_000 })
+      const download = page.waitForEvent('download')
+      await save.click()
+      const got = await (await download).createReadStream()
+      const chunks: Buffer[] = []
+      for await (const c of got) chunks.push(c as Buffer)
+      expect(Buffer.concat(chunks).equals(expected)).toBe(true)
+    }
+    // The sender's side ends at "Done" once the receiver confirmed every byte.
+    await alice.page.locator('.transfer.done', { hasText: 'big.bin' }).waitFor()
+    await carol.page.locator('.transfer.done', { hasText: 'note.txt' }).waitFor()
+  })
+})
