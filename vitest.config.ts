@@ -2,7 +2,7 @@ import { defineConfig, mergeConfig } from 'vitest/config'
 import viteConfig from './vite.config.ts'
 
 // Three kinds of tests, each where it runs for real:
-// - unit:   pure modules in Node (and DOM glue in happy-dom, per file);
+// - unit:   pure modules in Node;
 // - server: the signaling server, started for real, talked to by Node clients;
 // - browser: modules loaded by the Vite dev server into headless Chromium (virtual background workers);
 // - e2e:    the built app in headless Debian Chromium with fake devices, through the real server.
