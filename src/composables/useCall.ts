@@ -239,7 +239,8 @@ export function useCall(options: UseCallOptions): UseCallReturn {
         return membership.value
       case 'in':
         if (!peer.value) return 'waiting'
-        return connection.connectionState.value === 'connected' ? 'connected' : 'connecting'
+        // Once up, a drop is an interruption of the call (shown as "reconnecting"), not a call still connecting.
+        return connection.everConnected.value ? 'connected' : 'connecting'
     }
     return 'setup'
   })

@@ -56,6 +56,8 @@ export interface UsePeerConnectionReturn {
   fileChannel: ShallowRef<RTCDataChannel | null>
   connectionState: Ref<RTCPeerConnectionState | 'none'>
   iceState: Ref<RTCIceConnectionState | 'none'>
+  /** This connection was up at least once (a later drop is an interruption, not a call still connecting). */
+  everConnected: Ref<boolean>
   /** An ICE restart is under way. */
   restarting: Ref<boolean>
   /** What went wrong with ICE, for the user (TURN refused, no route, …), or null. */
@@ -94,6 +96,7 @@ export function usePeerConnection(options: UsePeerConnectionOptions): UsePeerCon
   const fileChannel = shallowRef<RTCDataChannel | null>(null)
   const connectionState = ref<RTCPeerConnectionState | 'none'>('none')
   const iceState = ref<RTCIceConnectionState | 'none'>('none')
+  const everConnected = ref(false)
   const restarting = ref(false)
   const problem = ref<IceProblem | null>(null)
   const negotiation = ref(NO_COUNTS())
@@ -157,6 +160,7 @@ export function usePeerConnection(options: UsePeerConnectionOptions): UsePeerCon
     relayOnly = config.relayOnly
     makingOffer = ignoreOffer = settingRemoteAnswer = false
     relayCandidates = 0
+    everConnected.value = false
     candidateProblem = null
     problem.value = null
     negotiation.value = NO_COUNTS()
@@ -213,6 +217,7 @@ export function usePeerConnection(options: UsePeerConnectionOptions): UsePeerCon
     })
     listen('connectionstatechange', () => {
       connectionState.value = p.connectionState
+      if (p.connectionState === 'connected') everConnected.value = true
     })
 
     watchdog = createIceWatchdog({
@@ -330,6 +335,7 @@ export function usePeerConnection(options: UsePeerConnectionOptions): UsePeerCon
     remoteStream.value = null
     connectionState.value = 'none'
     iceState.value = 'none'
+    everConnected.value = false
     restarting.value = false
   }
 
@@ -359,6 +365,7 @@ export function usePeerConnection(options: UsePeerConnectionOptions): UsePeerCon
     fileChannel,
     connectionState,
     iceState,
+    everConnected,
     restarting,
     problem,
     negotiation,

@@ -49,6 +49,27 @@ describe('a call between two pages through the real server', () => {
   const room = createRoomId()
   const link = `${baseURL}/call/${room}`
 
+  /** Of the remote video's green-screen blocks, the share shown yellow; of its foreground blocks, the share kept. */
+  async function backdrop(page: Page, peer: string) {
+    const truth = blockTruth(clip)
+    const rgb = await videoRgb(page, REMOTE(peer), W, H)
+    let bg = 0
+    let bgYellow = 0
+    let fg = 0
+    let fgKept = 0
+    truth.forEach((t, i) => {
+      const [r, g, b] = [rgb[i * 3]!, rgb[i * 3 + 1]!, rgb[i * 3 + 2]!]
+      if (t === 0) {
+        bg++
+        if (r > 190 && g > 190 && b < 90) bgYellow++
+      } else if (t === 1) {
+        fg++
+        if (g < 150) fgKept++
+      }
+    })
+    return { bgYellow: bgYellow / bg, fgKept: fgKept / fg }
+  }
+
   async function person(name: string) {
     const context = await browser.newContext({ viewport: { width: 1280, height: 860 } })
     // Yellow: far from the green screen and from every colour of the clip's foreground (its green is at most 0.35).
@@ -75,7 +96,6 @@ describe('a call between two pages through the real server', () => {
     await expectMediaFlowing(alice.page, 'Bob')
     await expectMediaFlowing(bob.page, 'Alice')
 
-    const truth = blockTruth(clip)
     for (const [page, peer] of [
       [alice.page, 'Bob'],
       [bob.page, 'Alice'],
@@ -84,24 +104,9 @@ describe('a call between two pages through the real server', () => {
       await expect
         .poll(
           async () => {
-            const rgb = await videoRgb(page, REMOTE(peer), W, H)
-            let bg = 0
-            let bgYellow = 0
-            let fg = 0
-            let fgYellow = 0
-            truth.forEach((t, i) => {
-              const [r, g, b] = [rgb[i * 3]!, rgb[i * 3 + 1]!, rgb[i * 3 + 2]!]
-              const yellow = r > 190 && g > 190 && b < 90
-              if (t === 0) {
-                bg++
-                if (yellow) bgYellow++
-              } else if (t === 1) {
-                fg++
-                if (yellow || g > 150) fgYellow++
-              }
-            })
+            const { bgYellow, fgKept } = await backdrop(page, peer)
             // Green screen replaced by yellow almost everywhere; the horse kept (not yellow, not green).
-            return { bg: bgYellow / bg > 0.95, fg: fgYellow / fg < 0.05 }
+            return { bg: bgYellow > 0.95, fg: fgKept > 0.95 }
           },
           { timeout: 15_000, interval: 500 },
         )
@@ -203,6 +208,69 @@ describe('a call between two pages through the real server', () => {
     await expectMediaFlowing(carol.page, 'Alice')
   })
 
+  test('every in-call change goes through replaceTrack: the other side sees it, nothing is renegotiated', async () => {
+    const negotiated = () => [alice, carol].flatMap((p) => p.tap.sentSignals().filter((t) => t !== 'candidate')).length
+    const before = negotiated()
+    const a = alice.page
+    const c = carol.page
+    const yellowShare = async () => (await backdrop(c, 'Alice')).bgYellow
+
+    await a.getByRole('button', { name: 'Mute microphone' }).click()
+    await c.getByRole('img', { name: "Alice's microphone is off" }).waitFor()
+    await a.getByRole('button', { name: 'Unmute microphone' }).click()
+    await expect.poll(() => c.getByRole('img', { name: "Alice's microphone is off" }).count()).toBe(0)
+
+    await a.getByRole('button', { name: 'Turn camera off' }).click()
+    await c.getByText('Alice turned their camera off').waitFor()
+    await a.getByRole('button', { name: 'Turn camera on' }).click()
+    await expect.poll(() => c.getByText('Alice turned their camera off').count()).toBe(0)
+    await expectMediaFlowing(c, 'Alice')
+    await expect.poll(yellowShare, { timeout: 10_000 }).toBeGreaterThan(0.95)
+
+    // Background off (the camera as it is: green), then on again (yellow): the sent track is swapped, not renegotiated.
+    await a.getByRole('button', { name: 'Background effects' }).click()
+    await a.locator('.modes').getByText('None', { exact: true }).click()
+    await expect.poll(yellowShare, { timeout: 10_000 }).toBeLessThan(0.05)
+    await a.locator('.modes').getByText('Colour', { exact: true }).click()
+    await expect.poll(yellowShare, { timeout: 10_000 }).toBeGreaterThan(0.95)
+
+    // The screen (1280x720 fake screen) and back to the camera (640x480 clip).
+    const remoteSize = () => c.evaluate((sel) => (document.querySelector(sel) as HTMLVideoElement).videoWidth, REMOTE('Alice'))
+    await a.getByRole('button', { name: 'Share your screen' }).click()
+    await c.getByText('sharing screen').waitFor()
+    await expect.poll(remoteSize, { timeout: 10_000 }).toBeGreaterThan(640)
+    await a.getByRole('button', { name: 'Stop sharing your screen' }).click()
+    await expect.poll(() => c.getByText('sharing screen').count()).toBe(0)
+    await expect.poll(remoteSize, { timeout: 10_000 }).toBe(640)
+
+    // Another microphone (the fake devices have three).
+    await a.getByRole('button', { name: 'Devices' }).click()
+    await a.locator('.el-select', { has: a.getByRole('combobox', { name: 'Microphone', exact: true }) }).click()
+    await a.getByRole('option', { name: 'Fake Audio Input 2' }).filter({ visible: true }).first().click()
+    await expect
+      .poll(() => a.evaluate(() => document.querySelector('.el-select [aria-label="Microphone"]')?.closest('.el-select')?.textContent))
+      .toMatch(/Fake Audio Input 2/)
+
+    expect(negotiated()).toBe(before)
+    await expectMediaFlowing(c, 'Alice')
+  })
+
+  test('caps: resolution and bitrate through setParameters', async () => {
+    await openStats(alice.page)
+    await openStats(carol.page)
+    await alice.page.locator('.el-select', { has: alice.page.getByRole('combobox', { name: 'Maximum resolution' }) }).click()
+    await alice.page.getByRole('option', { name: '240p' }).filter({ visible: true }).click()
+    await alice.page.locator('.el-select', { has: alice.page.getByRole('combobox', { name: 'Maximum bitrate' }) }).click()
+    await alice.page.getByRole('option', { name: '250 kbps' }).filter({ visible: true }).click()
+    await expect.poll(() => statText(carol.page, 'stat-video-in'), { timeout: 15_000 }).toMatch(/^320×240/)
+    // Sent bitrate settles under the cap (audio rides on top of it).
+    const sentKbps = async () => {
+      const [value, unit] = (await statText(alice.page, 'stat-send')).split(' ')
+      return parseFloat(value!) * (unit === 'Mbps' ? 1000 : 1)
+    }
+    await expect.poll(sentKbps, { timeout: 15_000, interval: 1000 }).toBeLessThan(330)
+  })
+
   test('chat is text, never HTML, and files go both ways with progress', async () => {
     await alice.page.getByRole('button', { name: 'Chat and files' }).click()
     await carol.page.getByRole('button', { name: 'Chat and files' }).click()
@@ -238,5 +306,26 @@ describe('a call between two pages through the real server', () => {
     // The sender's side ends at "Done" once the receiver confirmed every byte.
     await alice.page.locator('.transfer.done', { hasText: 'big.bin' }).waitFor()
     await carol.page.locator('.transfer.done', { hasText: 'note.txt' }).waitFor()
+  })
+})
+
+describe('a call without camera and microphone permission', () => {
+  let browser: Browser
+  beforeAll(async () => {
+    browser = await launchChromium({ grantPermissions: false })
+  })
+  afterAll(async () => {
+    await browser?.close()
+  })
+
+  test('says the camera and microphone are blocked, and still lets the person join to watch and listen', async () => {
+    const context = await browser.newContext()
+    const page = await openCall(context, `${baseURL}/call/${createRoomId()}`, 'Dana')
+    await page.getByText('Camera access was blocked').waitFor()
+    await page.getByText('Microphone access was blocked').waitFor()
+    await page.getByText('You can join without a camera or microphone').waitFor()
+    await join(page)
+    await page.getByText('Waiting for someone to join').waitFor()
+    await context.close()
   })
 })

@@ -143,6 +143,15 @@ describe('ICE watchdog', () => {
     expect(w.attempts).toBe(0)
   })
 
+  test("failing again while a restart is under way waits for that restart's timeout", () => {
+    const { w, restart, feed } = setup()
+    feed('connected', 'failed', 'checking', 'failed', 'checking', 'failed')
+    expect(restart).toHaveBeenCalledTimes(1)
+    expect(w.attempts).toBe(1)
+    vi.advanceTimersByTime(10_000)
+    expect(restart).toHaveBeenCalledTimes(2)
+  })
+
   test('disconnected gets a grace period and heals without a restart', () => {
     const { restart, feed } = setup()
     feed('connected', 'disconnected')

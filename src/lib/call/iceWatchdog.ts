@@ -116,7 +116,9 @@ export function createIceWatchdog(options: IceWatchdogOptions): IceWatchdog {
           }
           break
         case 'failed':
-          restartNow()
+          // A restart under way that fails again (nothing to gather yet, say) waits for its own timeout, so the
+          // attempts stay spaced out instead of burning the budget in a second.
+          if (restartTimer === null) restartNow()
           break
         case 'closed':
           this.dispose()
