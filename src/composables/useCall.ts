@@ -9,7 +9,7 @@
  * - `bye`: the other person left (or did not come back in time); the room waits for someone new;
  * - `full`, `leaved` (`replaced`, `expired`) and connection errors become clear messages.
  */
-import { computed, onScopeDispose, ref, shallowRef, toValue, type ComputedRef, type MaybeRefOrGetter, type Ref } from 'vue'
+import { computed, onScopeDispose, ref, shallowRef, toValue, watch, type ComputedRef, type MaybeRefOrGetter, type Ref } from 'vue'
 import { useLocalStorage } from '@vueuse/core'
 import { isPolite } from '@/lib/signaling/client'
 import { DisplayName, type InstanceId, type PeerId, type RoomId, type SignalData } from '@/lib/signaling/schema'
@@ -118,7 +118,8 @@ export function useCall(options: UseCallOptions): UseCallReturn {
     localState: () => ({ audio: !!media.audioTrack.value, video: !!media.videoTrack.value, screen: media.videoSource.value === 'screen' }),
     maxMessageSize: () => connection.pc.value?.sctp?.maxMessageSize,
   })
-  const stats = useCallStats({ pc: connection.pc })
+  // A remote camera that is off sends no frames: that is not a bad connection.
+  const stats = useCallStats({ pc: connection.pc, remoteVideo: () => data.remoteState.value?.video ?? true })
 
   const peerName = computed(() => peer.value?.name || 'Guest')
 
@@ -250,6 +251,9 @@ export function useCall(options: UseCallOptions): UseCallReturn {
   function join() {
     if (membership.value === 'joining' || membership.value === 'in') return
     performance.mark('media-studio:call-join')
+    // Back from "left" or "full": the devices were released; reopen them (the senders pick the tracks up when ready).
+    if (media.cameraOn.value && !media.camera.track.value && !media.camera.starting.value) void media.camera.start()
+    if (!media.microphone.track.value) void media.microphone.start()
     membership.value = 'joining'
     const n = name.value.trim()
     signaling.join(room(), n && nameValid.value ? { name: n } : {})
@@ -266,6 +270,15 @@ export function useCall(options: UseCallOptions): UseCallReturn {
   }
 
   const wasInCall = storage.getItem(IN_CALL_KEY) === room()
+
+  // Out of the room (left, full, replaced by another tab): nothing is sent, so camera and microphone go off.
+  watch(membership, (m) => {
+    if (m === 'left' || m === 'full' || m === 'replaced') {
+      media.stopSharing()
+      media.camera.stop()
+      media.microphone.stop()
+    }
+  })
 
   onScopeDispose(() => clearTimeout(refreshTimer))
 

@@ -12,6 +12,8 @@ export interface UseCallStatsOptions {
   intervalMs?: number
   /** Points kept for the charts. @default 60 */
   historyLength?: number
+  /** Whether the other side sends video now (its frame rate only counts then). @default always */
+  remoteVideo?: () => boolean
 }
 
 export interface StatsPoint {
@@ -81,7 +83,13 @@ export function useCallStats(options: UseCallStatsOptions): UseCallStatsReturn {
   const quality = computed(() => {
     const s = snapshot.value
     if (!s) return callQuality({ rttMs: null, jitterMs: null, lossPct: null })
-    return callQuality({ rttMs: s.rttMs, jitterMs: s.jitterMs, lossPct: s.lossPct, recvFps: s.recvVideo ? s.recvVideo.fps : undefined })
+    const videoExpected = options.remoteVideo?.() ?? true
+    return callQuality({
+      rttMs: s.rttMs,
+      jitterMs: s.jitterMs,
+      lossPct: s.lossPct,
+      recvFps: s.recvVideo && videoExpected ? s.recvVideo.fps : undefined,
+    })
   })
 
   onScopeDispose(() => clearInterval(timer))
