@@ -257,7 +257,6 @@ export function useCall(options: UseCallOptions): UseCallReturn {
     membership.value = 'joining'
     const n = name.value.trim()
     signaling.join(room(), n && nameValid.value ? { name: n } : {})
-    if (signaling.status.value === 'closed') signaling.socket.value.connect()
   }
 
   function leave() {

@@ -38,7 +38,7 @@ export interface UseSignalingReturn {
   instance: InstanceId
   /** The room joined (and re-joined after every reconnection), or null. */
   room: Ref<RoomId | null>
-  /** Joins `room` now if connected, and again on every reconnection. */
+  /** Joins `room` now (connecting first if the socket was closed), and again on every reconnection. */
   join(room: RoomId, options?: JoinOptions): void
   /** Sends `join` again for the current room (fresh TURN credentials; the server answers `joined`). */
   rejoin(): void
@@ -99,11 +99,16 @@ export function useSignaling(options: UseSignalingOptions = {}): UseSignalingRet
       disarmUnreachable()
       return
     }
+    // The server closed this connection on purpose. socket.io does not retry those: after we gave the room up
+    // (another tab took our seat over) that is right; otherwise (rate limit, say) the call must go on, so retry.
+    if (reason === 'io server disconnect' && !room.value) {
+      status.value = 'closed'
+      disarmUnreachable()
+      return
+    }
     status.value = 'reconnecting'
     armUnreachable()
-    // The server closed this connection on purpose (rate limit, too many bad events). socket.io does not retry
-    // those; the call must go on, so retry unless we gave the room up meanwhile.
-    if (reason === 'io server disconnect' && room.value) setTimeout(() => room.value && s.connect(), 1000)
+    if (reason === 'io server disconnect') setTimeout(() => room.value && !s.connected && s.connect(), 1000)
   })
   armUnreachable()
 
@@ -126,7 +131,12 @@ export function useSignaling(options: UseSignalingOptions = {}): UseSignalingRet
     join(r, o = {}) {
       room.value = r
       joinOptions = o
-      emitJoin()
+      if (s.connected) emitJoin()
+      else {
+        if (status.value === 'closed') status.value = 'connecting'
+        // Joins on `connect`; harmless while socket.io is already reconnecting.
+        s.connect()
+      }
     },
     rejoin: emitJoin,
     leave() {

@@ -307,6 +307,28 @@ describe('a call between two pages through the real server', () => {
     await alice.page.locator('.transfer.done', { hasText: 'big.bin' }).waitFor()
     await carol.page.locator('.transfer.done', { hasText: 'note.txt' }).waitFor()
   })
+
+  test('a duplicated tab takes the seat over; the first tab says so and can take it back', async () => {
+    const key = await alice.page.evaluate(() => sessionStorage.getItem('media-studio:signaling-peer-key'))
+    // What the browser does when a tab is duplicated: the new tab starts with a copy of sessionStorage.
+    const twin = await alice.context.newPage()
+    await twin.addInitScript(
+      ([k, r]) => {
+        sessionStorage.setItem('media-studio:signaling-peer-key', k)
+        sessionStorage.setItem('media-studio:call-room', r)
+      },
+      [key!, room] as const,
+    )
+    await twin.goto(link)
+    await alice.page.getByRole('heading', { name: 'You joined this call from another tab' }).waitFor()
+    await expectMediaFlowing(twin, 'Carol')
+    await expectMediaFlowing(carol.page, 'Alice')
+
+    await alice.page.getByRole('button', { name: 'Take the call back to this tab' }).click()
+    await twin.getByRole('heading', { name: 'You joined this call from another tab' }).waitFor()
+    await expectMediaFlowing(alice.page, 'Carol')
+    await twin.close()
+  })
 })
 
 describe('a call without camera and microphone permission', () => {
