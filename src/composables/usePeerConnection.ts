@@ -165,6 +165,9 @@ export function usePeerConnection(options: UsePeerConnectionOptions): UsePeerCon
     problem.value = null
     negotiation.value = NO_COUNTS()
     const p = new PC({ iceServers: config.iceServers, iceTransportPolicy: config.relayOnly ? 'relay' : 'all', bundlePolicy: 'max-bundle' })
+    // Relay only without any TURN server can never connect: say so now rather than after every retry failed.
+    const hasTurn = config.iceServers.some((server) => [server.urls].flat().some((u) => /^turns?:/i.test(u)))
+    if (config.relayOnly && !hasTurn) problem.value = iceFailed(true, 0)
     pc.value = p
     connectionState.value = p.connectionState
     iceState.value = p.iceConnectionState
