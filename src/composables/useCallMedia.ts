@@ -63,7 +63,8 @@ export function useCallMedia(): UseCallMediaReturn {
   })
   const screen = useScreenShare()
   const cameraOn = ref(true)
-  const muted = ref(!s.microphoneOn)
+  // The call's own mute (Capture's microphone switch is a different choice and stays as it is).
+  const muted = ref(false)
 
   const backgroundWanted = computed(() => virtualBackground.value.mode !== 'none')
   // The background worker only gets frames while its output is what we send: no compositing for nothing.
@@ -103,7 +104,6 @@ export function useCallMedia(): UseCallMediaReturn {
 
   async function setMuted(value: boolean) {
     muted.value = value
-    s.microphoneOn = !value
     if (!value && !microphone.track.value) await microphone.start()
   }
 
