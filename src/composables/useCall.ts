@@ -14,7 +14,7 @@ import { useLocalStorage } from '@vueuse/core'
 import { isPolite } from '@/lib/signaling/client'
 import { DisplayName, type InstanceId, type PeerId, type RoomId, type SignalData } from '@/lib/signaling/schema'
 import type { VideoCaps } from '@/lib/call/encoding'
-import { expiredCredentials, type IceProblem } from '@/lib/call/iceErrors'
+import { expiredCredentials, iceFailed, type IceProblem } from '@/lib/call/iceErrors'
 import { useSignaling, type UseSignalingReturn } from './useSignaling'
 import { usePeerConnection, type UsePeerConnectionReturn } from './usePeerConnection'
 import { useCallMedia, type UseCallMediaReturn } from './useCallMedia'
@@ -147,7 +147,9 @@ export function useCall(options: UseCallOptions): UseCallReturn {
     membership.value = 'in'
     myId.value = id
     iceServers.value = info.iceServers
-    credentialProblem.value = expiredCredentials(info.iceServersExpireAt, Date.now())
+    const hasTurn = info.iceServers.some((server) => server.urls.some((u) => /^turns?:/i.test(u)))
+    // Known before anyone else joins: relay only without a TURN server, or credentials that expired already.
+    credentialProblem.value = relayOnly() && !hasTurn ? iceFailed(true, 0) : expiredCredentials(info.iceServersExpireAt, Date.now())
     scheduleRefresh(info.iceServersExpireAt)
     storage.setItem(IN_CALL_KEY, r)
     const other = info.peers[0]

@@ -4,7 +4,7 @@
  * and two signaling processes sharing rooms through Debian's redis-server. Servers are the real `server/index.ts`
  * processes serving the app built by the e2e global setup.
  */
-import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest'
 import { writeFileSync } from 'node:fs'
 import { join as joinPath } from 'node:path'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
@@ -54,6 +54,14 @@ afterAll(async () => {
   await Promise.all(servers.map((s) => s.stop()))
 })
 
+test('relay only on a server without TURN says so as soon as you join', async () => {
+  const a = await page(`${inject('baseURL')}/call/${createRoomId()}?relay=1`, 'Ann')
+  await join(a)
+  const problem = a.getByTestId('ice-problem')
+  await problem.waitFor()
+  expect(await problem.textContent()).toMatch(/No relay route.*TURN_URLS/)
+})
+
 describe('TURN relay (coturn on loopback, use-auth-secret)', () => {
   let coturn: Daemon
   beforeAll(async () => {
@@ -73,7 +81,7 @@ describe('TURN relay (coturn on loopback, use-auth-secret)', () => {
       await expect.poll(() => p.getByTestId('stat-route').getAttribute('data-route'), { timeout: 10_000 }).toBe('relay')
       expect(await statText(p, 'stat-local-candidate')).toMatch(/^127\.0\.0\.1:\d+ udp via udp \(relay\)$/)
     }
-    const pairBefore = await statText(a, 'stat-local-candidate')
+    const pairBefore = await statText(a, 'stat-pair')
 
     // The relay stops answering (SIGSTOP): media stops, ICE goes `disconnected`, the app restarts ICE after its
     // grace period; when the relay comes back the restart's new allocations carry the call on a new pair.
@@ -84,7 +92,7 @@ describe('TURN relay (coturn on loopback, use-auth-secret)', () => {
     await expect.poll(() => statText(a, 'stat-state'), { timeout: 30_000 }).toMatch(/^connected/)
     await expectMediaFlowing(a, 'Ben')
     await expectMediaFlowing(b, 'Ann')
-    await expect.poll(() => statText(a, 'stat-local-candidate'), { timeout: 10_000 }).not.toBe(pairBefore)
+    await expect.poll(() => statText(a, 'stat-pair'), { timeout: 10_000 }).not.toBe(pairBefore)
     expect(await a.getByTestId('stat-route').getAttribute('data-route')).toBe('relay')
   })
 
