@@ -215,7 +215,7 @@ export function usePeerConnection(options: UsePeerConnectionOptions): UsePeerCon
       watchdog?.update(p.iceConnectionState)
       if (p.iceConnectionState === 'connected' || p.iceConnectionState === 'completed') {
         restarting.value = false
-        if (problem.value?.kind !== 'turn-expired') problem.value = null
+        problem.value = null
       }
     })
     listen('connectionstatechange', () => {
