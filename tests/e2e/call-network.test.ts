@@ -16,7 +16,8 @@ import { createRoomId } from '../../src/lib/signaling/client.ts'
 import { expectMediaFlowing, join, openCall, openStats, startLoopbackTurn, statText } from './callSupport.ts'
 
 const SECRET = 'call-test-secret-7d1e'
-const DIST = joinPath(ROOT, 'dist')
+// The app the e2e global setup built for this run (tests/support/appServer.ts), or dist/ with E2E_SKIP_BUILD.
+const DIST = process.env.MEDIA_STUDIO_TEST_DIST ?? joinPath(ROOT, 'dist')
 
 let browser: Browser
 const contexts: BrowserContext[] = []
