@@ -5,16 +5,9 @@
  * (To keep signaling away after a drop, the tests take the context offline: Chromium's network emulation fails new
  * WebSocket connections but leaves WebRTC media alone.)
  */
-import { spawn } from 'node:child_process'
-import { once } from 'node:events'
-import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join as joinPath } from 'node:path'
 import type { BrowserContext, Page, WebSocketRoute } from 'playwright-core'
 import { expect } from 'vitest'
-import { requireBinary, type Daemon } from '../server/support/processes.ts'
-import { freePort, withTimeout } from '../server/support/signaling.ts'
-import { stunBinding } from '../server/support/turnClient.ts'
+import { startCoturn, type Daemon } from '../server/support/processes.ts'
 
 export const REMOTE = (name: string) => `video[aria-label="Video of ${name}"]`
 
@@ -154,65 +147,7 @@ export class SignalingTap {
   }
 }
 
-/**
- * coturn in use-auth-secret mode on loopback that also relays *to* loopback peers (`--allow-loopback-peers`; off by
- * default, and needed here because both browsers' relay addresses are 127.0.0.1). The server tests' `startCoturn`
- * only allocates, so it leaves that off.
- */
-export async function startLoopbackTurn(secret: string, realm = 'media-studio.test'): Promise<Daemon> {
-  requireBinary('turnserver', 'coturn')
-  const port = await freePort()
-  const dir = mkdtempSync(joinPath(tmpdir(), 'media-studio-call-turn-'))
-  const relayBase = 40000 + Math.floor(Math.random() * 20000)
-  const child = spawn(
-    'turnserver',
-    [
-      '-n',
-      '--listening-ip=127.0.0.1',
-      '--relay-ip=127.0.0.1',
-      `--listening-port=${port}`,
-      '--use-auth-secret',
-      `--static-auth-secret=${secret}`,
-      `--realm=${realm}`,
-      '--allow-loopback-peers',
-      '--no-tls',
-      '--no-dtls',
-      '--no-cli',
-      `--min-port=${relayBase}`,
-      `--max-port=${relayBase + 100}`,
-      `--pidfile=${joinPath(dir, 'turnserver.pid')}`,
-      `--userdb=${joinPath(dir, 'turndb')}`,
-      '--log-file=stdout',
-      '--simple-log',
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  )
-  let out = ''
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()))
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()))
-  const exited = new Promise<never>((_, reject) =>
-    child.once('exit', (code) => reject(new Error(`turnserver exited with code ${code}:\n${out}`))),
-  )
-  exited.catch(() => {})
-  await withTimeout(
-    (async () => {
-      for (;;) {
-        if (await stunBinding('127.0.0.1', port, 200)) return
-        await Promise.race([exited, new Promise((r) => setTimeout(r, 100))])
-      }
-    })(),
-    10_000,
-    'turnserver',
-  )
-  return {
-    port,
-    child,
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return
-      child.kill('SIGCONT')
-      const done = once(child, 'exit')
-      child.kill('SIGTERM')
-      await done
-    },
-  }
+/** coturn on loopback for calls between two browsers of this machine (see startCoturn's allowLoopbackPeers). */
+export function startLoopbackTurn(secret: string, realm = 'media-studio.test'): Promise<Daemon> {
+  return startCoturn(secret, { realm, allowLoopbackPeers: true })
 }

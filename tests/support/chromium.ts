@@ -15,7 +15,7 @@ export interface FakeMediaOptions {
   extraArgs?: string[]
 }
 
-/** Flags that let headless Chromium run offline as root (see ../shared/docs/testing.md). */
+/** Flags that let headless Chromium run offline as root (the testing notes the project grew from). */
 export const BASE_ARGS = [
   '--no-sandbox',
   '--disable-background-networking',

@@ -15,12 +15,15 @@ export interface Daemon {
 /** Fails loudly (never skips) when a binary CI is supposed to install is missing. */
 export function requireBinary(name: string, aptPackage: string): void {
   const found = spawnSync('sh', ['-c', `command -v ${name}`]).status === 0
-  if (!found) throw new Error(`${name} is not installed; install Debian's ${aptPackage} (apt-get install -y ${aptPackage}). CI installs it.`)
+  if (!found)
+    throw new Error(`${name} is not installed; install Debian's ${aptPackage} (apt-get install -y ${aptPackage}). CI installs it.`)
 }
 
 async function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return
   const exited = once(child, 'exit')
+  // A test may have frozen it (SIGSTOP) to simulate a stalled server: wake it so it can exit.
+  child.kill('SIGCONT')
   child.kill('SIGTERM')
   await exited
 }
@@ -46,8 +49,21 @@ export async function startRedis(): Promise<Daemon & { url: string }> {
   return { port, url: `redis://127.0.0.1:${port}`, child, stop: () => stopChild(child) }
 }
 
+export interface CoturnOptions {
+  /** @default 'media-studio.test' */
+  realm?: string
+  /**
+   * Relay to loopback peers too (`--allow-loopback-peers`, off by default in coturn): needed when two browsers on this
+   * machine call each other through it, as their relay addresses are then 127.0.0.1. Allocation tests leave it off.
+   */
+  allowLoopbackPeers?: boolean
+}
+
 /** coturn in `use-auth-secret` mode (TURN REST API credentials), UDP on loopback. */
-export async function startCoturn(secret: string, realm = 'media-studio.test'): Promise<Daemon & { realm: string }> {
+export async function startCoturn(
+  secret: string,
+  { realm = 'media-studio.test', allowLoopbackPeers = false }: CoturnOptions = {},
+): Promise<Daemon & { realm: string }> {
   requireBinary('turnserver', 'coturn')
   const port = await freePort()
   const dir = mkdtempSync(join(tmpdir(), 'media-studio-coturn-'))
@@ -62,11 +78,12 @@ export async function startCoturn(secret: string, realm = 'media-studio.test'): 
       '--use-auth-secret',
       `--static-auth-secret=${secret}`,
       `--realm=${realm}`,
+      ...(allowLoopbackPeers ? ['--allow-loopback-peers'] : []),
       '--no-tls',
       '--no-dtls',
       '--no-cli',
       `--min-port=${relayBase}`,
-      `--max-port=${relayBase + 50}`,
+      `--max-port=${relayBase + 100}`,
       `--pidfile=${join(dir, 'turnserver.pid')}`,
       `--userdb=${join(dir, 'turndb')}`,
       '--log-file=stdout',
@@ -77,7 +94,9 @@ export async function startCoturn(secret: string, realm = 'media-studio.test'): 
   let out = ''
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()))
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()))
-  const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`turnserver exited with code ${code}:\n${out}`))))
+  const exited = new Promise<never>((_, reject) =>
+    child.once('exit', (code) => reject(new Error(`turnserver exited with code ${code}:\n${out}`))),
+  )
   exited.catch(() => {})
   const { stunBinding } = await import('./turnClient.ts')
   // Ready when it answers a STUN binding request.
