@@ -6,14 +6,15 @@
  * seamless for the other side. Changing the background *kind* (blur, a picture, a colour) changes nothing here:
  * the processed track stays the same object, only what the worker draws on it changes.
  */
-import { computed, ref, toRef, watch, type ComputedRef, type Ref } from 'vue'
+import { computed, ref, watch, type ComputedRef, type Ref } from 'vue'
 import { storeToRefs } from 'pinia'
 import { useSettingsStore, type CaptureSettings } from '@/stores/settings'
-import { useDevices, type UseDevicesReturn } from './useDevices'
-import { useCamera, type UseCameraReturn } from './useCamera'
-import { useMicrophone, type UseMicrophoneReturn } from './useMicrophone'
+import type { UseDevicesReturn } from './useDevices'
+import type { UseCameraReturn } from './useCamera'
+import type { UseMicrophoneReturn } from './useMicrophone'
 import { useScreenShare, type UseScreenShareReturn } from './useScreenShare'
 import { useVirtualBackground, type UseVirtualBackgroundReturn } from './useVirtualBackground'
+import { useRememberedDevices } from './useRememberedDevices'
 
 export type VideoSource = 'camera' | 'screen' | 'none'
 
@@ -49,18 +50,7 @@ export function useCallMedia(): UseCallMediaReturn {
   const s = store.capture
   const { virtualBackground } = storeToRefs(store)
 
-  const devices = useDevices()
-  const camera = useCamera({
-    deviceId: toRef(s, 'cameraId'),
-    facingMode: toRef(s, 'facingMode'),
-    resolution: () => s.resolution,
-    frameRate: () => s.frameRate,
-    cameras: devices.cameras,
-  })
-  const microphone = useMicrophone({
-    deviceId: toRef(s, 'microphoneId'),
-    processing: () => ({ echoCancellation: s.echoCancellation, noiseSuppression: s.noiseSuppression, autoGainControl: s.autoGainControl }),
-  })
+  const { devices, camera, microphone } = useRememberedDevices()
   const screen = useScreenShare()
   const cameraOn = ref(true)
   // The call's own mute (Capture's microphone switch is a different choice and stays as it is).

@@ -1,13 +1,11 @@
-import { computed, ref, toRef, watch, onMounted } from 'vue'
+import { computed, ref, watch, onMounted } from 'vue'
 import { storeToRefs } from 'pinia'
 import { useSettingsStore } from '@/stores/settings'
-import { useDevices } from './useDevices'
-import { useCamera } from './useCamera'
-import { useMicrophone } from './useMicrophone'
 import { useScreenShare } from './useScreenShare'
 import { useAudioLevel } from './useAudioLevel'
 import { useVirtualBackground } from './useVirtualBackground'
 import { resolveDevice } from '@/lib/constraints'
+import { useRememberedDevices } from './useRememberedDevices'
 
 export type CaptureSource = 'camera' | 'screen'
 
@@ -19,18 +17,7 @@ export function useCaptureStudio() {
   const settingsStore = useSettingsStore()
   const s = settingsStore.capture
 
-  const devices = useDevices()
-  const camera = useCamera({
-    deviceId: toRef(s, 'cameraId'),
-    facingMode: toRef(s, 'facingMode'),
-    resolution: () => s.resolution,
-    frameRate: () => s.frameRate,
-    cameras: devices.cameras,
-  })
-  const microphone = useMicrophone({
-    deviceId: toRef(s, 'microphoneId'),
-    processing: () => ({ echoCancellation: s.echoCancellation, noiseSuppression: s.noiseSuppression, autoGainControl: s.autoGainControl }),
-  })
+  const { devices, camera, microphone } = useRememberedDevices()
   const source = ref<CaptureSource>('camera')
   const screen = useScreenShare({ onEnded: () => (source.value = 'camera') })
   const { level: micLevel } = useAudioLevel(microphone.stream)

@@ -1,16 +1,14 @@
-import { computed, ref, toRef, watch } from 'vue'
+import { computed, ref, watch } from 'vue'
 import { storeToRefs } from 'pinia'
 import { useSettingsStore } from '@/stores/settings'
 import { useGalleryStore, type GalleryItem } from '@/stores/gallery'
-import { useCamera } from './useCamera'
-import { useMicrophone } from './useMicrophone'
-import { useDevices } from './useDevices'
 import { useScreenShare } from './useScreenShare'
 import { useVirtualBackground } from './useVirtualBackground'
 import { usePipCompositor } from './usePipCompositor'
 import { useMixedAudio } from './useMixedAudio'
 import { useRecorder } from './useRecorder'
 import type { RecordingLimits } from '@/lib/recording/limits'
+import { useRememberedDevices } from './useRememberedDevices'
 
 /**
  * The Record page's wiring: the chosen source (screen, camera with or without its background, or the screen with
@@ -21,25 +19,13 @@ export function useRecordStudio() {
   const store = useSettingsStore()
   const { virtualBackground: vbSettings } = storeToRefs(store)
   const s = store.record
-  const c = store.capture
   const gallery = useGalleryStore()
 
-  const devices = useDevices()
+  const { devices, camera, microphone } = useRememberedDevices()
   const needsScreen = computed(() => s.source === 'screen' || s.source === 'pip')
   const needsCamera = computed(() => s.source === 'camera' || s.source === 'pip')
 
   const screen = useScreenShare()
-  const camera = useCamera({
-    deviceId: toRef(c, 'cameraId'),
-    facingMode: toRef(c, 'facingMode'),
-    resolution: () => c.resolution,
-    frameRate: () => c.frameRate,
-    cameras: devices.cameras,
-  })
-  const microphone = useMicrophone({
-    deviceId: toRef(c, 'microphoneId'),
-    processing: () => ({ echoCancellation: c.echoCancellation, noiseSuppression: c.noiseSuppression, autoGainControl: c.autoGainControl }),
-  })
 
   const backgroundOn = computed(() => needsCamera.value && s.withBackground && vbSettings.value.mode !== 'none')
   const background = useVirtualBackground({ source: () => (backgroundOn.value ? camera.track.value : null), settings: vbSettings })
