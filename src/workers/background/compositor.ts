@@ -26,6 +26,20 @@ import { WebGL2Renderer } from './webgl2Renderer'
 
 export type Post = (event: CompositorEvent, transfer?: Transferable[]) => void
 
+/** Where finished pictures go: the canvas the renderer draws on, and what happens after each picture. */
+export interface FrameSink {
+  canvas: OffscreenCanvas | HTMLCanvasElement
+  /** Called after each drawn picture, with the camera frame's timestamp (µs). */
+  present(timestamp: number): void
+  dispose(): void
+}
+
+/** Pictures drawn on a canvas that is itself the output (a transferred or page canvas under captureStream()). */
+export const canvasSink = (canvas: OffscreenCanvas | HTMLCanvasElement): FrameSink => ({ canvas, present() {}, dispose() {} })
+
+/** After this many pictures in a row failed to draw, the compositor reports a fatal error (the output would freeze). */
+const MAX_FAILED_FRAMES = 15
+
 function percentile(sorted: number[], p: number): number {
   if (!sorted.length) return 0
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!
@@ -90,14 +104,16 @@ export class Compositor {
   private height = 0
   private statsTimer: ReturnType<typeof setInterval>
   private disposed = false
+  private failedInARow = 0
+  private sourceTrack: MediaStreamTrack | null = null
 
   constructor(
-    canvas: OffscreenCanvas | HTMLCanvasElement,
+    private readonly sink: FrameSink,
     settings: RenderSettings,
     private readonly post: Post,
     prefer?: RendererKind,
   ) {
-    const { renderer, note } = createRenderer(canvas, prefer)
+    const { renderer, note } = createRenderer(sink.canvas, prefer)
     this.renderer = renderer
     this.settings = settings
     post({ type: 'ready', renderer: renderer.kind, note })
@@ -110,6 +126,9 @@ export class Compositor {
         break
       case 'source':
         void this.setSource(cmd.stream)
+        break
+      case 'sourceTrack':
+        this.setSourceTrack(cmd.track)
         break
       case 'frame':
         this.framesIn++
@@ -174,8 +193,20 @@ export class Compositor {
         await this.process(value)
       }
     } catch (err) {
-      if (this.reader === reader) this.post({ type: 'error', message: `The camera's frames stopped: ${String(err)}`, fatal: false })
+      if (this.reader === reader) this.post({ type: 'error', message: `the camera's frames stopped (${String(err)})`, fatal: true })
     }
+  }
+
+  /** A transferred camera track (Safari 18+): read here with the worker's own MediaStreamTrackProcessor. */
+  private setSourceTrack(track: MediaStreamTrack | null) {
+    this.sourceTrack?.stop()
+    this.sourceTrack = track
+    if (!track) {
+      void this.setSource(null)
+      return
+    }
+    const processor = new MediaStreamTrackProcessor({ track: track as MediaStreamVideoTrack, maxBufferSize: 1 })
+    void this.setSource(processor.readable)
   }
 
   private stopBackgroundStream() {
@@ -205,7 +236,7 @@ export class Compositor {
         this.setPendingBackground(value)
       }
     } catch (err) {
-      if (this.bgReader === reader) this.post({ type: 'error', message: `The background video stopped: ${String(err)}`, fatal: false })
+      if (this.bgReader === reader) this.post({ type: 'error', message: `the background video stopped (${String(err)})`, fatal: false })
     }
   }
 
@@ -328,9 +359,13 @@ export class Compositor {
       if (!planes && this.renderer.kind === 'cpu') throw new Error(`frames of format ${'format' in frame ? frame.format : 'bitmap'} cannot be read`)
       this.renderer.draw(planes ?? frame, width, height, this.plan(), this.settings)
       this.renderer.finish()
+      this.sink.present('timestamp' in frame ? frame.timestamp : Math.round(performance.now() * 1000))
       this.framesOut++
+      this.failedInARow = 0
     } catch (err) {
-      this.post({ type: 'error', message: `Drawing the background failed: ${String(err)}`, fatal: false })
+      // One bad frame is skipped; a run of them means the output has frozen, and the main thread must take over.
+      const fatal = ++this.failedInARow === MAX_FAILED_FRAMES
+      if (this.failedInARow === 1 || fatal) this.post({ type: 'error', message: `drawing the background failed (${String(err)})`, fatal })
     } finally {
       if (!owned) frame.close()
     }
@@ -363,9 +398,10 @@ export class Compositor {
     if (this.disposed) return
     this.disposed = true
     clearInterval(this.statsTimer)
-    void this.setSource(null)
+    this.setSourceTrack(null)
     this.stopBackgroundStream()
     this.setSegmenter(null)
     this.renderer.dispose()
+    this.sink.dispose()
   }
 }

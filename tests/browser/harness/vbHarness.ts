@@ -170,7 +170,11 @@ const harness = {
     scope = effectScope()
     source.value = cam.getVideoTracks()[0]!
     vb = scope.run(() => useVirtualBackground({ source, settings, pipeline: o.pipeline, renderer: o.renderer, assetBase: o.assetBase }))!
-    const out = vb.track.value!
+    // The processed track exists once a pipeline has started (its worker loaded).
+    const t0 = performance.now()
+    while (!vb.track.value && performance.now() - t0 < 30_000) await new Promise((r) => setTimeout(r, 50))
+    const out = vb.track.value
+    if (!out) throw new Error(`no processed track after 30 s: ${vb.error.value}`)
     out.addEventListener('ended', () => endedEvents.push(out.id))
     await countFrames(out)
     return { trackId: out.id, camera: source.value.getSettings() }
