@@ -95,6 +95,11 @@ export interface UseVirtualBackgroundReturn {
   toggleOriginal(): void
 }
 
+/** A running compositor reports stats every second; this long without one, it is taken for dead. */
+const SILENT_MS = 6000
+/** This many stats reports in a row with camera frames in and no picture out: the output has frozen. */
+const FROZEN_REPORTS = 4
+
 const STARTERS: Record<VirtualBackgroundPipeline, StartPipeline> = {
   'worker-stream': startWorkerStream,
   'worker-track': startWorkerTrack,
@@ -177,14 +182,27 @@ export function useVirtualBackground(options: UseVirtualBackgroundOptions): UseV
       })
     : null
 
+  // Watchdog: a worker that died without a word (killed, out of memory) or a compositor that takes frames
+  // and draws none would leave consumers with a frozen picture; both count as fatal.
+  let lastStatsAt = 0
+  let frozenReports = 0
+  const watchdog = win?.setInterval(() => {
+    if (!running || disposed) return
+    if (performance.now() - lastStatsAt > SILENT_MS) onFatal(`it stopped responding for ${SILENT_MS / 1000} s`)
+  }, 1000)
+
   function onEvent(e: CompositorEvent) {
     switch (e.type) {
       case 'ready':
         renderer.value = e.renderer
+        lastStatsAt = performance.now()
         if (e.note) notice.value = e.note
         break
       case 'stats':
         stats.value = e.stats
+        lastStatsAt = performance.now()
+        frozenReports = e.stats.fpsIn > 0 && e.stats.fps === 0 ? frozenReports + 1 : 0
+        if (frozenReports >= FROZEN_REPORTS) onFatal('it takes camera frames but draws none')
         break
       case 'picked':
         picks.get(e.id)?.(e.color)
@@ -229,6 +247,8 @@ export function useVirtualBackground(options: UseVirtualBackgroundOptions): UseV
         const p = await STARTERS[kind](ctx)
         if (disposed) return p.dispose()
         running = p
+        lastStatsAt = performance.now()
+        frozenReports = 0
         pipeline.value = kind
         setOutput(p.track)
         return
@@ -350,6 +370,7 @@ export function useVirtualBackground(options: UseVirtualBackgroundOptions): UseV
 
   onScopeDispose(() => {
     disposed = true
+    if (watchdog !== undefined) win!.clearInterval(watchdog)
     sourceWatch?.abort()
     backgrounds?.dispose()
     for (const resolve of picks.values()) resolve(null)
