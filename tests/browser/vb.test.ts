@@ -247,7 +247,7 @@ describe('the processed track', () => {
     const clip = await chromaClip(640, 480)
     await withHarness(clip.path, async (h) => {
       const { trackId } = await h.page.evaluate(() => window.vbHarness.start({ width: 640, height: 480, fps: 30, settings: { engine: 'chroma', mode: 'color', color: '#000000' } }))
-      let before = await h.page.evaluate(() => window.vbHarness.delivered())
+      const before = await h.page.evaluate(() => window.vbHarness.delivered())
       await h.page.evaluate(() => window.vbHarness.switchCameraThenEndOld({ width: 640, height: 480, fps: 30 }))
       await h.page.waitForTimeout(1500)
       let s = await h.page.evaluate(() => window.vbHarness.state())
