@@ -7,6 +7,7 @@
  * were under way fail with a message instead of hanging.
  */
 import { onScopeDispose, ref, shallowRef, toValue, watch, type MaybeRefOrGetter, type Ref, type ShallowRef } from 'vue'
+import { currentLocale, t } from '@/i18n'
 import { randomId } from '@/lib/signaling/client'
 import {
   ChatChannelMessage,
@@ -233,7 +234,7 @@ export function useDataChannel(options: UseDataChannelOptions): UseDataChannelRe
         if (!file || file.id !== msg.id) return
         incoming = null
         if (!file.complete) {
-          update(file.id, { status: 'failed', error: `Only ${formatBytes(file.received)} of ${formatBytes(file.size)} arrived.` })
+          update(file.id, { status: 'failed', error: t('call.chat.incomplete', { done: formatBytes(file.received, currentLocale()), size: formatBytes(file.size, currentLocale()) }) })
           return
         }
         const url = URL.createObjectURL(file.toBlob())
@@ -249,13 +250,13 @@ export function useDataChannel(options: UseDataChannelOptions): UseDataChannelRe
         if (incoming?.id === msg.id) {
           incoming.discard()
           incoming = null
-          update(msg.id, { status: 'cancelled', error: 'The sender cancelled it.' })
+          update(msg.id, { status: 'cancelled', error: t('call.chat.senderCancelled') })
         } else if (active?.id === msg.id) {
           active.abort.abort()
           active = null
-          update(msg.id, { status: 'cancelled', error: 'The other person declined it.' })
+          update(msg.id, { status: 'cancelled', error: t('call.chat.declined') })
         } else if (find(msg.id)?.status === 'sending') {
-          update(msg.id, { status: 'cancelled', error: 'The other person declined it.' })
+          update(msg.id, { status: 'cancelled', error: t('call.chat.declined') })
         }
         break
     }

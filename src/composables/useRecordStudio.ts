@@ -8,7 +8,15 @@ import { usePipCompositor } from './usePipCompositor'
 import { useMixedAudio } from './useMixedAudio'
 import { useRecorder } from './useRecorder'
 import type { RecordingLimits } from '@/lib/recording/limits'
+import { discardRecording } from '@/lib/recording/chunkStore'
 import { useRememberedDevices } from './useRememberedDevices'
+import { t } from '@/i18n'
+
+/**
+ * A recording shorter than this is not kept: a quick start/stop (a double press of R) would otherwise leave
+ * 0:00 files in the gallery that cannot be played or exported meaningfully.
+ */
+export const MIN_RECORDING_MS = 1000
 
 /**
  * The Record page's wiring: the chosen source (screen, camera with or without its background, or the screen with
@@ -78,6 +86,8 @@ export function useRecordStudio() {
 
   const saved = ref<GalleryItem | null>(null)
   const saveError = ref<string | null>(null)
+  /** Said when a recording was too short to keep (and so was not saved). */
+  const tooShort = ref<string | null>(null)
   const recorder = useRecorder({
     stream: recordStream,
     countdownS: () => (s.countdown ? 3 : 0),
@@ -86,10 +96,16 @@ export function useRecordStudio() {
     async onFinished(rec) {
       try {
         saveError.value = null
+        tooShort.value = null
+        if (!(rec.durationMs >= MIN_RECORDING_MS)) {
+          await discardRecording(rec.id)
+          tooShort.value = t('record.tooShort', { s: MIN_RECORDING_MS / 1000 })
+          return
+        }
         saved.value = await gallery.addRecording(rec)
       } catch (err) {
         // The chunks stay in the recorder's store: the recording is offered again on the next start.
-        saveError.value = `${(err as Error).message} The recording is kept and will be offered again when you reopen the app.`
+        saveError.value = t('record.saveFailed', { reason: (err as Error).message })
       }
     },
   })
@@ -124,8 +140,8 @@ export function useRecordStudio() {
 
   const busy = computed(() => recorder.state.value !== 'idle')
   const missingSource = computed(() => {
-    if (needsScreen.value && !screen.active.value) return 'Choose a screen, window or tab to record.'
-    if (needsCamera.value && !cameraVideo.value) return camera.error.value ? null : 'Waiting for the camera…'
+    if (needsScreen.value && !screen.active.value) return t('record.chooseWhat')
+    if (needsCamera.value && !cameraVideo.value) return camera.error.value ? null : t('record.waitingCamera')
     return null
   })
 
@@ -135,8 +151,9 @@ export function useRecordStudio() {
 
   async function start() {
     saved.value = null
+    tooShort.value = null
     if (!recordStream.value) {
-      recorder.error.value = missingSource.value ?? 'Nothing to record yet: choose a source first.'
+      recorder.error.value = missingSource.value ?? t('record.nothingYet')
       return
     }
     await mixer.resume()
@@ -157,6 +174,7 @@ export function useRecordStudio() {
     previewStream,
     saved,
     saveError,
+    tooShort,
     busy,
     missingSource,
     needsScreen,
