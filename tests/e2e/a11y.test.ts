@@ -14,7 +14,7 @@ const baseURL = inject('baseURL')
 
 const T = {
   en: { take: 'Take photo', gallery: 'Gallery', del: 'Delete', join: 'Join call', name: 'Your name', chat: 'Chat and files', stats: 'Connection statistics', record: 'Start recording', camera: 'Camera' },
-  'zh-CN': { take: '拍照', gallery: '相册', del: '删除', join: '加入通话', name: '你的名字', chat: '聊天与文件', stats: '连接统计', record: '开始录制', camera: '摄像头' },
+  'zh-CN': { take: '拍照', gallery: '相册', del: '删除', join: '加入通话', name: '你的名字', chat: '聊天', stats: '统计', record: '开始录制', camera: '摄像头' },
 } as const
 
 async function expectClean(page: Page, where: string) {

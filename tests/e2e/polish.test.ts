@@ -61,6 +61,30 @@ describe('bugs a new user hit', () => {
     await page.locator('label', { has: page.getByRole('radio', { name: 'None' }) }).click()
   })
 
+  test('the filter strip under the preview: one click applies a look live, and its slider sets the strength', async () => {
+    const strip = page.getByRole('region', { name: 'Looks' })
+    await strip.getByRole('button', { name: 'Sepia' }).click()
+    await expect.poll(() => strip.getByRole('button', { name: 'Sepia' }).getAttribute('aria-pressed')).toBe('true')
+    const filter = () => page.locator('video[aria-label="Camera preview"]').evaluate((v) => (v as HTMLVideoElement).style.filter)
+    await expect.poll(filter).toBe('sepia(100%)')
+    // The thumbnails are live: they play the camera.
+    const playing = await strip.locator('video').evaluateAll((vs) => vs.filter((v) => (v as HTMLVideoElement).readyState >= 2).length)
+    expect(playing).toBe(11)
+    const slider = strip.getByRole('slider', { name: 'Sepia strength' })
+    await slider.focus()
+    for (let i = 0; i < 10; i++) await page.keyboard.press('ArrowLeft')
+    await expect.poll(filter).toBe('sepia(90%)')
+    await strip.getByRole('button', { name: 'None' }).click()
+    await expect.poll(filter).toBe('none')
+  })
+
+  test('the resolution picker says what the camera delivers when it is not what was chosen', async () => {
+    // The fake camera plays a 640×480 clip whatever is asked; 720p is the default choice.
+    const note = page.getByTestId('resolution-mismatch')
+    await note.waitFor()
+    expect(await note.textContent()).toContain('640×480')
+  })
+
   test('2: photos taken in the same second get different names, and "Saved" names each one', async () => {
     // Every photo in this test is taken "at" the same instant: Date is fixed (timers keep running), in a context of
     // its own so the other tests keep a real clock.
