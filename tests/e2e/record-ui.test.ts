@@ -62,10 +62,17 @@ describe('Record view, gallery export and recovery', () => {
     expect(o.durationS).toBeGreaterThan(2.5)
     expect(o.durationS).toBeLessThan(4)
 
+    // Chromium records Matroska (H.264 in .mkv), which is offered as MP4 first: one click converts and downloads.
+    const mp4First = await download(page, 'Download MP4', 'ui-first.mp4')
+    const f = await probe(mp4First)
+    expect(f.codecs).toContain('h264')
+    expect(mp4Boxes(mp4First)).toContain('moov')
+    expect(Math.abs(f.durationS - o.durationS)).toBeLessThan(o.durationS * 0.1)
+
     await page.locator('label', { has: page.getByRole('radio', { name: 'MP4' }) }).click()
     await page.getByRole('button', { name: /^Export (MP4|GIF)$/ }).click()
     await page.getByRole('status').filter({ hasText: 'MP4 ready' }).waitFor({ timeout: 60_000 })
-    const mp4 = await download(page, 'Download the export', 'ui-export.mp4')
+    const mp4 = await download(page, 'Download export', 'ui-export.mp4')
     const m = await probe(mp4)
     expect(m.codecs).toContain('h264')
     expect(Math.abs(m.durationS - o.durationS)).toBeLessThan(o.durationS * 0.1)
@@ -76,7 +83,7 @@ describe('Record view, gallery export and recovery', () => {
     await page.locator('label', { has: page.getByRole('radio', { name: 'GIF' }) }).click()
     await page.getByRole('button', { name: /^Export (MP4|GIF)$/ }).click()
     await page.getByRole('status').filter({ hasText: 'GIF ready' }).waitFor({ timeout: 60_000 })
-    const gif = await download(page, 'Download the export', 'ui-export.gif')
+    const gif = await download(page, 'Download export', 'ui-export.gif')
     const frames = await frameCount(gif)
     // 10 fps by default: about ten frames a second of recording.
     expect(frames).toBeGreaterThan(o.durationS * 10 * 0.85)
