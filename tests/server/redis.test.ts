@@ -5,7 +5,7 @@
 import { createClient } from 'redis'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { SignalingSocket } from '../../src/lib/signaling/client.ts'
-import { createPeerKey, createRoomId } from '../../src/lib/signaling/client.ts'
+import { createPeerKey, createRoomId, joinOptions } from '../../src/lib/signaling/client.ts'
 import type { SignalData } from '../../src/lib/signaling/schema.ts'
 import { startRedis } from './support/processes.ts'
 import { connectClient, connected, joinAs, next, spawnServer, type ServerProcess } from './support/signaling.ts'
@@ -40,7 +40,7 @@ async function outcome(url: string, room: string): Promise<'joined' | 'full'> {
   sockets.push(s)
   await connected(s)
   const result = Promise.race([next(s, 'joined').then(() => 'joined' as const), next(s, 'full').then(() => 'full' as const)])
-  s.emit('join', room)
+  s.emit('join', room, joinOptions())
   return result
 }
 

@@ -56,7 +56,7 @@ describe('with coturn on loopback', () => {
   it('the credentials on `joined` allocate a relay; the secret never reaches a client', async () => {
     server = await startInProcess({
       stunUrls: [`stun:127.0.0.1:${coturn.port}`],
-      turn: { urls: [`turn:127.0.0.1:${coturn.port}?transport=udp`], secret: SECRET, ttlSeconds: 300 },
+      turn: { urls: [`turn:127.0.0.1:${coturn.port}?transport=udp`], secret: SECRET, ttlSeconds: 300, mintsPerIp: 30, mintWindowS: 3600 },
     })
     const room = createRoomId()
     const a = await joinAs(server.url, room)
