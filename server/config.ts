@@ -54,7 +54,10 @@ export interface SignalingConfig {
   /** Per-connection event budget: `rateLimitEvents` events per `rateLimitWindowS` seconds. */
   rateLimitEvents: number
   rateLimitWindowS: number
-  /** Output queued for one socket (not yet taken by the network) beyond which the reader is too slow and is dropped. */
+  /**
+   * Output queued for one socket (not yet taken by the network) beyond which the reader is too slow and is dropped.
+   * Counted as text plus its ready WebSocket frame, so 512 KiB (the default) is about 1 MB of memory.
+   */
   maxQueuedBytes: number
   /** Refusals are counted and logged as one summary per this many seconds (plus the first of each kind). */
   logSummaryS: number
@@ -109,7 +112,7 @@ const Env = z
     SIGNALING_LEASE_MS: int(1000, 10 * 60_000, 30_000),
     RATE_LIMIT_EVENTS: int(1, 1_000_000, 100),
     RATE_LIMIT_WINDOW_S: int(1, 3600, 10),
-    MAX_QUEUED_BYTES: int(64 * 1024, 1024 * 1024 * 1024, 1024 * 1024),
+    MAX_QUEUED_BYTES: int(64 * 1024, 1024 * 1024 * 1024, 512 * 1024),
     LOG_SUMMARY_S: int(1, 86400, 60),
     HEADERS_TIMEOUT_MS: int(1000, 10 * 60_000, 10_000),
     REQUEST_TIMEOUT_MS: int(1000, 60 * 60_000, 30_000),

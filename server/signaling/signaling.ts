@@ -133,18 +133,20 @@ export function peerIdFromKey(peerKey: string): PeerId {
 const roomKey = (room: RoomId) => `room:${room}` // prefixed: a room id must never name a socket's own room
 
 interface EngineInternals {
-  writeBuffer?: Array<{ data?: unknown }>
+  writeBuffer?: Array<{ data?: unknown; options?: { wsPreEncodedFrame?: unknown } }>
   transport?: { socket?: { bufferedAmount?: number; terminate?: () => void } }
 }
 
-/** Bytes queued for `socket` that the network has not taken yet: engine.io's write buffer plus the WebSocket's. */
+const size = (d: unknown) => (typeof d === 'string' ? d.length : d instanceof Uint8Array || d instanceof ArrayBuffer ? d.byteLength : 0)
+
+/**
+ * Bytes held for `socket` that the network has not taken yet: engine.io's write buffer (a broadcast packet holds its
+ * text and its ready-made WebSocket frame) plus what the WebSocket has queued.
+ */
 export function queuedBytes(socket: Socket): number {
   const conn = socket.conn as unknown as EngineInternals
   let n = conn.transport?.socket?.bufferedAmount ?? 0
-  for (const packet of conn.writeBuffer ?? []) {
-    const d = packet.data
-    n += typeof d === 'string' ? d.length : d instanceof Uint8Array || d instanceof ArrayBuffer ? d.byteLength : 0
-  }
+  for (const packet of conn.writeBuffer ?? []) n += size(packet.data) + size(packet.options?.wsPreEncodedFrame)
   return n
 }
 

@@ -34,7 +34,7 @@ export function testConfig(overrides: Partial<SignalingConfig> = {}): SignalingC
     leaseMs: 30_000,
     rateLimitEvents: 1000,
     rateLimitWindowS: 10,
-    maxQueuedBytes: 1024 * 1024,
+    maxQueuedBytes: 512 * 1024,
     logSummaryS: 60,
     ...overrides,
   }
