@@ -226,7 +226,7 @@ export function useCall(options: UseCallOptions): UseCallReturn {
         return // the `full` event says it
       case 'turn-limit':
       case 'rate-limited':
-        tell('warning', err.message)
+        tell('warning', t(`call.serverError.${err.code}`))
         return
       case 'version':
       case 'invalid':
@@ -234,8 +234,8 @@ export function useCall(options: UseCallOptions): UseCallReturn {
           // Nothing to retry: this page and the server disagree. Back to the pre-join screen, with the reason.
           membership.value = 'out'
           signaling.forget()
-          joinError.value = err.message
-        } else tell('warning', `The signaling server refused a message: ${err.message}`)
+          joinError.value = t(`call.serverError.${err.code}`)
+        } else tell('warning', t('call.serverError.refusedMessage', { reason: t(`call.serverError.${err.code}`) }))
     }
   })
 

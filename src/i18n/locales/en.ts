@@ -384,6 +384,17 @@ const en = {
       inCall: 'The call goes on: audio and video flow directly between you. Retrying in the background.',
       notInCall: 'Retrying in the background. Check your connection; if it persists, the server may be down.',
     },
+    serverError: {
+      joinRefused: 'The server refused to let you join',
+      invalid: 'The server did not understand this page’s request. Reload the page; if it keeps happening, the app and the server are out of step.',
+      version: 'This page is older or newer than the server. Reload the page to get the version the server speaks.',
+      'rate-limited': 'Too many messages in a short time: the server is holding some back. Wait a moment.',
+      'not-in-room': 'The server no longer had you in this call; joining again…',
+      full: 'This call is full.',
+      unavailable: 'The server cannot pass messages on right now. Retrying…',
+      'turn-limit': 'No relay server this time (too many requests from your network). The call may not connect across strict networks; rejoin later to try again.',
+      refusedMessage: 'The signaling server refused a message: {reason}',
+    },
     prejoin: {
       quick: 'Before joining',
       title: 'Ready to join?',
