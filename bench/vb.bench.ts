@@ -123,7 +123,10 @@ export default async function* vbBench(): AsyncGenerator<BenchResult> {
       { engine: 'ml', mode: 'blur', width: 640, height: 480 },
       { engine: 'ml', mode: 'blur', width: 1280, height: 720 },
     ]
-    for (const c of cases) yield await measure(server, c)
+    // VB_BENCH_BROWSER=chromium|firefox runs one browser's cases only (both by default).
+    const only = process.env.VB_BENCH_BROWSER
+    if (!only || only === 'chromium') for (const c of cases) yield await measure(server, c)
+    if (only && only !== 'firefox') return
     const firefox: Case[] = [
       { engine: 'ml', mode: 'image', width: 640, height: 480 },
       { engine: 'chroma', mode: 'image', width: 1280, height: 720 },

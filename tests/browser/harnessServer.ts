@@ -152,11 +152,11 @@ export async function openHarnessIn(server: HarnessServer, engine: HarnessEngine
  * element seldom loops (a loop point can cost a frame).
  */
 export async function clipUrl(server: HarnessServer, y4m: string, loops = 10): Promise<string> {
-  const out = join(scratchDir(), `${basename(y4m, '.y4m')}-x${loops}.webm`)
+  const out = join(scratchDir(), `${basename(y4m, '.y4m')}-x${loops}-vp8rt.webm`)
   if (!existsSync(out)) {
     const tmp = `${out}.${process.pid}.webm`
     // VP8 at a high quality: its 4:2:0 matches the y4m's, and its small losses keep a key's IoU within a few thousandths.
-    await run('ffmpeg', ['-v', 'error', '-y', '-stream_loop', String(loops - 1), '-i', y4m, '-c:v', 'libvpx', '-crf', '4', '-b:v', '40M', '-qmin', '0', '-qmax', '10', '-auto-alt-ref', '0', '-an', tmp])
+    await run('ffmpeg', ['-v', 'error', '-y', '-stream_loop', String(loops - 1), '-i', y4m, '-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '8', '-crf', '4', '-b:v', '40M', '-qmin', '0', '-qmax', '10', '-auto-alt-ref', '0', '-an', tmp])
     renameSync(tmp, out)
   }
   return `${server.url}@fs${out}`

@@ -240,25 +240,41 @@ export class CpuRenderer implements Renderer {
       const uv = layout[1]!
       return { data, y: layout[0]!, u: uv, v: { offset: uv.offset + 1, stride: uv.stride }, uStep: 2 }
     }
-    // RGB formats (screen capture): convert to I420 here, BT.601 video range.
+    // RGB formats (screen capture; every camera frame in Firefox, which hands over BGRX): convert to I420 here,
+    // BT.601 video range, in integer maths on whole pixels (one 32-bit read each), chroma from each 2x2 block's top-left.
     const cw = (w + 1) >> 1
     const ch = (h + 1) >> 1
     const size = w * h + 2 * cw * ch
     if (!this.yuvCopy || this.yuvCopy.length < size) this.yuvCopy = new Uint8Array(size)
     const o = this.yuvCopy
     const bgr = p.format === 'BGRA' || p.format === 'BGRX'
+    const rs = bgr ? 16 : 0
+    const bs = bgr ? 0 : 16
     const { offset, stride } = layout[0]!
+    const aligned = (data.byteOffset + offset) % 4 === 0 && stride % 4 === 0
+    const px = aligned ? new Uint32Array(data.buffer, data.byteOffset + offset, (stride * (h - 1)) / 4 + w) : null
+    const uBase = w * h
+    const vBase = uBase + cw * ch
     for (let y = 0; y < h; y++) {
-      for (let x = 0; x < w; x++) {
-        const i = offset + y * stride + x * 4
-        const r = data[bgr ? i + 2 : i]!
-        const g = data[i + 1]!
-        const b = data[bgr ? i : i + 2]!
-        o[y * w + x] = (16 + 0.257 * r + 0.504 * g + 0.098 * b) | 0
-        if (!(x & 1) && !(y & 1)) {
-          const ci = w * h + (y >> 1) * cw + (x >> 1)
-          o[ci] = (128 - 0.148 * r - 0.291 * g + 0.439 * b) | 0
-          o[ci + cw * ch] = (128 + 0.439 * r - 0.368 * g - 0.071 * b) | 0
+      const even = !(y & 1)
+      const crow = (y >> 1) * cw
+      let yi = y * w
+      const row = px ? (y * stride) >> 2 : 0
+      for (let x = 0; x < w; x++, yi++) {
+        let v: number
+        if (px) v = px[row + x]!
+        else {
+          const i = offset + y * stride + x * 4
+          v = data[i]! | (data[i + 1]! << 8) | (data[i + 2]! << 16)
+        }
+        const r = (v >>> rs) & 255
+        const g = (v >>> 8) & 255
+        const b = (v >>> bs) & 255
+        o[yi] = ((66 * r + 129 * g + 25 * b + 128) >> 8) + 16
+        if (even && !(x & 1)) {
+          const ci = crow + (x >> 1)
+          o[uBase + ci] = ((-38 * r - 74 * g + 112 * b + 128) >> 8) + 128
+          o[vBase + ci] = ((112 * r - 94 * g - 18 * b + 128) >> 8) + 128
         }
       }
     }
