@@ -45,6 +45,8 @@ export interface SecondClientOptions {
    * The other side then has candidates before any remote description; if it dropped them, nothing could connect.
    */
   candidatesFirst?: boolean
+  /** Relay (TURN) candidates only, with the credentials `joined` carries. */
+  relayOnly?: boolean
 }
 
 export async function startSecondClient(url: string, room: string, opts: SecondClientOptions): Promise<SecondClient> {
@@ -102,6 +104,7 @@ export async function startSecondClient(url: string, room: string, opts: SecondC
     const p = new RTCPeerConnection({
       bundlePolicy: 'max-bundle',
       iceServers,
+      iceTransportPolicy: opts.relayOnly ? 'relay' : 'all',
       codecs: {
         audio: [new RTCRtpCodecParameters({ mimeType: 'audio/opus', clockRate: 48000, channels: 2 })],
         video: [
