@@ -14,7 +14,7 @@ afterAll(() => {
 })
 
 /** Stops reading the socket's TCP connection, as a client that hangs (or is hostile) does: the server's output queues. */
-export function stopReading(socket: SignalingSocket): void {
+function stopReading(socket: SignalingSocket): void {
   const ws = (socket.io.engine.transport as unknown as { ws?: { _socket?: { pause(): void } } }).ws
   if (!ws?._socket) throw new Error('no WebSocket under this socket.io client')
   ws._socket.pause()
