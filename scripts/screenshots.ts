@@ -66,10 +66,30 @@ async function main() {
         await settle(page)
         await shot('gallery')
 
-        await page.goto(`${server.url}/call/${createRoomId()}`)
+        const room = createRoomId()
+        await page.goto(`${server.url}/call/${room}`)
         await cameraReady(page)
         await settle(page)
         await shot('call')
+
+        // In a call with someone (a second browser context joins as "Lin").
+        await page.locator('#call-name').fill(lang === 'en' ? 'Ada' : '小雨')
+        await page.locator('.join-card .join').click()
+        const otherContext = await browser.newContext({ locale: lang })
+        const other = await otherContext.newPage()
+        await other.goto(`${server.url}/call/${room}`)
+        await other.locator('#call-name').fill('Lin')
+        await other.locator('.join-card .join').click()
+        await page.waitForFunction(() => {
+          const v = document.querySelector('[data-testid="remote-video"] video') as HTMLVideoElement | null
+          return !!v && v.readyState >= 2 && v.videoWidth > 0
+        })
+        await settle(page)
+        await shot('incall')
+        await page.locator('[data-control="chat"]').click()
+        await settle(page)
+        await shot('incall-chat')
+        await otherContext.close()
         await context.close()
         console.log(`${lang} ${size.tag}: done`)
       }
