@@ -4,6 +4,11 @@
  * adding, removing or switching a source never changes the track a recorder is recording.
  *
  * The mix is not played out (no connection to the speakers), so recording a microphone never feeds back.
+ *
+ * Web Audio may not run at all: the browser keeps a context `suspended` until a click, and Firefox keeps it suspended
+ * for good on a machine with no sound server (its `resume()` promise never settles). A suspended context's track
+ * carries no samples, and a recorder given it may write nothing. So `resume()` never waits long: it answers within
+ * `RESUME_TIMEOUT_MS` whether the mix runs, and a caller records a source track directly when it does not.
  */
 import { onScopeDispose, ref, shallowRef, toValue, watch, type MaybeRefOrGetter, type Ref, type ShallowRef } from 'vue'
 
@@ -27,10 +32,16 @@ export interface UseMixedAudioReturn {
   /** Current loudness per source, 0..1 (RMS), updated about 10 times a second. */
   levels: Ref<Record<string, number>>
   error: Ref<string | null>
-  /** Resumes a context the browser suspended (call from a click if `suspended` is true). */
-  resume(): Promise<void>
+  /**
+   * Resumes a context the browser suspended (call it from a click). Resolves within `RESUME_TIMEOUT_MS` with
+   * whether the mix is running; never rejects, never waits on a `resume()` that does not settle.
+   */
+  resume(): Promise<boolean>
   suspended: Ref<boolean>
 }
+
+/** How long `resume()` waits for the context to run. A click's resume takes a few milliseconds where it works. */
+export const RESUME_TIMEOUT_MS = 300
 
 interface Node {
   trackId: string
@@ -148,7 +159,11 @@ export function useMixedAudio(options: UseMixedAudioOptions): UseMixedAudioRetur
     error,
     suspended,
     async resume() {
-      await ctx?.resume()
+      const c = ctx
+      if (!c) return false
+      if (c.state === 'running') return true
+      await Promise.race([c.resume().catch(() => undefined), new Promise((r) => setTimeout(r, RESUME_TIMEOUT_MS))])
+      return (c.state as AudioContextState) === 'running'
     },
   }
 }

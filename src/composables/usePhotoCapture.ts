@@ -1,5 +1,6 @@
 import { ref, onScopeDispose, toValue, type MaybeRefOrGetter, type Ref } from 'vue'
 import { burstLooks, cssFilter, previewToFrameScale, type FilterSetting } from '@/lib/filters'
+import { applyFilter, contextFilterWorks } from '@/lib/filterPixels'
 import { extensionFor, timestampedName, type PhotoFormat } from '@/lib/format'
 import { makeThumbnail } from '@/stores/thumbnail'
 import { useGalleryStore, type GalleryItem } from '@/stores/gallery'
@@ -59,10 +60,14 @@ export function usePhotoCapture(options: UsePhotoCaptureOptions): UsePhotoCaptur
     const canvas = new OffscreenCanvas(w, h)
     const ctx = canvas.getContext('2d')
     if (!ctx) throw new Error('This browser cannot draw photos (no 2D canvas).')
-    ctx.filter = filter
+    // Where the context ignores `filter` (Safari, WebKit), the same filters are computed on the pixels, so the photo
+    // still looks like the CSS-filtered preview.
+    const onPixels = filter !== 'none' && !contextFilterWorks(ctx)
+    if (!onPixels) ctx.filter = filter
     if (toValue(options.mirror)) ctx.setTransform(-1, 0, 0, 1, w, 0)
     ctx.drawImage(video, 0, 0, w, h)
     ctx.setTransform(1, 0, 0, 1, 0, 0)
+    if (onPixels) ctx.putImageData(applyFilter(ctx.getImageData(0, 0, w, h), filter) as ImageData, 0, 0)
     const wanted = toValue(options.format)
     const blob = await canvas.convertToBlob({ type: wanted, quality: QUALITY })
     if (blob.type !== wanted) {

@@ -18,6 +18,11 @@ import { t } from '@/i18n'
  */
 export const MIN_RECORDING_MS = 1000
 
+function directAudioWarning(mic: boolean, screenSound: boolean): string {
+  if (mic && screenSound) return t('record.audioWarning.both')
+  return t('record.audioWarning.one', { source: t(mic ? 'record.audioWarning.microphone' : 'record.audioWarning.screenSound') })
+}
+
 /**
  * The Record page's wiring: the chosen source (screen, camera with or without its background, or the screen with
  * a camera bubble), screen audio and microphone mixed with their own levels, the recorder, and the hand-over of
@@ -49,11 +54,10 @@ export function useRecordStudio() {
     shape: () => s.pipShape,
   })
 
+  const screenAudioSource = computed(() => (needsScreen.value && s.screenAudio ? screenAudio.value : null))
+  const micSource = computed(() => (s.microphone ? (microphone.track.value ?? null) : null))
   const mixer = useMixedAudio({
-    sources: () => ({
-      screen: needsScreen.value && s.screenAudio ? screenAudio.value : null,
-      mic: s.microphone ? (microphone.track.value ?? null) : null,
-    }),
+    sources: () => ({ screen: screenAudioSource.value, mic: micSource.value }),
     gains: { screen: s.screenGain, mic: s.micGain },
   })
   watch(
@@ -66,8 +70,16 @@ export function useRecordStudio() {
     if (s.source === 'camera') return cameraVideo.value
     return screenVideo.value ? pip.track.value : null
   })
+  /**
+   * Set at each start: Web Audio did not run (Firefox with no sound server keeps it suspended for good), so one
+   * source track is recorded directly instead of the mix, whose track would carry no samples.
+   */
+  const mixerDown = ref(false)
+  /** Why the recording's sound is not the mix, shown on the Record view; null when it is. */
+  const audioWarning = ref<string | null>(null)
+  const audioTrack = computed(() => (mixerDown.value ? (micSource.value ?? screenAudioSource.value) : mixer.track.value))
   const recordStream = computed(() => {
-    const tracks = [videoTrack.value, mixer.track.value].filter((t): t is MediaStreamTrack => !!t)
+    const tracks = [videoTrack.value, audioTrack.value].filter((t): t is MediaStreamTrack => !!t)
     return tracks.length && videoTrack.value ? new MediaStream(tracks) : null
   })
   /** What the preview shows: the recorded picture, or the camera alone while no screen is chosen yet. */
@@ -156,7 +168,11 @@ export function useRecordStudio() {
       recorder.error.value = missingSource.value ?? t('record.nothingYet')
       return
     }
-    await mixer.resume()
+    // Never wait on Web Audio for good: resume() answers within a moment whether the mix runs.
+    const mic = micSource.value
+    const screenSound = screenAudioSource.value
+    mixerDown.value = !!(mic || screenSound) && !(await mixer.resume())
+    audioWarning.value = mixerDown.value ? directAudioWarning(!!mic, !!screenSound) : null
     await recorder.start()
   }
 
@@ -175,6 +191,7 @@ export function useRecordStudio() {
     saved,
     saveError,
     tooShort,
+    audioWarning,
     busy,
     missingSource,
     needsScreen,

@@ -8,7 +8,7 @@
  * the recording cleanly, as if Stop was pressed.
  */
 import { computed, onScopeDispose, ref, shallowRef, toValue, type ComputedRef, type MaybeRefOrGetter, type Ref, type ShallowRef } from 'vue'
-import { appendChunk, createSession, describeStorageError, newRecordingId, updateSession } from '@/lib/recording/chunkStore'
+import { appendChunk, createSession, describeStorageError, discardRecording, newRecordingId, updateSession } from '@/lib/recording/chunkStore'
 import { probeBrowserFormat } from '@/lib/recording/browserProbe'
 import { describeFormat, type RecordingFormat } from '@/lib/recording/formats'
 import { finalizeRecording, holdLiveLock, type FinishedRecording } from '@/lib/recording/finalize'
@@ -76,6 +76,13 @@ export interface UseRecorderReturn {
   stop(reason?: StopReason): Promise<FinishedRecording | null>
 }
 
+/**
+ * A recording that has written nothing this long after it started is stopped with a message. The format probe only
+ * checks that the recorder starts (waiting for data would take too long); this catches a recorder that starts and
+ * then records nothing (measured: Firefox with `vp8,opus` on a stream whose audio never produces samples).
+ */
+export const FIRST_DATA_TIMEOUT_MS = 5000
+
 function defaultBitrate(track: MediaStreamTrack | undefined): number {
   const s = track?.getSettings() ?? {}
   const px = (s.width ?? 1280) * (s.height ?? 720)
@@ -102,10 +109,15 @@ export function useRecorder(options: UseRecorderOptions): UseRecorderReturn {
   let seq = 0
   let ticker: ReturnType<typeof setInterval> | undefined
   let countdownTimer: ReturnType<typeof setTimeout> | undefined
+  let firstDataTimer: ReturnType<typeof setTimeout> | undefined
   let cancelCountdown: (() => void) | null = null
   let detachTracks: (() => void) | null = null
   let releaseLock: (() => void) | null = null
   let stopping: Promise<FinishedRecording | null> | null = null
+
+  // Find the format now, while the person is still choosing a source, so that Start starts at once. (The probe is
+  // cached per page and takes about 0.1 s, plus the first AudioContext's start-up in Chromium, about 0.2 s.)
+  if (isSupported.value && !options.mimeType) void probeBrowserFormat(true).catch(() => undefined)
 
   function checkLimits() {
     const limits = toValue(options.limits) ?? {}
@@ -254,6 +266,11 @@ export function useRecorder(options: UseRecorderOptions): UseRecorderReturn {
     }
     clock.start()
     state.value = 'recording'
+    firstDataTimer = setTimeout(() => {
+      if (recorder !== rec || bytes.value > 0 || state.value !== 'recording') return
+      error.value = `The browser started recording (${format.value?.mimeType}) but wrote nothing in ${FIRST_DATA_TIMEOUT_MS / 1000} s, so the recording was stopped. Try again with the microphone off, or in another browser.`
+      void stop('recorder-error')
+    }, FIRST_DATA_TIMEOUT_MS)
     ticker = setInterval(() => {
       elapsedMs.value = clock.elapsed()
       if (state.value === 'recording') checkLimits()
@@ -292,6 +309,7 @@ export function useRecorder(options: UseRecorderOptions): UseRecorderReturn {
     clock.pause()
     elapsedMs.value = clock.elapsed()
     clearInterval(ticker)
+    clearTimeout(firstDataTimer)
     detachTracks?.()
     detachTracks = null
     stopping = (async () => {
@@ -310,7 +328,13 @@ export function useRecorder(options: UseRecorderOptions): UseRecorderReturn {
         options.onFinished?.(finished)
         return finished
       } catch (err) {
-        error.value = `The recording is kept in storage but could not be finished (${err instanceof Error ? err.message : String(err)}). It will be offered for recovery.`
+        if (bytes.value === 0) {
+          // Nothing was recorded: nothing to offer for recovery either.
+          await discardRecording(id).catch(() => undefined)
+          error.value ??= 'Nothing was recorded: the browser wrote no data. Try again.'
+        } else {
+          error.value ??= `The recording is kept in storage but could not be finished (${err instanceof Error ? err.message : String(err)}). It will be offered for recovery.`
+        }
         return null
       } finally {
         recorder = null
@@ -327,6 +351,7 @@ export function useRecorder(options: UseRecorderOptions): UseRecorderReturn {
     // Leaving the page mid-recording keeps what was recorded: stop cleanly (chunks are already stored).
     cancelCountdown?.()
     clearInterval(ticker)
+    clearTimeout(firstDataTimer)
     if (recorder) void stop('user')
   })
 

@@ -16,10 +16,14 @@ describe('describeFormat', () => {
     expect(describeFormat('video/webm')).toMatchObject({ videoCodec: 'vp8', audioCodec: 'opus' })
   })
 
-  it('asks for H.264 first, and for fragmented mp4 only after every Matroska/WebM type', () => {
-    expect(RECORDING_CANDIDATES[0]).toMatch(/avc1|h264/)
-    const firstMp4 = RECORDING_CANDIDATES.findIndex((m) => m.startsWith('video/mp4'))
-    expect(RECORDING_CANDIDATES.slice(firstMp4).every((m) => m.startsWith('video/mp4'))).toBe(true)
+  it('asks for H.264 first (Matroska before MP4), then VP9/VP8 WebM, and for a bare fragmented mp4 only last', () => {
+    const firstNonH264 = RECORDING_CANDIDATES.findIndex((m) => !/avc1|h264/.test(m))
+    expect(firstNonH264).toBeGreaterThan(0)
+    expect(RECORDING_CANDIDATES.slice(firstNonH264).some((m) => /avc1|h264/.test(m))).toBe(false)
+    expect(RECORDING_CANDIDATES[0]).toMatch(/matroska/)
+    // Safari records H.264 + AAC in MP4: that is its first type, ahead of any WebM.
+    expect(RECORDING_CANDIDATES.indexOf('video/mp4;codecs=avc1,mp4a.40.2')).toBeLessThan(RECORDING_CANDIDATES.indexOf('video/webm;codecs=vp9,opus'))
+    expect(RECORDING_CANDIDATES.at(-1)).toBe('video/mp4')
     expect(candidatesFor(false).some((m) => /opus|mp4a/.test(m))).toBe(false)
   })
 })
@@ -28,7 +32,7 @@ describe('describeFormat', () => {
 function fakeEnv(behaviour: Record<string, 'ok' | 'throws' | 'error-event' | 'silent'>, supported: string[]): ProbeEnvironment & { stopped: number } {
   const env = {
     stopped: 0,
-    timeoutMs: 50,
+    graceMs: 20,
     createTestStream: () => ({ stream: {} as MediaStream, stop: () => void env.stopped++ }),
     MediaRecorder: class {
       static isTypeSupported = (t: string) => supported.includes(t)
@@ -57,13 +61,30 @@ function fakeEnv(behaviour: Record<string, 'ok' | 'throws' | 'error-event' | 'si
 }
 
 describe('probeRecorderFormat', () => {
-  it('skips types that are claimed but fail at start, error out, or record nothing', async () => {
+  it('skips types that are claimed but fail at start or fire an error, and takes the first that starts', async () => {
     const [a, b, c, d] = RECORDING_CANDIDATES
     const env = fakeEnv({ [a!]: 'throws', [b!]: 'error-event', [c!]: 'silent', [d!]: 'ok' }, [a!, b!, c!, d!])
     const r = await probeRecorderFormat(env, true)
-    expect(r.format?.mimeType).toBe(d)
-    expect(r.tried.map((t) => t.outcome)).toEqual(['start-failed', 'start-failed', 'no-data', 'ok'])
-    expect(env.stopped).toBe(4)
+    // 'silent' (starts, no chunk yet) is accepted: the probe does not wait for data, the recorder watches for it.
+    expect(r.format?.mimeType).toBe(c)
+    expect(r.tried.map((t) => t.outcome)).toEqual(['start-failed', 'start-failed', 'ok'])
+    expect(env.stopped).toBe(3)
+  })
+
+  it('settles on what Firefox records (VP8 + Opus WebM) in a few grace periods, not on data', async () => {
+    // Firefox 153: no H.264 or VP9 recording; `video/webm;codecs=vp8,opus` starts; its first chunk takes ~0.5 s.
+    const supported = ['video/webm;codecs=vp8,opus', 'video/webm;codecs=vp8', 'video/webm']
+    const env = fakeEnv({ 'video/webm;codecs=vp8,opus': 'silent' }, supported)
+    const t0 = performance.now()
+    const r = await probeRecorderFormat(env, true)
+    expect(performance.now() - t0).toBeLessThan(500)
+    expect(r.format).toMatchObject({ mimeType: 'video/webm;codecs=vp8,opus', videoCodec: 'vp8', audioCodec: 'opus', mp4Path: 'transcode', webmPath: 'remux' })
+  })
+
+  it('settles on MP4 (H.264 + AAC) where that is what the browser records (Safari)', async () => {
+    const supported = ['video/mp4;codecs=avc1,mp4a.40.2', 'video/mp4', 'video/webm;codecs=vp8,opus']
+    const r = await probeRecorderFormat(fakeEnv({ 'video/mp4;codecs=avc1,mp4a.40.2': 'ok' }, supported), true)
+    expect(r.format).toMatchObject({ container: 'mp4', videoCodec: 'h264', audioCodec: 'aac', mp4Path: 'remux' })
   })
 
   it('returns null with reasons when nothing records', async () => {

@@ -218,6 +218,12 @@ const en = {
     starting: 'Starting…',
     waitingCamera: 'Waiting for the camera…',
     nothingYet: 'Nothing to record yet: choose a source first.',
+    audioWarning: {
+      both: 'The browser’s audio mixer did not start (its sound system did not respond: is a sound output device available?), so the microphone is recorded on its own and the screen’s sound is left out. Check the computer’s sound output and reload the page to record both.',
+      one: 'The browser’s audio mixer did not start (its sound system did not respond: is a sound output device available?), so the {source} is recorded directly and its level slider has no effect in this recording.',
+      microphone: 'microphone',
+      screenSound: 'screen’s sound',
+    },
     saveFailed: '{reason} The recording is kept and will be offered again when you reopen the app.',
     tooShort: 'That recording was shorter than {s} s, so it was not kept. Press Start recording (or R) and let it run a moment.',
     saved: 'Saved {name} ({duration}, {size}).',

@@ -215,6 +215,12 @@ const zhCN: typeof en = {
     starting: '正在启动…',
     waitingCamera: '正在等待摄像头…',
     nothingYet: '还没有可录制的内容：请先选择来源。',
+    audioWarning: {
+      both: '浏览器的混音器没有启动（系统声音没有响应：是否有可用的声音输出设备？），所以只单独录制麦克风，屏幕声音不会录进去。请检查电脑的声音输出，然后刷新页面，就能两者一起录。',
+      one: '浏览器的混音器没有启动（系统声音没有响应：是否有可用的声音输出设备？），所以{source}直接录制，它的音量滑块对这次录制不起作用。',
+      microphone: '麦克风',
+      screenSound: '屏幕声音',
+    },
     saveFailed: '{reason} 录像已保留，下次打开应用时会再次提示你恢复。',
     tooShort: '这段录像不到 {s} 秒，所以没有保存。点“开始录制”（或按 R）后请稍等片刻再停止。',
     saved: '已保存 {name}（{duration}，{size}）。',
