@@ -174,20 +174,20 @@ export function useDataChannel(options: UseDataChannelOptions): UseDataChannelRe
     options.file,
     (channel, _old, onCleanup) => {
       // A new connection: whatever was under way on the old one is lost.
-      failActive('The connection was replaced during the transfer. Send the file again.')
-      failIncoming('The connection was replaced during the transfer.')
+      failActive(t('call.chat.replacedSend'))
+      failIncoming(t('call.chat.replaced'))
       if (!channel) return
       const onOpen = () => void pump()
       const onClose = () => {
-        failActive('The connection closed during the transfer.')
-        failIncoming('The connection closed during the transfer.')
+        failActive(t('call.chat.closed'))
+        failIncoming(t('call.chat.closed'))
       }
       const onMessage = (e: MessageEvent) => {
         if (typeof e.data === 'string') return onControl(channel, e.data)
         if (!(e.data instanceof ArrayBuffer) || !incoming) return
         const file = incoming
         if (!file.push(e.data)) {
-          failIncoming('The sender sent more than the announced size.')
+          failIncoming(t('call.chat.tooMuch'))
           channel.send(JSON.stringify({ t: 'file-cancel', id: file.id } satisfies FileControl))
           return
         }
@@ -216,7 +216,7 @@ export function useDataChannel(options: UseDataChannelOptions): UseDataChannelRe
     if (!msg) return console.warn('ignored a malformed file frame')
     switch (msg.t) {
       case 'file-start':
-        failIncoming('A new file started before this one finished.')
+        failIncoming(t('call.chat.overlap'))
         incoming = new IncomingFile(msg)
         lastIncomingReport = 0
         transfers.value.push({
@@ -301,7 +301,7 @@ export function useDataChannel(options: UseDataChannelOptions): UseDataChannelRe
     const refused: Array<{ name: string; reason: string }> = []
     for (const file of files) {
       if (file.size > MAX_FILE_BYTES) {
-        refused.push({ name: file.name, reason: `larger than ${formatBytes(MAX_FILE_BYTES)}` })
+        refused.push({ name: file.name, reason: t('call.chat.tooLarge', { max: formatBytes(MAX_FILE_BYTES, currentLocale()) }) })
         continue
       }
       const id = randomId(9)

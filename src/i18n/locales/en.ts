@@ -535,6 +535,12 @@ const en = {
       incomplete: 'Only {done} of {size} arrived.',
       senderCancelled: 'The sender cancelled it.',
       declined: 'The other person declined it.',
+      replacedSend: 'The connection was replaced during the transfer. Send the file again.',
+      replaced: 'The connection was replaced during the transfer.',
+      closed: 'The connection closed during the transfer.',
+      tooMuch: 'The sender sent more than the announced size.',
+      overlap: 'A new file started before this one finished.',
+      tooLarge: 'larger than {max}',
     },
     ice: {
       authTitle: 'The relay server refused the credentials',

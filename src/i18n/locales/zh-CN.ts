@@ -532,6 +532,12 @@ const zhCN: typeof en = {
       incomplete: '只收到了 {size} 中的 {done}。',
       senderCancelled: '发送方取消了。',
       declined: '对方拒收了。',
+      replacedSend: '传输过程中连接被替换了，请重新发送文件。',
+      replaced: '传输过程中连接被替换了。',
+      closed: '传输过程中连接断开了。',
+      tooMuch: '发送方发来的数据超过了声明的大小。',
+      overlap: '上一个文件还没传完，新文件就开始了。',
+      tooLarge: '超过 {max}',
     },
     ice: {
       authTitle: '中继服务器拒绝了凭据',
