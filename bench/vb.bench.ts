@@ -9,8 +9,9 @@
  * in the worker (for the baseline, on the main thread); main_long_tasks: main-thread tasks over 50 ms.
  * Diagnostics (renderer, mask rate and time, frames the worker dropped) go to stderr.
  *
- * Firefox lines (`"browser":"firefox"`): the same clips, played as WebM by a `<video>` painted on a canvas
- * whose captureStream() is the camera (Firefox's fake camera is a flat colour); the worker-bitmap pipeline.
+ * Firefox lines (`"browser":"firefox"`): the same clips, played as WebM by a `<video>` whose own
+ * captureStream() is the camera (Firefox's fake camera is a flat colour; the decoder's frames are YUV, as a
+ * real camera's are); the worker-bitmap pipeline.
  * Chroma runs headless (the CPU renderer); ML runs headed under Xvfb, because MediaPipe needs WebGL, which
  * headless Firefox lacks (the compositor still picks the CPU renderer there: Mesa's WebGL is software).
  */
@@ -84,7 +85,7 @@ async function measureFirefox(server: HarnessServer, c: Case): Promise<BenchResu
   const h = await openHarnessIn(server, c.engine === 'ml' ? 'firefox-headed' : 'firefox')
   try {
     const settings = { engine: c.engine === 'ml' ? ('segmentation' as const) : ('chroma' as const), mode: c.mode }
-    await h.call('start', { width: c.width, height: c.height, fps: 30, clipUrl: url, settings })
+    await h.call('start', { width: c.width, height: c.height, fps: 30, clipUrl: url, clipSource: 'element', settings })
     if (c.engine === 'ml') {
       const model = await h.call<{ status: string; error: string | null }>('waitModel')
       if (model.status !== 'ready') throw new Error(`segmentation model: ${model.status} ${model.error}`)

@@ -93,7 +93,7 @@ async function provePerson(h: HarnessDriver, label: string, trackId: string, set
   expect(faceTorso).toBeGreaterThanOrEqual(0.9)
   expect(fg(flag)).toBeLessThanOrEqual(0.05)
   expect(fg(backdrop)).toBeLessThanOrEqual(0.05)
-  await proveModes(h, { fg: face, bg: flag, videoUrl, trackId, label, settleMs })
+  await proveModes(h, { fg: face, bg: flag, videoUrl, trackId, label, settleMs, person: true })
 }
 
 describe('Firefox, headless (no WebGL: the CPU renderer)', () => {

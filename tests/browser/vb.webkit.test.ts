@@ -57,7 +57,14 @@ describe('WebKitGTK', () => {
       expect(preview.fpsOut).toBeGreaterThan(5)
 
       await h.call('switchCamera', { width: 640, height: 480, fps: 30, clipUrl: chromaUrl })
-      await new Promise((r) => setTimeout(r, 2000))
+      // Mode `none`: the output is the clip as it is once its frames flow (the green strip turns green).
+      const t0 = Date.now()
+      for (;;) {
+        const [strip] = (await h.call<{ regions: { mean: number[] }[] }>('regions', [greenStrip])).regions
+        if (strip!.mean[1]! > strip!.mean[0]! + 60) break
+        if (Date.now() - t0 > 30_000) throw new Error(`the clip camera shows no green screen after 30 s: ${strip!.mean}`)
+        await new Promise((r) => setTimeout(r, 300))
+      }
       const a = await alphaOf(h)
       expect([a.width, a.height]).toEqual([640, 480])
       const score = iou(a.data, chroma.truth, 128, 1)
@@ -73,7 +80,7 @@ describe('WebKitGTK', () => {
       const s = await h.call<State>('state')
       expect([s.trackId, s.readyState, s.ended]).toEqual([trackId, 'live', []])
     } catch (err) {
-      console.error(h.logs.join('\n'))
+      console.error(h.logs.join('\n'), JSON.stringify(await h.call('state').catch((e: unknown) => String(e))))
       throw err
     } finally {
       await h.close()

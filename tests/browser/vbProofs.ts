@@ -31,6 +31,11 @@ export interface ModeProofOptions {
   /** How long to let a change settle before reading pixels, ms (slower engines need longer). */
   settleMs?: number
   label: string
+  /**
+   * Person detection: its worker stops in mode `none` (nothing needs it) and starts again with the next mode,
+   * so each step waits for the model before reading pixels.
+   */
+  person?: boolean
 }
 
 async function delivered(h: HarnessDriver) {
@@ -56,6 +61,7 @@ export async function proveModes(h: HarnessDriver, o: ModeProofOptions): Promise
 
   let before = await delivered(h)
   await h.call('setSettings', { mode: 'blur', blurStrength: 0.8 })
+  if (o.person) expect(await h.call('waitModel'), `${o.label}: the model loads again after mode none`).toEqual({ status: 'ready', error: null })
   await settle()
   const [fg1, bg1] = await read()
   console.log(`${o.label} blur: background local variance ${bg0!.localVariance.toFixed(1)} -> ${bg1!.localVariance.toFixed(1)}, foreground ${fmt(fg0!.mean)} -> ${fmt(fg1!.mean)}`)

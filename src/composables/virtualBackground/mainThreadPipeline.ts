@@ -3,7 +3,6 @@
  * canvas under captureStream(). Frames come from a MediaStreamTrackProcessor where there is one, else as
  * ImageBitmaps per requestVideoFrameCallback.
  */
-import { canvasSink } from '@/workers/background/compositor'
 import type { CompositorCommand, CompositorEvent } from '@/workers/background/protocol'
 import { framePump, playTrack, type FramePump } from './framePump'
 import { type Pipeline, type PipelineContext } from './pipeline'
@@ -14,7 +13,8 @@ export async function startMainThread(ctx: PipelineContext): Promise<Pipeline> {
   canvas.width = 640
   canvas.height = 480
   const track = canvas.captureStream().getVideoTracks()[0]!
-  const { Compositor } = await import('@/workers/background/compositor')
+  // Loaded only on this path: everywhere else the compositor runs in a worker.
+  const { Compositor, canvasSink } = await import('@/workers/background/compositor')
   let sourcePump: FramePump | null = null
   let bgPump: FramePump | null = null
   let fatal: string | null = null
@@ -58,7 +58,7 @@ export async function startMainThread(ctx: PipelineContext): Promise<Pipeline> {
       }
       const played = playTrack(win.document, t)
       source = { track: t, release: played.release }
-      sourcePump = framePump(played.video, (bitmap) => send({ type: 'frame', bitmap }))
+      sourcePump = framePump(played.video, (frame) => send({ type: 'frame', frame }), { videoFrames: true })
     },
     setBackgroundVideo(video) {
       bgPump?.stop()

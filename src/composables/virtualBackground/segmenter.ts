@@ -32,8 +32,9 @@ export function createSegmenterHost(o: SegmenterHostOptions): SegmenterHost {
     },
     start(model) {
       if (worker) return
-      // Classic worker: the MediaPipe loader needs importScripts (see segmentation.worker.ts).
-      const w = new o.window.Worker(new URL('../../workers/background/segmentation.worker.ts', import.meta.url), { name: 'vb-segmentation' })
+      // Classic worker: the MediaPipe loader needs importScripts (see segmentation.worker.ts). Written as
+      // `new Worker(new URL(…, import.meta.url))` on purpose: that is the form Vite bundles as a worker.
+      const w = new Worker(new URL('../../workers/background/segmentation.worker.ts', import.meta.url), { name: 'vb-segmentation' })
       worker = w
       o.onStatus('loading')
       w.onmessage = (e: MessageEvent<SegmenterStatus>) => {

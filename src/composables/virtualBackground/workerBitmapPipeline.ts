@@ -1,7 +1,8 @@
 /**
  * `worker-bitmap` (Firefox: no MediaStreamTrackProcessor, and captureStream() refuses a canvas whose
- * control went to a worker): camera frames go in as one ImageBitmap per requestVideoFrameCallback (the
- * next only when the worker finished the last); the worker draws on a canvas of its own and posts each
+ * control went to a worker): camera frames go in one per requestVideoFrameCallback (the next only when the
+ * worker finished the last), as VideoFrames made from the `<video>` (Firefox keeps the camera's I420 in
+ * them, transferred without a copy) or, where that fails, as ImageBitmaps; the worker draws on a canvas of its own and posts each
  * picture back with transferToImageBitmap(); a `bitmaprenderer` canvas shows it, and its captureStream()
  * is the processed track. The main thread only moves bitmaps, it never touches their pixels.
  */
@@ -64,7 +65,7 @@ export async function startWorkerBitmap(ctx: PipelineContext): Promise<Pipeline>
       if (!t) return
       const played = playTrack(doc, t)
       source = { track: t, release: played.release }
-      sourcePump = framePump(played.video, (bitmap) => send({ type: 'frame', bitmap }, [bitmap]))
+      sourcePump = framePump(played.video, (frame) => send({ type: 'frame', frame }, [frame]), { videoFrames: true })
     },
     setBackgroundVideo(video) {
       bgPump?.stop()

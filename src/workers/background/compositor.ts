@@ -132,7 +132,7 @@ export class Compositor {
         break
       case 'frame':
         this.framesIn++
-        void this.process(cmd.bitmap).then(() => this.post({ type: 'frameDone' }))
+        void this.process(cmd.frame).then(() => this.post({ type: 'frameDone' }))
         break
       case 'settings': {
         const prev = this.settings
@@ -176,7 +176,9 @@ export class Compositor {
   private async setSource(stream: ReadableStream<VideoFrame> | null) {
     const old = this.reader
     this.reader = null
-    if (old) await old.cancel().catch(() => {})
+    // Not awaited: a cancel that never settles (seen with transferred tracks) must not hold up the new camera.
+    // The old loop sees it is no longer the reader and stops.
+    if (old) void old.cancel().catch(() => {})
     if (!stream || this.disposed) return
     const reader = stream.getReader()
     this.reader = reader

@@ -38,8 +38,11 @@ export type CompositorCommand =
   | { type: 'source'; stream: ReadableStream<VideoFrame> | null }
   /** The camera track itself, transferred; the worker reads it with its own MediaStreamTrackProcessor (Safari 18+) and stops it when replaced. */
   | { type: 'sourceTrack'; track: MediaStreamTrack | null }
-  /** One camera frame, where streams of frames cannot be transferred; answered by `frameDone`. */
-  | { type: 'frame'; bitmap: ImageBitmap }
+  /**
+   * One camera frame, where streams of frames cannot be transferred; answered by `frameDone`. A VideoFrame
+   * where the page can make one from a `<video>` (it keeps the camera's own YUV, no copy), else an ImageBitmap.
+   */
+  | { type: 'frame'; frame: VideoFrame | ImageBitmap }
   | { type: 'settings'; settings: RenderSettings }
   /** The picture of the `image` mode (already scaled to a sane size), or null. */
   | { type: 'backgroundImage'; bitmap: ImageBitmap | null }

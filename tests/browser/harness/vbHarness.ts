@@ -22,6 +22,12 @@ export interface HarnessStart {
    * nothing known (Firefox: a flat colour; WebKit: a mock pattern).
    */
   clipUrl?: string
+  /**
+   * How the clip becomes a track: `canvas` (default) paints it on a canvas under captureStream(), so frames are
+   * RGB (as a screen's); `element` takes the playing `<video>`'s own captureStream(), so frames are the decoder's
+   * YUV, as a camera's.
+   */
+  clipSource?: 'canvas' | 'element'
   settings?: Partial<VirtualBackgroundSettings>
   pipeline?: UseVirtualBackgroundOptions['pipeline']
   renderer?: UseVirtualBackgroundOptions['renderer']
@@ -102,13 +108,21 @@ async function countFrames(track: MediaStreamTrack) {
 }
 
 /** A canvas, painted with each frame of a looping clip, as a camera (see HarnessStart.clipUrl). */
-async function clipCamera(url: string): Promise<MediaStream> {
+async function clipCamera(url: string, how: 'canvas' | 'element' = 'canvas'): Promise<MediaStream> {
   const video = document.createElement('video')
   video.muted = true
   video.loop = true
   video.playsInline = true
   video.src = url
+  // On the page and visible: WebKit pauses muted videos it cannot see, which would freeze this camera.
+  video.style.cssText = 'position:fixed;right:0;bottom:0;width:64px;height:48px'
+  document.body.append(video)
   await video.play()
+  if (how === 'element') {
+    const own = (video as HTMLVideoElement & { captureStream(): MediaStream }).captureStream()
+    ;(own as MediaStream & { clip?: HTMLVideoElement }).clip = video
+    return own
+  }
   const canvas = document.createElement('canvas')
   canvas.width = video.videoWidth
   canvas.height = video.videoHeight
@@ -124,9 +138,9 @@ async function clipCamera(url: string): Promise<MediaStream> {
   return stream
 }
 
-async function openCamera(o: { width: number; height: number; fps: number; clipUrl?: string }) {
+async function openCamera(o: { width: number; height: number; fps: number; clipUrl?: string; clipSource?: 'canvas' | 'element' }) {
   camera = o.clipUrl
-    ? await clipCamera(o.clipUrl)
+    ? await clipCamera(o.clipUrl, o.clipSource)
     : await navigator.mediaDevices.getUserMedia({
         video: { width: { exact: o.width }, height: { exact: o.height }, frameRate: { ideal: o.fps } },
       })
@@ -307,7 +321,18 @@ const harness = {
   /** The processed track's current picture, as RGBA bytes. */
   async grab(): Promise<{ width: number; height: number; data: number[] }> {
     const video = document.getElementById('out') as HTMLVideoElement
-    await new Promise<void>((r) => video.requestVideoFrameCallback(() => r()))
+    // A frame with a size (WebKit may call back once with a 0x0 picture while its source changes).
+    const t0 = performance.now()
+    do {
+      await new Promise<void>((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error('the processed track delivered no frame in 5 s')), 5000)
+        video.requestVideoFrameCallback(() => {
+          clearTimeout(t)
+          resolve()
+        })
+      })
+    } while (!(video.videoWidth > 0) && performance.now() - t0 < 5000)
+    if (!(video.videoWidth > 0)) throw new Error('the processed track has no picture size after 5 s')
     const c = document.createElement('canvas')
     c.width = video.videoWidth
     c.height = video.videoHeight
