@@ -220,18 +220,25 @@ export function createStaticHandler(staticDir: string, options: StaticHandlerOpt
   }
 }
 
-/** Refuses TCP connections over the total or per-address cap before any byte is read. */
+export type RefusalReason = 'total' | 'per-ip' | 'abuse'
+
+/**
+ * Refuses TCP connections over the total or per-address cap, or from an address `isBlocked` names (see
+ * abuseGuard.ts), before any byte is read.
+ */
 export function limitConnections(
   server: Server | HttpsServer,
   limits: Pick<HttpLimits, 'maxConnections' | 'maxConnectionsPerIp'>,
-  onRefused: (why: 'total' | 'per-ip', address: string) => void,
+  onRefused: (why: RefusalReason, address: string) => void,
+  isBlocked: (address: string) => boolean = () => false,
 ): { open: () => number } {
   const perIp = new Map<string, number>()
   let open = 0
   server.on('connection', (socket: Socket) => {
     const address = socket.remoteAddress ?? 'unknown'
     const mine = perIp.get(address) ?? 0
-    const why = open >= limits.maxConnections ? 'total' : mine >= limits.maxConnectionsPerIp ? 'per-ip' : null
+    const why: RefusalReason | null =
+      open >= limits.maxConnections ? 'total' : mine >= limits.maxConnectionsPerIp ? 'per-ip' : isBlocked(address) ? 'abuse' : null
     if (why) {
       onRefused(why, address)
       socket.destroy()
@@ -252,7 +259,9 @@ export function limitConnections(
 export interface AppServerOptions {
   log?: Pick<Logger, 'error' | 'warn'>
   /** Told about every refused connection (counted and summed up by the caller's logging). */
-  onConnectionRefused?: (why: 'total' | 'per-ip', address: string) => void
+  onConnectionRefused?: (why: RefusalReason, address: string) => void
+  /** Addresses refused for now because they keep abusing (signaling reports them). */
+  isBlocked?: (address: string) => boolean
 }
 
 /**
@@ -269,6 +278,6 @@ export function createAppServer(
   // Node answers 408 and closes a request whose headers (or body) are not in by then; it checks once a second.
   const timeouts = { headersTimeout: limits.headersTimeoutMs, requestTimeout: limits.requestTimeoutMs, connectionsCheckingInterval: 1000 }
   const server = tls ? createHttpsServer({ cert: tls.cert, key: tls.key, ...timeouts }, handler) : createServer(timeouts, handler)
-  limitConnections(server, limits, options.onConnectionRefused ?? (() => {}))
+  limitConnections(server, limits, options.onConnectionRefused ?? (() => {}), options.isBlocked)
   return server
 }

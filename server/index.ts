@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net'
 import { readConfig, type ServerConfig } from './config.ts'
 import { createAppServer } from './app.ts'
 import { createLogger } from './logger.ts'
+import { createAbuseGuard } from './abuseGuard.ts'
 import { createEventLog } from './logSummary.ts'
 import { installProcessPolicy } from './processPolicy.ts'
 import { attachSignaling, type Signaling } from './signaling/signaling.ts'
@@ -45,11 +46,14 @@ installProcessPolicy(log, shutdown)
 
 try {
   const tls = config.tls ? await loadTls(config.tls) : undefined
+  const abuse = createAbuseGuard()
+  const refusal = { total: 'over the total cap', 'per-ip': 'over the per-address cap', abuse: 'address blocked for abuse' } as const
   const server = createAppServer(config, tls, {
     log,
-    onConnectionRefused: (why, ip) => events.note(`connection refused: over the ${why === 'total' ? 'total' : 'per-address'} cap`, { ip }),
+    onConnectionRefused: (why, ip) => events.note(`connection refused: ${refusal[why]}`, { ip }),
+    isBlocked: abuse.blocked,
   })
-  signaling = await attachSignaling(server, { config: config.signaling, log, events })
+  signaling = await attachSignaling(server, { config: config.signaling, log, events, onAbuse: abuse.note })
 
   server.listen(config.port, config.host, () => {
     const { port } = server.address() as AddressInfo

@@ -62,6 +62,8 @@ interface Connection {
   chain: Promise<void>
   /** The disconnect cleanup ran; anything still arriving is ignored. */
   closed: boolean
+  /** Disconnected for abuse: what it still has queued is dropped unhandled. */
+  abusive: boolean
   pending: number
   /** Refusals that were the client's fault (invalid, version, rate limit, not in room). */
   faults: number
@@ -76,6 +78,8 @@ interface Connection {
 
 /** Events waiting in one connection's queue beyond which new ones are refused (the rate limit bounds it too). */
 const MAX_PENDING = 32
+/** Events waiting beyond which the client is flooding: it is disconnected without handling any more of them. */
+const FLOOD_PENDING = 64
 /** A client that sent this many refused events is broken or hostile: disconnect it. */
 const MAX_FAULTS = 50
 /** Consumed points, as a multiple of the limit, at which a client that ignores rate limiting is disconnected. */
@@ -118,6 +122,8 @@ export interface SignalingOptions {
   store?: RoomStore
   /** Shared with the HTTP server's refusals, so one summary line covers both. @default a new one */
   events?: EventLog
+  /** A connection from this address was closed for abuse (the HTTP server may block the address for a while). */
+  onAbuse?: (ip: string) => void
   /**
    * Leave Vite's (or any other) WebSocket upgrades on the same server alone.
    * @default false (engine.io closes unknown upgrades)
@@ -210,6 +216,7 @@ export async function attachSignaling(httpServer: HttpServer | HttpsServer | Htt
     const conn: Connection = {
       chain: Promise.resolve(),
       closed: false,
+      abusive: false,
       pending: 0,
       faults: 0,
       errorReplies: 0,
@@ -222,6 +229,8 @@ export async function attachSignaling(httpServer: HttpServer | HttpsServer | Htt
     conn.log.debug({ ip: conn.ip }, 'connected')
     // Every event goes through our own queue; nothing is registered with socket.on, so `next` is never called.
     socket.use((packet) => {
+      if (conn.closed || conn.abusive) return
+      if (conn.pending >= FLOOD_PENDING) return disconnectAbusive(socket, conn, 'disconnected: flooding')
       if (conn.pending >= MAX_PENDING) return refuse(socket, conn, 'rate-limited', 'Too many events at once; slow down.', eventName(packet[0]))
       enqueue(conn, () => handle(socket, conn, packet))
     })
@@ -272,16 +281,22 @@ export async function attachSignaling(httpServer: HttpServer | HttpsServer | Htt
     }
     if (!FAULTS.has(code)) return
     conn.faults++
-    if (conn.faults === MAX_FAULTS && socket.connected) {
-      events.note('disconnected: too many refused events', { sid: socket.id, ip: conn.ip })
-      socket.disconnect(true)
-    }
+    if (conn.faults === MAX_FAULTS) disconnectAbusive(socket, conn, 'disconnected: too many refused events')
+  }
+
+  /** Closes an abusive connection at once (nothing more it sent is handled) and reports its address. */
+  function disconnectAbusive(socket: IoSocket, conn: Connection, kind: string): void {
+    if (!socket.connected) return
+    conn.abusive = true
+    events.note(kind, { sid: socket.id, ip: conn.ip })
+    options.onAbuse?.(conn.ip)
+    socket.disconnect(true)
   }
 
   // Events received before a disconnect are still handled (a `leave` sent as the tab closes counts); the queued
   // disconnect handler runs after them.
   async function handle(socket: IoSocket, conn: Connection, packet: unknown[]): Promise<void> {
-    if (conn.closed) return
+    if (conn.closed || conn.abusive) return
     const [rawEvent, ...args] = packet
     const event = eventName(rawEvent)
     try {
@@ -289,10 +304,7 @@ export async function attachSignaling(httpServer: HttpServer | HttpsServer | Htt
     } catch (res) {
       if (!(res instanceof RateLimiterRes)) throw res
       refuse(socket, conn, 'rate-limited', `Too many events: at most ${config.rateLimitEvents} per ${config.rateLimitWindowS} s. Slow down.`, event)
-      if (res.consumedPoints >= config.rateLimitEvents * HARD_RATE_FACTOR && socket.connected) {
-        events.note('disconnected: rate limit ignored', { sid: socket.id, ip: conn.ip, consumed: res.consumedPoints })
-        socket.disconnect(true)
-      }
+      if (res.consumedPoints >= config.rateLimitEvents * HARD_RATE_FACTOR) disconnectAbusive(socket, conn, 'disconnected: rate limit ignored')
       return
     }
     try {

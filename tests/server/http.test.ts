@@ -217,6 +217,25 @@ describe('connection limits and timeouts (finding 5)', () => {
     await alive()
   })
 
+  it('closes connections over the total cap (MAX_CONNECTIONS) at once', async () => {
+    const capped = await spawnServer({ STATIC_DIR: dir, MAX_CONNECTIONS: '20', MAX_CONNECTIONS_PER_IP: '1000' })
+    const sockets: Socket[] = []
+    try {
+      for (let i = 0; i < 30; i++) {
+        // From ten addresses, so only the total cap can be what refuses them.
+        const s = connect({ host: '127.0.0.1', port: Number(new URL(capped.url).port), localAddress: `127.0.4.${1 + (i % 10)}` })
+        s.on('error', () => {})
+        s.resume()
+        sockets.push(s)
+      }
+      await sleep(500)
+      expect(sockets.filter((s) => !s.destroyed && s.readyState === 'open').length).toBe(20)
+    } finally {
+      for (const s of sockets) s.destroy()
+      await capped.stop()
+    }
+  })
+
   it('drops requests whose headers never finish after HEADERS_TIMEOUT_MS', async () => {
     const port = Number(new URL(server.url).port)
     const t0 = Date.now()
