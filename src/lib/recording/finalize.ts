@@ -10,20 +10,18 @@
  * unmaintained. ffmpeg.wasm `-c copy` stays as the fallback if mediabunny cannot read a damaged file.
  */
 import {
-  ALL_FORMATS,
-  BlobSource,
   BufferTarget,
   CanvasSink,
   EncodedAudioPacketSource,
   EncodedPacketSink,
   EncodedVideoPacketSource,
-  Input,
   MkvOutputFormat,
   Mp4OutputFormat,
   Output,
   WebMOutputFormat,
 } from 'mediabunny'
 import { blobType, describeFormat, type RecordingFormat } from './formats.ts'
+import { mediaInfo, openInput } from './mediaInfo.ts'
 import { getSession, readChunks, updateSession } from './chunkStore.ts'
 
 /** What the gallery stores for a finished recording. */
@@ -45,36 +43,7 @@ export interface FinishedRecording {
   chunks: number
 }
 
-export interface MediaInfo {
-  durationS: number
-  width: number
-  height: number
-  videoCodec: string | null
-  audioCodec: string | null
-  hasAudio: boolean
-}
-
-function openInput(blob: Blob): Input {
-  return new Input({ source: new BlobSource(blob), formats: ALL_FORMATS })
-}
-
-export async function mediaInfo(blob: Blob): Promise<MediaInfo> {
-  const input = openInput(blob)
-  try {
-    const video = await input.getPrimaryVideoTrack()
-    const audio = await input.getPrimaryAudioTrack()
-    return {
-      durationS: await input.computeDuration(),
-      width: video ? await video.getDisplayWidth() : 0,
-      height: video ? await video.getDisplayHeight() : 0,
-      videoCodec: video ? await video.getCodec() : null,
-      audioCodec: audio ? await audio.getCodec() : null,
-      hasAudio: !!audio,
-    }
-  } finally {
-    input.dispose()
-  }
-}
+export { mediaInfo, type MediaInfo } from './mediaInfo.ts'
 
 /**
  * A seekable copy of a MediaRecorder stream (Duration, Cues), same codecs, packets copied untouched but for one
