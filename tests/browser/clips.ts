@@ -4,7 +4,7 @@
  */
 import { execFile } from 'node:child_process'
 import { createWriteStream, existsSync, renameSync, rmSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import { promisify } from 'node:util'
 import { FIXTURES, scratchDir } from '../support/media.ts'
 
@@ -262,4 +262,64 @@ export async function screenScrollClip(width = 1280, height = 720, fps = 30, sec
     ], { maxBuffer: 16 * 1024 * 1024 })
   })
   return { path, kind: 'screen-scroll', width, height, fps, seconds }
+}
+
+/**
+ * A natural-motion clip encoded natively, as a recording the app could have made: VP8 + Opus in WebM, or H.264 +
+ * Opus in Matroska (what Chromium's MediaRecorder writes), 30 fps, with a tone for audio. Used where a recording
+ * must hold every frame: on a loaded machine the real recorder drops most frames of a 720p clip where every pixel
+ * changes, which would make the export's input (and its timings) depend on the load. `loops` repeats the clip.
+ */
+export async function encodedClip(clip: MotionClip, codec: 'vp8' | 'h264', seconds = 10, bitrate = '2500k'): Promise<{ path: string; mimeType: string }> {
+  const ext = codec === 'vp8' ? 'webm' : 'mkv'
+  const name = `${clip.kind}-${clip.width}x${clip.height}-${codec}-${seconds}s-${bitrate}.${ext}`
+  const path = join(scratchDir(), name)
+  if (!existsSync(path)) {
+    const tmp = `${path}.${process.pid}.tmp.${ext}`
+    const video =
+      codec === 'vp8'
+        ? ['-c:v', 'libvpx', '-b:v', bitrate, '-deadline', 'realtime', '-cpu-used', '8', '-g', '100']
+        : ['-c:v', 'libx264', '-preset', 'veryfast', '-b:v', bitrate, '-profile:v', 'baseline', '-g', '100']
+    try {
+      await run('ffmpeg', [
+        '-v', 'error', '-y',
+        '-stream_loop', '-1', '-i', clip.path,
+        '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000',
+        '-t', String(seconds), '-map', '0:v', '-map', '1:a',
+        ...video, '-pix_fmt', 'yuv420p',
+        '-c:a', 'libopus', '-b:a', '128k', '-ac', '2',
+        '-f', codec === 'vp8' ? 'webm' : 'matroska', tmp,
+      ])
+      renameSync(tmp, path)
+    } catch (err) {
+      rmSync(tmp, { force: true })
+      throw err
+    }
+  }
+  return { path, mimeType: codec === 'vp8' ? 'video/webm;codecs=vp8,opus' : 'video/x-matroska;codecs=avc1,opus' }
+}
+
+/**
+ * A recording of at least `minBytes` (VP8 + Opus WebM): a 10 s high-bitrate camera-motion clip, copied end to end
+ * with continuous timestamps (ffmpeg's concat demuxer, stream copy) until it is large enough.
+ */
+export async function largeRecording(minBytes = 1.05e9): Promise<{ path: string; mimeType: string; bytes: number }> {
+  const base = await encodedClip(await cameraMotionClip(), 'vp8', 10, '40M')
+  const { statSync } = await import('node:fs')
+  const baseBytes = statSync(base.path).size
+  const copies = Math.ceil(minBytes / baseBytes)
+  const path = join(scratchDir(), `large-${copies}x-${basename(base.path)}`)
+  if (!existsSync(path)) {
+    const list = join(scratchDir(), `large-${copies}.txt`)
+    writeFileSync(list, Array.from({ length: copies }, () => `file '${base.path}'`).join('\n'))
+    const tmp = `${path}.${process.pid}.tmp.webm`
+    try {
+      await run('ffmpeg', ['-v', 'error', '-y', '-f', 'concat', '-safe', '0', '-i', list, '-c', 'copy', '-f', 'webm', tmp])
+      renameSync(tmp, path)
+    } catch (err) {
+      rmSync(tmp, { force: true })
+      throw err
+    }
+  }
+  return { path, mimeType: base.mimeType, bytes: statSync(path).size }
 }

@@ -23,6 +23,7 @@ import {
 import { blobType, describeFormat, type RecordingFormat } from './formats.ts'
 import { mediaInfo, openInput } from './mediaInfo.ts'
 import { getSession, readChunks, updateSession } from './chunkStore.ts'
+import { fileTarget, privateFile, prunePrivateFiles } from './fileTarget.ts'
 
 /** What the gallery stores for a finished recording. */
 export interface FinishedRecording {
@@ -52,11 +53,23 @@ export { mediaInfo, type MediaInfo } from './mediaInfo.ts'
  * non-increasing timestamps, so each such packet is moved 1 ms later. The container stays the recorder's: WebM
  * (VP8/VP9/AV1), Matroska (H.264: WebM does not allow it), or MP4 with its index in front (Safari's recordings).
  */
-export async function makeSeekable(raw: Blob, format: RecordingFormat, signal?: AbortSignal, onProgress?: (p: number) => void): Promise<Blob> {
+export async function makeSeekable(
+  raw: Blob,
+  format: RecordingFormat,
+  signal?: AbortSignal,
+  onProgress?: (p: number) => void,
+  out?: FileSystemFileHandle | null,
+): Promise<Blob> {
   const input = openInput(raw)
-  const target = new BufferTarget()
+  // To a file on disk when we have one (any length in bounded memory), else in memory.
+  const disk = out ? await fileTarget(out) : null
+  const target = disk?.target ?? new BufferTarget()
   const container =
-    format.container === 'webm' ? new WebMOutputFormat() : format.container === 'mp4' ? new Mp4OutputFormat({ fastStart: 'in-memory' }) : new MkvOutputFormat()
+    format.container === 'webm'
+      ? new WebMOutputFormat()
+      : format.container === 'mp4'
+        ? new Mp4OutputFormat({ fastStart: disk ? false : 'in-memory' })
+        : new MkvOutputFormat()
   const output = new Output({ format: container, target })
   try {
     const video = await input.getPrimaryVideoTrack()
@@ -101,13 +114,17 @@ export async function makeSeekable(raw: Blob, format: RecordingFormat, signal?: 
       }
     }
     await output.finalize()
+    await disk?.close()
   } catch (err) {
     if (output.state !== 'finalized') await output.cancel().catch(() => undefined)
+    await disk?.abort()
     throw err
   } finally {
     input.dispose()
   }
-  return new Blob([target.buffer!], { type: blobType(format) })
+  // A File from disk is read on demand: the finished recording never has to fit in memory.
+  if (out) return new File([await out.getFile()], out.name, { type: blobType(format) })
+  return new Blob([(target as BufferTarget).buffer!], { type: blobType(format) })
 }
 
 async function remuxWithFfmpeg(raw: Blob, format: RecordingFormat, signal?: AbortSignal): Promise<Blob> {
@@ -148,10 +165,14 @@ export async function makeThumbnail(blob: Blob, width = 320): Promise<Blob | nul
   }
 }
 
+/** Where finished recordings are written (origin private file system), for at least an hour. */
+export const FINISHED_DIR = 'finished-recordings'
+
 /**
  * Builds the finished file from a session's stored chunks: seekable, with size, duration and thumbnail. Works the
  * same for a recording that was stopped and for one whose tab died (then it is a recovery). The chunks stay in
- * the store until `discardRecording(id)`.
+ * the store until `discardRecording(id)`. The file streams from the chunk store to a file in the origin private
+ * file system (where there is one), so a recording of any length finishes in bounded memory.
  */
 export async function finalizeRecording(id: string, signal?: AbortSignal): Promise<FinishedRecording> {
   const session = await getSession(id)
@@ -160,8 +181,16 @@ export async function finalizeRecording(id: string, signal?: AbortSignal): Promi
   if (raw.size === 0 || chunks === 0) throw new Error('Nothing was recorded: no data reached storage.')
   const format = describeFormat(session.mimeType)
   let blob: Blob
+  const fileName = `${id}.${format.ext}`
+  await prunePrivateFiles(FINISHED_DIR, undefined, new Set([fileName]))
   try {
-    blob = await makeSeekable(raw, format, signal)
+    const out = await privateFile(FINISHED_DIR, fileName)
+    blob = await makeSeekable(raw, format, signal, undefined, out).catch((err: unknown) => {
+      // A disk that refuses the file (full, or no stream writes here): make it in memory as before.
+      if (!out || signal?.aborted) throw err
+      console.warn('Writing the finished recording to disk failed; making it in memory instead.', err)
+      return makeSeekable(raw, format, signal)
+    })
   } catch (err) {
     if (signal?.aborted) throw err
     // A file mediabunny cannot read (damaged in a way we have not met): ffmpeg's demuxer is more forgiving.

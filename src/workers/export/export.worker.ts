@@ -9,7 +9,7 @@ import type { ExportJob, FromWorker, JobResults, ToWorker } from './exportProtoc
 import { exportGif } from './gifExport'
 import { exportWebm } from './webmExport'
 import { transcodeMp4WebCodecs } from './webcodecsMp4'
-import { fileTarget } from './fileTarget'
+import { fileTarget } from '@/lib/recording/fileTarget'
 
 const scope = self as unknown as DedicatedWorkerGlobalScope
 const running = new Map<number, AbortController>()

@@ -38,6 +38,13 @@ export interface ExportRequest {
    * @default 'aac'
    */
   mp4Audio?: 'aac' | 'copy'
+  /**
+   * Write the result to this file (File System Access or the origin private file system) as it is made, instead of
+   * holding it in memory; the result's blob is then that file, read from disk on demand. For long recordings.
+   * An MP4 made this way keeps the recording's Opus audio where the browser has no AAC encoder (the AAC step is
+   * ffmpeg.wasm's, which holds its whole output in memory).
+   */
+  out?: FileSystemFileHandle
   signal?: AbortSignal
   /** 0..1, monotonic. */
   onProgress?: (p: number) => void
@@ -117,8 +124,8 @@ export async function exportRecording(req: ExportRequest): Promise<ExportResult>
     out = { ...r, width: plan.width, height: plan.height, path: plan.remux ? 'remux' : 'transcode', estimateBytes: plan.estimateBytes }
   } else {
     const path = exportPath('webm', info.videoCodec)
-    const { blob } = await runExportJob({ kind: 'webm', input: req.input, copyVideo: path === 'remux', trim }, { signal: req.signal, onProgress: progress })
-    out = { blob: blob!, width: info.width, height: info.height, path, engine: path === 'remux' ? 'mediabunny' : 'webcodecs', estimateBytes: null }
+    const { blob } = await runExportJob({ kind: 'webm', input: req.input, copyVideo: path === 'remux', trim, out: req.out }, { signal: req.signal, onProgress: progress })
+    out = { blob: blob ?? (await fileBlob(req.out!, 'video/webm')), width: info.width, height: info.height, path, engine: path === 'remux' ? 'mediabunny' : 'webcodecs', estimateBytes: null }
   }
   progress(1)
   const ext = req.format
@@ -160,10 +167,11 @@ async function exportMp4(
           hasAudio: info.hasAudio,
           trim,
           encode: { width: plan.width, height: plan.height, frameRate: plan.frameRate, videoBps: plan.videoBps, audioBps: plan.audioBps, audio },
+          out: req.out,
         },
         { signal: req.signal, onProgress: (p) => progress(p * 0.95) },
       )
-      if (r.container === 'mp4') return { blob: r.blob!, engine: 'webcodecs' }
+      if (r.container === 'mp4') return { blob: r.blob ?? (await fileBlob(req.out!, 'video/mp4')), engine: 'webcodecs' }
       const blob = await ffmpegMp4(r.blob!, 'video.mkv', mp4Args({ input: '/in/video.mkv', output: '/out/output.mp4', videoCodec: 'h264', hasAudio: info.hasAudio, audio }), mediaSeconds, req.signal, (p) =>
         progress(0.95 + p * 0.05),
       )
@@ -182,7 +190,17 @@ async function exportMp4(
     trim,
     encode: plan.remux ? undefined : { width: plan.width, height: plan.height, frameRate: plan.frameRate, videoBps: plan.videoBps },
   })
-  return { blob: await ffmpegMp4(req.input, 'input.mkv', args, mediaSeconds, req.signal, progress), engine: 'ffmpeg.wasm' }
+  const blob = await ffmpegMp4(req.input, 'input.mkv', args, mediaSeconds, req.signal, progress)
+  if (!req.out) return { blob, engine: 'ffmpeg.wasm' }
+  // ffmpeg.wasm made it in memory; it still goes to the file asked for, so the page can let it go.
+  const w = await req.out.createWritable()
+  await w.write(blob)
+  await w.close()
+  return { blob: await fileBlob(req.out, 'video/mp4'), engine: 'ffmpeg.wasm' }
+}
+
+async function fileBlob(handle: FileSystemFileHandle, type: string): Promise<Blob> {
+  return new File([await handle.getFile()], handle.name, { type })
 }
 
 async function ffmpegMp4(input: Blob, inputName: string, args: string[], mediaSeconds: number, signal: AbortSignal | undefined, onProgress: (p: number) => void): Promise<Blob> {

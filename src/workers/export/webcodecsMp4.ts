@@ -56,8 +56,8 @@ export async function transcodeMp4WebCodecs(job: WebCodecsMp4Job): Promise<WebCo
   if (!(await canEncodeH264(e.width, e.height, e.videoBps))) throw new NoNativeEncoderError(`this browser cannot encode H.264 at ${e.width}x${e.height}`)
   const aac = job.hasAudio && e.audio === 'aac' && (await canEncodeAudio('aac', { numberOfChannels: 2, sampleRate: 48000, bitrate: e.audioBps }).catch(() => false))
   // Without a native AAC encoder, Matroska holds the Opus until ffmpeg.wasm re-encodes it (MP4 could, but a
-  // Matroska file streams out without an index to rewrite).
-  const container: WebCodecsMp4Result['container'] = job.hasAudio && e.audio === 'aac' && !aac ? 'matroska' : 'mp4'
+  // Matroska file streams out without an index to rewrite). Streaming to a file, the Opus stays (see ExportRequest.out).
+  const container: WebCodecsMp4Result['container'] = job.hasAudio && e.audio === 'aac' && !aac && !job.target ? 'matroska' : 'mp4'
   const input = openInput(job.input)
   const buffer = job.target ? null : new BufferTarget()
   const output = new Output({

@@ -7,7 +7,9 @@ import { useRecorder, type UseRecorderReturn } from '@/composables/useRecorder'
 import { useMixedAudio } from '@/composables/useMixedAudio'
 import { usePipCompositor } from '@/composables/usePipCompositor'
 import { listUnfinished, recover, type FinishedRecording } from '@/lib/recording/finalize'
-import { discardRecording } from '@/lib/recording/chunkStore'
+import { appendChunk, createSession, discardRecording, newRecordingId, updateSession } from '@/lib/recording/chunkStore'
+import { finalizeRecording } from '@/lib/recording/finalize'
+import { privateFile } from '@/lib/recording/fileTarget'
 import { exportRecording, type ExportFormat, type Mp4Engine } from '@/workers/export/exportRecording'
 import type { Mp4Settings } from '@/lib/recording/exportSettings'
 import type { GifOptions } from '@/lib/recording/gifOptions'
@@ -63,6 +65,8 @@ export interface ExportOk {
   path: string
   engine: string
   mime: string
+  /** The result is a file on disk (read on demand), not bytes in memory. */
+  onDisk: boolean
   elapsedMs: number
   mediaSeconds: number
   width: number
@@ -175,6 +179,44 @@ const harness = {
     } else await sleep(ms)
     return harness.stopRecording()
   },
+  /**
+   * Puts a recording made elsewhere (native ffmpeg, served at `url`) into the chunk store as MediaRecorder would
+   * have, `chunkBytes` at a time. Finish it with `finish(id)`.
+   */
+  async injectRecording(url: string, mimeType: string, chunkBytes = 4 * 1024 * 1024) {
+    const id = newRecordingId()
+    await createSession({ id, mimeType, startedAt: Date.now(), width: null, height: null, label: 'injected' })
+    // The browser keeps a large download's bytes in its blob store (spilled to disk), not in this page.
+    const file = await (await fetch(url)).blob()
+    let seq = 0
+    for (let at = 0; at < file.size; at += chunkBytes) await appendChunk(id, seq++, file.slice(at, at + chunkBytes), { elapsedMs: 0 })
+    await updateSession(id, { state: 'stopped' })
+    return { id, chunks: seq }
+  },
+  /** Reads every byte of a stored recording's chunks (diagnostics). */
+  async readStored(id: string) {
+    const { readChunks } = await import('@/lib/recording/chunkStore')
+    const { blob } = await readChunks(id)
+    const r = blob.stream().getReader()
+    let n = 0
+    try {
+      for (;;) {
+        const { done, value } = await r.read()
+        if (done) break
+        n += value.byteLength
+      }
+      return { n, size: blob.size }
+    } catch (e) {
+      return { n, size: blob.size, error: String(e) }
+    }
+  },
+  /** Finishes a stored recording with the app's finalize (as useRecorder does on stop). */
+  async finish(id: string) {
+    const t0 = performance.now()
+    const r = await finalizeRecording(id)
+    recordings.set(r.id, r)
+    return { ...summary(r), finishMs: performance.now() - t0, onDisk: r.blob instanceof File }
+  },
   async listUnfinished() {
     return listUnfinished()
   },
@@ -195,7 +237,15 @@ const harness = {
   async exportTo(
     id: string,
     format: ExportFormat,
-    opts: { trim?: { startS: number; endS: number | null }; gif?: Partial<GifOptions>; mp4?: Partial<Mp4Settings>; engine?: Mp4Engine; cancelAfterMs?: number } = {},
+    opts: {
+      trim?: { startS: number; endS: number | null }
+      gif?: Partial<GifOptions>
+      mp4?: Partial<Mp4Settings>
+      engine?: Mp4Engine
+      cancelAfterMs?: number
+      /** Write the export to a file in the origin private file system as it is made. */
+      toDisk?: boolean
+    } = {},
   ): Promise<ExportOk | ExportFailed> {
     const r = recordings.get(id)
     if (!r) throw new Error(`no recording ${id}`)
@@ -204,7 +254,19 @@ const harness = {
     if (opts.cancelAfterMs !== undefined) setTimeout(() => ac.abort(), opts.cancelAfterMs)
     const watch = watchMainThread()
     try {
-      const res = await exportRecording({ input: r.blob, format, trim: opts.trim, gif: opts.gif, mp4: opts.mp4, mp4Engine: opts.engine, signal: ac.signal, onProgress: (p) => progress.push(p) })
+      const out = opts.toDisk ? ((await privateFile('exports', `${id}.${format}`)) ?? undefined) : undefined
+      if (opts.toDisk && !out) throw new Error('no private file system here')
+      const res = await exportRecording({
+        input: r.blob,
+        format,
+        trim: opts.trim,
+        gif: opts.gif,
+        mp4: opts.mp4,
+        mp4Engine: opts.engine,
+        out,
+        signal: ac.signal,
+        onProgress: (p) => progress.push(p),
+      })
       const key = `${id}.${format}`
       exports.set(key, res.blob)
       return {
@@ -215,6 +277,7 @@ const harness = {
         path: res.path,
         engine: res.engine,
         mime: res.mime,
+        onDisk: res.blob instanceof File,
         elapsedMs: res.elapsedMs,
         mediaSeconds: res.mediaSeconds,
         width: res.width,
