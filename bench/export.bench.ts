@@ -41,7 +41,7 @@ async function openPage(server: HarnessServer, browser: Browser): Promise<Page> 
   const page = await browser.newPage()
   page.on('pageerror', (e) => console.error('[page error]', e))
   await page.goto(server.url)
-  await page.waitForFunction(() => document.title.includes('ready'))
+  await page.waitForFunction(() => document.title.includes('ready'), null, { timeout: 120_000 })
   return page
 }
 
@@ -163,7 +163,7 @@ async function* longRecording(server: HarnessServer): AsyncGenerator<BenchResult
   try {
     const page = await context.newPage()
     await page.goto(server.url)
-    await page.waitForFunction(() => document.title.includes('ready'))
+    await page.waitForFunction(() => document.title.includes('ready'), null, { timeout: 120_000 })
     const { id } = await page.evaluate(([u, m]) => window.harness.injectRecording(u, m), [server.fileUrl('large'), VP8] as const)
     await page.waitForTimeout(2000)
     const baseline = rendererRssBytes(tag)

@@ -110,7 +110,7 @@ beforeAll(async () => {
   context = await browser.newContext()
   page = await openHarness()
   expect(await page.evaluate(() => window.harness.crossOriginIsolated())).toBe(true)
-}, 180_000)
+}, 600_000)
 
 afterAll(async () => {
   await browser?.close()

@@ -9,9 +9,11 @@ import { createReadStream, existsSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { tmpdir } from 'node:os'
 import sirv from 'sirv'
+import { createHash } from 'node:crypto'
 
-export const HARNESS_DIR = join(tmpdir(), 'media-studio-recording-harness')
 const ROOT = new URL('../../../', import.meta.url).pathname
+// One build per checkout: two worktrees testing at once must not serve each other's build.
+export const HARNESS_DIR = join(tmpdir(), `media-studio-recording-harness-${createHash('sha1').update(ROOT).digest('hex').slice(0, 8)}`)
 
 let built: Promise<void> | null = null
 
