@@ -8,7 +8,8 @@
  * The output track stays the same while sources and layout change, so a recording never restarts.
  */
 import { onScopeDispose, ref, shallowRef, toValue, watch, type MaybeRefOrGetter, type Ref, type ShallowRef } from 'vue'
-import { bubbleRect, centreSquare, type FromPipWorker, type PipCorner, type PipLayout, type PipShape, type ToPipWorker } from '@/workers/compositor/pipProtocol'
+import type { FromPipWorker, PipCorner, PipLayout, PipShape, ToPipWorker } from '@/workers/compositor/pipProtocol'
+import { drawPip } from '@/workers/compositor/drawPip'
 
 export type { PipCorner, PipShape }
 
@@ -122,19 +123,8 @@ export function usePipCompositor(options: UsePipCompositorOptions): UsePipCompos
         canvas.width = w
         canvas.height = h
       }
-      ctx.drawImage(screenVideo, 0, 0, w, h)
-      if (cameraVideo.srcObject && cameraVideo.videoWidth) {
-        const l = layout()
-        const { x, y, d } = bubbleRect(w, h, l)
-        const { sx, sy, s } = centreSquare(cameraVideo.videoWidth, cameraVideo.videoHeight)
-        ctx.save()
-        ctx.beginPath()
-        if (l.shape === 'round') ctx.arc(x + d / 2, y + d / 2, d / 2, 0, Math.PI * 2)
-        else ctx.rect(x, y, d, d)
-        ctx.clip()
-        ctx.drawImage(cameraVideo, sx, sy, s, s, x, y, d, d)
-        ctx.restore()
-      }
+      const cam = cameraVideo.srcObject && cameraVideo.videoWidth ? { image: cameraVideo, width: cameraVideo.videoWidth, height: cameraVideo.videoHeight } : null
+      drawPip(ctx, w, h, { image: screenVideo, width: w, height: h }, cam, layout())
     }
     const timer = setInterval(draw, 1000 / fps)
     const stream = canvas.captureStream(fps)

@@ -70,8 +70,11 @@ describe('Record view, gallery export and recovery', () => {
     expect(Math.abs(f.durationS - o.durationS)).toBeLessThan(o.durationS * 0.1)
 
     await page.locator('label', { has: page.getByRole('radio', { name: 'MP4' }) }).click()
+    // The size is estimated before the export starts; an H.264 recording with nothing to change is remuxed.
+    await expect.poll(() => page.getByTestId('export-estimate').textContent()).toMatch(/Estimated size: [\d.]+ (KB|MB), 1280x720/)
     await page.getByRole('button', { name: /^Export (MP4|GIF)$/ }).click()
     await page.getByRole('status').filter({ hasText: 'MP4 ready' }).waitFor({ timeout: 60_000 })
+    await expect.poll(() => page.getByRole('status').filter({ hasText: 'MP4 ready' }).textContent()).toMatch(/remux with ffmpeg\.wasm/)
     const mp4 = await download(page, 'Download export', 'ui-export.mp4')
     const m = await probe(mp4)
     expect(m.codecs).toContain('h264')
@@ -81,6 +84,7 @@ describe('Record view, gallery export and recovery', () => {
     expect(await decodeErrors(mp4)).toBe('')
 
     await page.locator('label', { has: page.getByRole('radio', { name: 'GIF' }) }).click()
+    await expect.poll(() => page.getByTestId('export-estimate').textContent()).toMatch(/Estimated size: .*depends on the picture/)
     await page.getByRole('button', { name: /^Export (MP4|GIF)$/ }).click()
     await page.getByRole('status').filter({ hasText: 'GIF ready' }).waitFor({ timeout: 60_000 })
     const gif = await download(page, 'Download export', 'ui-export.gif')

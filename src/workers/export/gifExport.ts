@@ -10,6 +10,8 @@ import type { TrimRange } from '@/lib/recording/trim'
 
 export interface GifJob {
   input: Blob
+  /** URL of gif.js's worker script (from the page's `virtual:media-assets`: workers have no Vite plugins). */
+  gifWorkerURL: string
   options?: Partial<GifOptions>
   trim?: TrimRange | null
   signal?: AbortSignal
@@ -23,7 +25,7 @@ function abortError(): DOMException {
 }
 
 export async function exportGif(job: GifJob): Promise<{ blob: Blob; frames: number; width: number; height: number }> {
-  const [{ default: GIF }, { gifWorkerURL }] = await Promise.all([import('gif.js'), import('virtual:media-assets')])
+  const { default: GIF } = await import('gif.js')
   const input = new Input({ source: new BlobSource(job.input), formats: ALL_FORMATS })
   try {
     const video = await input.getPrimaryVideoTrack()
@@ -44,7 +46,7 @@ export async function exportGif(job: GifJob): Promise<{ blob: Blob; frames: numb
       dither: opts.dither,
       width,
       height,
-      workerScript: gifWorkerURL,
+      workerScript: job.gifWorkerURL,
       repeat: 0,
     })
     const onAbort = () => gif.abort()

@@ -1,0 +1,5 @@
+/** The error the WebCodecs MP4 path throws when the browser has no H.264 encoder (the page falls back to ffmpeg.wasm). */
+export class NoNativeEncoderError extends Error {
+  static readonly NAME = 'NoNativeEncoderError'
+  override name = NoNativeEncoderError.NAME
+}
