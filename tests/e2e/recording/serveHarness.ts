@@ -5,13 +5,15 @@
  * isolated and ffmpeg's multi-thread core is used.
  */
 import { createServer, type Server } from 'node:http'
+import { createHash } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { tmpdir } from 'node:os'
 import sirv from 'sirv'
 
-export const HARNESS_DIR = join(tmpdir(), 'media-studio-recording-harness')
 const ROOT = new URL('../../../', import.meta.url).pathname
+/** One build folder per checkout: two checkouts testing at once on one machine must not empty each other's build. */
+export const HARNESS_DIR = join(tmpdir(), `media-studio-recording-harness-${createHash('sha256').update(ROOT).digest('hex').slice(0, 12)}`)
 
 let built: Promise<void> | null = null
 
