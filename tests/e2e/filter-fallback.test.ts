@@ -18,7 +18,7 @@ import { compareRgba, drawFixture, rgbaOf } from '../support/filterPixels.ts'
 /** Each filter at its default strength and at a second strength, as a photo at pxScale 1.5 would ask for them. */
 const CASES: string[] = [
   ...FILTERS.map((f) => filterFunction(f.id, f.defaultAmount, 1.5)),
-  ...FILTERS.map((f) => filterFunction(f.id, f.min + (f.max - f.min) * 0.25, 1)),
+  ...FILTERS.map((f) => filterFunction(f.id, f.min + (f.max - f.min) * 0.4, 1)),
   'sepia(60%) contrast(140%) blur(2px)',
 ]
 

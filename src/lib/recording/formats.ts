@@ -101,7 +101,7 @@ export interface ProbeEnvironment {
     new (stream: MediaStream, options?: MediaRecorderOptions): MediaRecorder
     isTypeSupported(type: string): boolean
   }
-  /** A tiny live stream to try `start()` on: a small canvas, plus an audio track when `audio`. */
+  /** A tiny live stream to try `start()` on (a small canvas). */
   createTestStream(audio: boolean): { stream: MediaStream; stop(): void }
   /**
    * Milliseconds after `start()` in which an `error` event still refuses a candidate.
@@ -118,9 +118,7 @@ export interface ProbeResult {
 
 /**
  * Finds the first candidate the browser really starts recording: `isTypeSupported` says yes, and on a test stream
- * with the same kinds of tracks `start()` neither throws nor fires `error` within a short grace. That is what tells
- * the engines apart (Firefox claims `video/webm;codecs=vp8` but throws "An audio track cannot be recorded" when the
- * stream has audio). It does not wait for data: Firefox's first chunk takes about half a second to come and a
+ * `start()` neither throws nor fires `error` within a short grace. It does not wait for data: Firefox's first chunk takes about half a second to come and a
  * fragmented MP4 recorder's much longer, so a wait for data cannot settle quickly; the recorder itself notices a
  * recording that writes nothing (useRecorder). Settles in about `graceMs` per candidate tried.
  */
