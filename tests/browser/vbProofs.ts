@@ -52,7 +52,14 @@ async function expectLive(h: HarnessDriver, o: ModeProofOptions, step: string, f
 
 /** Runs none → blur → image → video on the running harness and checks each picture. */
 export async function proveModes(h: HarnessDriver, o: ModeProofOptions): Promise<void> {
-  const settle = () => new Promise((r) => setTimeout(r, o.settleMs ?? 1200))
+  // A change shows from the next drawn picture: wait the settle time and at least 3 new frames (a slow engine
+  // under load may take longer than the settle time to draw them).
+  const settle = async () => {
+    const start = await delivered(h)
+    await new Promise((r) => setTimeout(r, o.settleMs ?? 1200))
+    const t0 = Date.now()
+    while ((await delivered(h)) < start + 3 && Date.now() - t0 < 20_000) await new Promise((r) => setTimeout(r, 200))
+  }
   const read = () => h.call<Regions>('regions', [o.fg, o.bg]).then((r) => r.regions)
 
   await h.call('setSettings', { mode: 'none' })

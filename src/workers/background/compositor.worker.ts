@@ -37,13 +37,17 @@ function sinkFor(output: OutputInit): FrameSink {
   const writer = generator.writable.getWriter()
   post({ type: 'track', track: generator.track }, [generator.track as unknown as Transferable])
   let pending = false
+  let last = 0
   return {
     canvas,
-    present: (timestamp) => {
+    present: () => {
       // One picture in flight at most: a consumer that falls behind gets fewer pictures, never a queue.
       if (pending) return
       pending = true
-      const frame = new VideoFrame(canvas, { timestamp })
+      // Our own clock, always increasing: a new camera's frames carry timestamps from another origin, and a
+      // track whose time goes backwards may stall its consumers.
+      last = Math.max(last + 1, Math.round(performance.now() * 1000))
+      const frame = new VideoFrame(canvas, { timestamp: last })
       writer
         .write(frame)
         .catch(() => frame.close())
