@@ -9,6 +9,7 @@
  * background tab.
  */
 import { averageKeyColor } from '@/lib/virtualBackground/color'
+import { isLookActive } from '@/lib/virtualBackground/looks'
 import { Canvas2DRenderer } from './canvas2dRenderer'
 import { CpuRenderer } from './cpuRenderer'
 import {
@@ -315,12 +316,14 @@ export class Compositor {
 
   private plan(): DrawPlan {
     const s = this.settings
-    if (s.showOriginal || s.mode === 'none') return { engine: 0, background: 0 }
+    if (s.showOriginal) return { engine: 0, background: 0, look: false }
+    const look = isLookActive(s.look)
+    if (s.mode === 'none') return { engine: 0, background: 0, look }
     let engine: DrawPlan['engine'] = 1
     if (s.engine === 'segmentation') engine = this.renderer.hasMask ? 2 : 0
     const background: DrawPlan['background'] =
       s.mode === 'blur' ? 2 : (s.mode === 'image' || s.mode === 'video') && this.renderer.hasBackground ? 1 : 0
-    return { engine, background }
+    return { engine, background, look }
   }
 
   /** A VideoFrame's planes, copied out for the WebGL2 renderer; null when it should take the frame whole. */

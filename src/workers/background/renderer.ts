@@ -33,6 +33,8 @@ export interface DrawPlan {
   engine: 0 | 1 | 2
   /** 0 solid colour, 1 picture or video frame, 2 blur. */
   background: 0 | 1 | 2
+  /** Apply the colour look (settings.look) to the composited picture (false: none, zero strength, or before/after). */
+  look: boolean
 }
 
 export interface Renderer {

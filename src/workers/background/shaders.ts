@@ -56,6 +56,21 @@ vec3 frameRGB(vec2 uv) {
 }
 `
 
+/**
+ * The colour look: a 3D LUT (lib/virtualBackground/looks.ts's buildLut, red along x, green y, blue z)
+ * sampled trilinearly at the lattice's cell centres, mixed with the input by the strength (0: no look).
+ */
+const LOOK = `
+uniform mediump sampler3D u_lut;
+uniform float u_lookStrength;
+uniform float u_lutSize;
+vec3 look(vec3 c) {
+  if (u_lookStrength <= 0.0) return c;
+  vec3 g = texture(u_lut, c * ((u_lutSize - 1.0) / u_lutSize) + 0.5 / u_lutSize).rgb;
+  return mix(c, g, u_lookStrength);
+}
+`
+
 /** A region of the camera frame as RGBA (for picking the key colour). */
 export const FRAME_COPY = `${HEADER}${FRAME}
 uniform vec4 u_rect;
@@ -63,9 +78,10 @@ void main() { o = vec4(frameRGB(u_rect.xy + v_uv * u_rect.zw), 1.0); }`
 
 /**
  * The composite, at the frame's full size: foreground alpha from the chroma key (engine 1) or the
- * refined mask (engine 2), over a colour (bg 0), a picture or video (bg 1) or the mask-weighted blur (bg 2).
+ * refined mask (engine 2), over a colour (bg 0), a picture or video (bg 1) or the mask-weighted blur (bg 2);
+ * the colour look is applied to the result in the same pass.
  */
-export const COMPOSITE = `${HEADER}${CHROMA}${FRAME}
+export const COMPOSITE = `${HEADER}${CHROMA}${FRAME}${LOOK}
 uniform sampler2D u_mask;
 uniform sampler2D u_bg;
 uniform sampler2D u_blur;
@@ -77,7 +93,7 @@ uniform vec2 u_texel;
 uniform vec2 u_edge;
 void main() {
   vec3 fg = frameRGB(v_uv);
-  if (u_engine == 0) { o = vec4(fg, 1.0); return; }
+  if (u_engine == 0) { o = vec4(look(fg), 1.0); return; }
   float a;
   if (u_engine == 1) {
     // OBS's box-filtered distance: the centre and four neighbours (counted twice), over 9.
@@ -102,7 +118,7 @@ void main() {
     vec4 b = texture(u_blur, v_uv);
     bg = b.a > 0.002 ? b.rgb / b.a : fg;
   }
-  o = vec4(mix(bg, fg, a), 1.0);
+  o = vec4(look(mix(bg, fg, a)), 1.0);
 }`
 
 /**

@@ -317,7 +317,8 @@ const harness = {
   },
   /**
    * Per rectangle of the processed track's current picture: mean colour (0..255 each) and local variance (the
-   * luma variance inside each 4x4 block, averaged over the blocks: a blur lowers it, a flat colour makes it 0).
+   * luma variance inside each 4x4 block, averaged over the blocks: a blur lowers it, a flat colour makes it 0)
+   * and mean saturation (max - min of R, G, B per pixel, averaged: 0 for greys).
    */
   async regions(rects: { x: number; y: number; width: number; height: number }[]) {
     const f = await harness.grab()
@@ -331,6 +332,7 @@ const harness = {
         let n = 0
         let varSum = 0
         let blocks = 0
+        let satSum = 0
         for (let by = r.y; by + 4 <= r.y + r.height; by += 4) {
           for (let bx = r.x; bx + 4 <= r.x + r.width; bx += 4) {
             let s1 = 0
@@ -345,6 +347,7 @@ const harness = {
                 sg += G
                 sb += B
                 n++
+                satSum += Math.max(R, G, B) - Math.min(R, G, B)
                 const l = 0.299 * R + 0.587 * G + 0.114 * B
                 s1 += l
                 s2 += l * l
@@ -354,7 +357,7 @@ const harness = {
             blocks++
           }
         }
-        return { mean: [sr / n, sg / n, sb / n], localVariance: varSum / Math.max(1, blocks) }
+        return { mean: [sr / n, sg / n, sb / n], localVariance: varSum / Math.max(1, blocks), saturation: satSum / Math.max(1, n) }
       }),
     }
   },
