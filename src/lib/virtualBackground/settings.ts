@@ -48,6 +48,12 @@ export interface LookSettings {
   strength: number
 }
 
+/** Touch-up (美颜): skin smoothing inside the person (lib/virtualBackground/touchUp.ts). */
+export interface TouchUpSettings {
+  /** 0 (off) .. 1 (strong). @default 0 */
+  strength: number
+}
+
 export interface VirtualBackgroundSettings {
   /** @default 'none' */
   mode: BackgroundMode
@@ -67,6 +73,7 @@ export interface VirtualBackgroundSettings {
   showOriginal: boolean
   /** Colour look of the processed picture (background and person alike). */
   look: LookSettings
+  touchUp: TouchUpSettings
 }
 
 export interface BuiltinBackground {
@@ -100,6 +107,7 @@ export function defaultVirtualBackgroundSettings(): VirtualBackgroundSettings {
     segmentation: { ...DEFAULT_SEGMENTATION },
     showOriginal: false,
     look: { ...DEFAULT_LOOK },
+    touchUp: { strength: 0 },
   }
 }
 
@@ -125,6 +133,7 @@ export function normalizeSettings(input: unknown): VirtualBackgroundSettings {
   const c = (o.chroma && typeof o.chroma === 'object' ? o.chroma : {}) as Record<string, unknown>
   const s = (o.segmentation && typeof o.segmentation === 'object' ? o.segmentation : {}) as Record<string, unknown>
   const l = (o.look && typeof o.look === 'object' ? o.look : {}) as Record<string, unknown>
+  const tu = (o.touchUp && typeof o.touchUp === 'object' ? o.touchUp : {}) as Record<string, unknown>
   return {
     mode: oneOf(o.mode, ['none', 'blur', 'image', 'color', 'video'], d.mode),
     engine: oneOf(o.engine, ['chroma', 'segmentation'], d.engine),
@@ -146,5 +155,6 @@ export function normalizeSettings(input: unknown): VirtualBackgroundSettings {
     },
     showOriginal: o.showOriginal === true,
     look: { id: oneOf(l.id, LOOK_IDS, d.look.id), strength: clamp(l.strength, 0, 1, d.look.strength) },
+    touchUp: { strength: clamp(tu.strength, 0, 1, d.touchUp.strength) },
   }
 }

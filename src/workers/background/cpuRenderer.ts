@@ -19,6 +19,7 @@
 import { parseHexColor } from '@/lib/virtualBackground/color'
 import { applyDenseTable, buildDenseTable, denseIndex } from '@/lib/virtualBackground/looks'
 import { smoothstep, temporalWeight } from '@/lib/virtualBackground/mask'
+import { buildSkinTable, smoothLuma, TouchUpScratch } from '@/lib/virtualBackground/touchUp'
 import { coverRect } from '@/lib/virtualBackground/upload'
 import { buildKeyTables, buildRgbTables, type KeyTables, type RgbTables } from '@/lib/virtualBackground/yuvKey'
 import type { RenderSettings } from './protocol'
@@ -91,6 +92,9 @@ export class CpuRenderer implements Renderer {
   private yuvCopy: Uint8Array | null = null
   private lookTable: Uint32Array | null = null
   private lookKey = ''
+  private skin: Uint8Array | null = null
+  private touchWeight = new Uint8Array(0)
+  private readonly touchScratch = new TouchUpScratch()
 
   constructor(canvas: AnyCanvas) {
     this.ctx = ctx2d(canvas)
@@ -337,6 +341,7 @@ export class CpuRenderer implements Renderer {
       this.maskToChroma(s)
       alphaC = this.maskAlphaC
     }
+    if (plan.touchUp) this.touchUp(planes, plan.engine === 0 ? null : alphaC, s)
     let bgColor = 0
     let bg: Uint32Array | null = null
     let stamp = 'none'
@@ -502,6 +507,36 @@ export class CpuRenderer implements Renderer {
       }
       prev.set(cls, aRow)
     }
+  }
+
+  /**
+   * Skin smoothing of the Y plane, in place (the planes are the compositor's own copy of the frame), before
+   * the composite reads it: weight per chroma cell = skin likelihood of its (U, V) x person alpha.
+   */
+  private touchUp(planes: ReturnType<CpuRenderer['toI420']>, alphaC: Uint8Array | null, s: RenderSettings) {
+    let person = alphaC
+    if (!person) {
+      if (!this.maskValid) return
+      this.maskToChroma(s)
+      person = this.maskAlphaC
+    }
+    const { cw, ch } = this
+    if (!this.skin) this.skin = buildSkinTable()
+    if (this.touchWeight.length !== cw * ch) this.touchWeight = new Uint8Array(cw * ch)
+    const wt = this.touchWeight
+    const skin = this.skin
+    const d = planes.data
+    const step = planes.uStep
+    for (let y = 0; y < ch; y++) {
+      let ui = planes.u.offset + y * planes.u.stride
+      let vi = planes.v.offset + y * planes.v.stride
+      const row = y * cw
+      for (let x = 0; x < cw; x++, ui += step, vi += step) {
+        const a = person[row + x]!
+        wt[row + x] = a ? (skin[(d[ui]! << 8) | d[vi]!]! * a + 127) / 255 : 0
+      }
+    }
+    smoothLuma({ data: d, offset: planes.y.offset, stride: planes.y.stride }, this.w, this.h, wt, s.touchUp.strength, this.touchScratch)
   }
 
   private cls = new Uint8Array(0)

@@ -6,6 +6,7 @@
 import { parseHexColor, rgbToCrCb, yuvToRgbMatrix } from '@/lib/virtualBackground/color'
 import { buildLut, type LookId } from '@/lib/virtualBackground/looks'
 import { gaussianLinearTaps, reducedSize } from '@/lib/virtualBackground/mask'
+import { touchUpEps } from '@/lib/virtualBackground/touchUp'
 import { coverRect } from '@/lib/virtualBackground/upload'
 import type { RenderSettings } from './protocol'
 import { blurRadius, frameSize, maskEdges, temporalBase, type DrawPlan, type FramePlanes, type FrameSource, type Renderer } from './renderer'
@@ -351,6 +352,11 @@ export class WebGL2Renderer implements Renderer {
     gl.uniform2f(p.u.u_edge ?? null, edges[0], edges[1])
     this.setChroma(p, s)
     this.setLook(p, plan, s)
+    // Touch-up: taps about 1/180 and 1/90 of the height away; range sigma grows with the strength (touchUp.ts's eps).
+    const step = Math.max(1, Math.round(height / 180))
+    gl.uniform1f(p.u.u_touch ?? null, plan.touchUp ? s.touchUp.strength : 0)
+    gl.uniform2f(p.u.u_touchStep ?? null, step / width, step / height)
+    gl.uniform1f(p.u.u_touchSigma2 ?? null, touchUpEps(s.touchUp.strength) / (255 * 255))
     this.pass(p, null, width, height)
   }
 
