@@ -112,8 +112,8 @@ function renderSettings(s: VirtualBackgroundSettings): RenderSettings {
   return JSON.parse(JSON.stringify(rest)) as RenderSettings
 }
 
-/** Whether the settings need person segmentation now (a chroma key, or no background, do not). */
-const needsSegmenter = (s: VirtualBackgroundSettings) => s.engine === 'segmentation' && s.mode !== 'none'
+/** Whether the settings need person segmentation now: a background or touch-up (limited to the person) with the ML engine. */
+const needsSegmenter = (s: VirtualBackgroundSettings) => s.engine === 'segmentation' && (s.mode !== 'none' || s.touchUp.strength > 0)
 
 export function useVirtualBackground(options: UseVirtualBackgroundOptions): UseVirtualBackgroundReturn {
   const win = (options.window ?? (typeof window === 'undefined' ? undefined : window)) as (Window & typeof globalThis) | undefined

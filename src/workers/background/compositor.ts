@@ -9,6 +9,7 @@
  * background tab.
  */
 import { averageKeyColor } from '@/lib/virtualBackground/color'
+import { isLookActive } from '@/lib/virtualBackground/looks'
 import { Canvas2DRenderer } from './canvas2dRenderer'
 import { CpuRenderer } from './cpuRenderer'
 import {
@@ -286,7 +287,7 @@ export class Compositor {
 
   private wantsMask(): boolean {
     const s = this.settings
-    return s.engine === 'segmentation' && s.mode !== 'none' && !s.showOriginal
+    return s.engine === 'segmentation' && (s.mode !== 'none' || s.touchUp.strength > 0) && !s.showOriginal
   }
 
   /** Returns true when it took ownership of `frame` (an ImageBitmap, which cannot be cloned): it closes it. */
@@ -317,12 +318,15 @@ export class Compositor {
 
   private plan(): DrawPlan {
     const s = this.settings
-    if (s.showOriginal || s.mode === 'none') return { engine: 0, background: 0 }
+    if (s.showOriginal) return { engine: 0, background: 0, look: false, touchUp: false }
+    const look = isLookActive(s.look)
+    const touch = s.touchUp.strength > 0
+    if (s.mode === 'none') return { engine: 0, background: 0, look, touchUp: touch && s.engine === 'segmentation' && this.renderer.hasMask }
     let engine: DrawPlan['engine'] = 1
     if (s.engine === 'segmentation') engine = this.renderer.hasMask ? 2 : 0
     const background: DrawPlan['background'] =
       s.mode === 'blur' ? 2 : (s.mode === 'image' || s.mode === 'video') && this.renderer.hasBackground ? 1 : 0
-    return { engine, background }
+    return { engine, background, look, touchUp: touch && engine !== 0 }
   }
 
   /** A VideoFrame's planes, copied out for the WebGL2 renderer; null when it should take the frame whole. */

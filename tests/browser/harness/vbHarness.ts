@@ -342,7 +342,9 @@ const harness = {
   },
   /**
    * Per rectangle of the processed track's current picture: mean colour (0..255 each) and local variance (the
-   * luma variance inside each 4x4 block, averaged over the blocks: a blur lowers it, a flat colour makes it 0).
+   * luma variance inside each 4x4 block, averaged over the blocks: a blur lowers it, a flat colour makes it 0)
+   * mean saturation (max - min of R, G, B per pixel, averaged: 0 for greys) and mean gradient magnitude of
+   * the luma (central differences, |dx| + |dy|, over the rectangle's inner pixels: edge sharpness).
    */
   async regions(rects: { x: number; y: number; width: number; height: number }[]) {
     const f = await harness.grab()
@@ -356,6 +358,7 @@ const harness = {
         let n = 0
         let varSum = 0
         let blocks = 0
+        let satSum = 0
         for (let by = r.y; by + 4 <= r.y + r.height; by += 4) {
           for (let bx = r.x; bx + 4 <= r.x + r.width; bx += 4) {
             let s1 = 0
@@ -370,6 +373,7 @@ const harness = {
                 sg += G
                 sb += B
                 n++
+                satSum += Math.max(R, G, B) - Math.min(R, G, B)
                 const l = 0.299 * R + 0.587 * G + 0.114 * B
                 s1 += l
                 s2 += l * l
@@ -379,7 +383,24 @@ const harness = {
             blocks++
           }
         }
-        return { mean: [sr / n, sg / n, sb / n], localVariance: varSum / Math.max(1, blocks) }
+        const lum = (x: number, y: number) => {
+          const i = (y * f.width + x) * 4
+          return 0.299 * f.data[i]! + 0.587 * f.data[i + 1]! + 0.114 * f.data[i + 2]!
+        }
+        let gSum = 0
+        let gN = 0
+        for (let y = r.y + 1; y < r.y + r.height - 1; y++) {
+          for (let x = r.x + 1; x < r.x + r.width - 1; x++) {
+            gSum += Math.abs(lum(x + 1, y) - lum(x - 1, y)) + Math.abs(lum(x, y + 1) - lum(x, y - 1))
+            gN++
+          }
+        }
+        return {
+          mean: [sr / n, sg / n, sb / n],
+          localVariance: varSum / Math.max(1, blocks),
+          saturation: satSum / Math.max(1, n),
+          gradient: gSum / Math.max(1, gN),
+        }
       }),
     }
   },
