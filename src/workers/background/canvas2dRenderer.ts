@@ -5,7 +5,7 @@
  * the mask is feathered with the canvas `blur()` filter, the background blur is not mask-weighted.
  */
 import { parseHexColor, rgbToCrCb } from '@/lib/virtualBackground/color'
-import { coverRect } from '@/lib/virtualBackground/upload'
+import { coverRect } from '@/lib/virtualBackground/coverRect'
 import type { RenderSettings } from './protocol'
 import { blurRadius, frameSize, maskEdges, temporalBase, type DrawPlan, type FramePlanes, type FrameSource, type Renderer } from './renderer'
 

@@ -15,7 +15,7 @@
  */
 import { parseHexColor } from '@/lib/virtualBackground/color'
 import { smoothstep, temporalWeight } from '@/lib/virtualBackground/mask'
-import { coverRect } from '@/lib/virtualBackground/upload'
+import { coverRect } from '@/lib/virtualBackground/coverRect'
 import { buildKeyTables, buildRgbTables, type KeyTables, type RgbTables } from '@/lib/virtualBackground/yuvKey'
 import type { RenderSettings } from './protocol'
 import { blurRadius, frameSize, maskEdges, temporalBase, type DrawPlan, type FramePlanes, type FrameSource, type Renderer } from './renderer'
