@@ -8,6 +8,7 @@
  * The output track stays the same while sources and layout change, so a recording never restarts.
  */
 import { onScopeDispose, ref, shallowRef, toValue, watch, type MaybeRefOrGetter, type Ref, type ShallowRef } from 'vue'
+import { t } from '@/i18n'
 import type { FromPipWorker, PipCorner, PipLayout, PipShape, ToPipWorker } from '@/workers/compositor/pipProtocol'
 import { drawPip } from '@/workers/compositor/drawPip'
 
@@ -71,7 +72,7 @@ export function usePipCompositor(options: UsePipCompositorOptions): UsePipCompos
         else if (e.data.type === 'error') error.value = e.data.message
       }
     })
-    worker.onerror = (e) => (error.value = `The picture-in-picture worker failed: ${e.message}`)
+    worker.onerror = (e) => (error.value = t('feedback.pip.workerFailed', { reason: e.message }))
     send({ type: 'init', output: generator.writable, fps, layout: layout() }, [generator.writable as unknown as Transferable])
     const clones: Record<'screen' | 'camera', MediaStreamTrack | null> = { screen: null, camera: null }
     const feed = (which: 'screen' | 'camera', t: MediaStreamTrack | null | undefined) => {
@@ -139,7 +140,7 @@ export function usePipCompositor(options: UsePipCompositorOptions): UsePipCompos
       stream.getTracks().forEach((t) => t.stop())
     }
   } else {
-    error.value = 'This browser cannot combine the screen and the camera into one video.'
+    error.value = t('feedback.pip.unsupported')
     ready = Promise.resolve()
   }
 

@@ -158,7 +158,10 @@ export function useVirtualBackground(options: UseVirtualBackgroundOptions): UseV
     }
   }
 
-  /** The person-detection error last shown, cleared again once the model is ready (other errors stay). */
+  /**
+   * The page's own person-detection error last shown ("Person detection …"), cleared again once the model is ready.
+   * The worker's reports and all other errors stay.
+   */
   let detectionError: string | null = null
   function showDetectionError(message: string) {
     detectionError = message
@@ -170,10 +173,13 @@ export function useVirtualBackground(options: UseVirtualBackgroundOptions): UseV
         window: win,
         assetBase: options.assetBase ?? mediapipeAssetBase,
         connect: (port) => send({ type: 'segmenter', port }, port ? [port] : []),
-        onStatus(status, message) {
+        onStatus(status, message, fromPage) {
           modelStatus.value = status
-          if (status === 'error') showDetectionError(t('feedback.background.detectionFailed', { message: message ?? t('feedback.background.detectionStopped') }))
-          else if (status === 'ready' && detectionError !== null && error.value === detectionError) error.value = null
+          if (status === 'error') {
+            const text = t('feedback.background.detectionFailed', { message: message ?? t('feedback.background.detectionStopped') })
+            if (message === undefined || fromPage) showDetectionError(text)
+            else error.value = text
+          } else if (status === 'ready' && detectionError !== null && error.value === detectionError) error.value = null
         },
       })
     : null

@@ -22,7 +22,8 @@ export interface SegmenterHostOptions {
   assetBase: string
   /** Hands the compositor its end of the channel (null disconnects). */
   connect(port: MessagePort | null): void
-  onStatus(status: ModelStatus, error?: string): void
+  /** `fromPage`: the error was made here (the worker failed to load), not reported by the worker. */
+  onStatus(status: ModelStatus, error?: string, fromPage?: boolean): void
 }
 
 export function createSegmenterHost(o: SegmenterHostOptions): SegmenterHost {
@@ -48,7 +49,7 @@ export function createSegmenterHost(o: SegmenterHostOptions): SegmenterHost {
       w.onerror = (e) => {
         e.preventDefault()
         if (worker !== w) return
-        o.onStatus('error', t('feedback.background.detectionNoStart', { reason: e.message || t('feedback.background.detectionWorkerFailed') }))
+        o.onStatus('error', t('feedback.background.detectionNoStart', { reason: e.message || t('feedback.background.detectionWorkerFailed') }), true)
       }
       const { port1, port2 } = new o.window.MessageChannel()
       const init: SegmenterInit = { type: 'init', assetBase: o.assetBase, model, port: port1 }

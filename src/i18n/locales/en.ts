@@ -611,6 +611,10 @@ const en = {
       scaled: 'The picture is {mp} megapixels ({width}x{height}); it was scaled down to {w}x{h} for the background.',
     },
     recorder: {
+      discarded: 'Recording {id} is not in storage (it was discarded).',
+      noReadableVideo: 'The recording holds no readable video.',
+      notInStorage: 'This recording is no longer in storage.',
+      noDataStored: 'Nothing was recorded: no data reached storage.',
       noRecorder: 'This browser cannot record video (no MediaRecorder). Use a current Chrome, Edge, Firefox or Safari.',
       noSource: 'Choose what to record first: a screen, a camera, or a screen with a camera bubble.',
       noFormat: 'This browser cannot record any of the formats we know ({tried}).',
@@ -636,6 +640,7 @@ const en = {
       workerFailed: 'The picture-in-picture worker failed: {reason}',
       unsupported: 'This browser cannot combine the screen and the camera into one video.',
     },
+    transferCancelled: 'The transfer was cancelled.',
     exportFailed: 'The {format} export failed: {reason}. The recording itself is unchanged.',
     photo: {
       nothing: 'There is no picture to take yet. Start the camera or share a screen first.',

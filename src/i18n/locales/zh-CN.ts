@@ -608,6 +608,10 @@ const zhCN: typeof en = {
       scaled: '这张图片有 {mp} 百万像素（{width}x{height}），已缩小到 {w}x{h} 用作背景。',
     },
     recorder: {
+      discarded: '录制 {id} 已不在存储中（已被丢弃）。',
+      noReadableVideo: '这段录制中没有可读取的视频。',
+      notInStorage: '这段录制已不在存储中。',
+      noDataStored: '没有录到任何内容：没有数据写入存储。',
       noRecorder: '此浏览器无法录制视频（不支持 MediaRecorder）。请使用新版 Chrome、Edge、Firefox 或 Safari。',
       noSource: '请先选择要录制的内容：屏幕、摄像头，或带摄像头小窗的屏幕。',
       noFormat: '此浏览器无法录制我们支持的任何格式（{tried}）。',
@@ -627,12 +631,13 @@ const zhCN: typeof en = {
     },
     mix: {
       noWebAudio: '此浏览器无法混音（不支持 Web Audio）。',
-      addFailed: '无法将{name}音频加入混音（{reason}）。',
+      addFailed: '无法将 {name} 音频加入混音（{reason}）。',
     },
     pip: {
       workerFailed: '画中画 worker 出错：{reason}',
       unsupported: '此浏览器无法把屏幕和摄像头合成为一段视频。',
     },
+    transferCancelled: '传输已取消。',
     exportFailed: '{format} 导出失败：{reason}。原录制内容没有改动。',
     photo: {
       nothing: '还没有可拍摄的画面。请先打开摄像头或共享屏幕。',

@@ -15,6 +15,7 @@ import type { MediaInfo } from '@/lib/recording/mediaInfo'
 import { MP4_DEFAULTS, planMp4, type Mp4Plan, type Mp4Settings } from '@/lib/recording/exportSettings'
 import { runExportJob } from './exportClient'
 import { NoNativeEncoderError } from './webcodecsMp4Error'
+import { ExportError } from './exportErrors'
 
 export type ExportFormat = 'webm' | 'mp4' | 'gif'
 export type ExportPath = 'remux' | 'transcode' | 'encode'
@@ -108,7 +109,7 @@ export async function exportRecording(req: ExportRequest): Promise<ExportResult>
     }
   }
   const info = await readMediaInfo(req.input, req.signal)
-  if (!info.width) throw new Error('This recording has no video track to export.')
+  if (!info.width) throw new ExportError('noVideoTrack')
   const trim = normalizeTrim(req.trim, info.durationS)
   const mediaSeconds = trimmedDuration(trim, info.durationS)
   let out: { blob: Blob; width: number; height: number; path: ExportPath; engine: ExportEngine; estimateBytes: number | null }
