@@ -641,6 +641,7 @@ const en = {
       unsupported: 'This browser cannot combine the screen and the camera into one video.',
     },
     transferCancelled: 'The transfer was cancelled.',
+    engines: { webcodecs: 'the browser\'s encoder (WebCodecs)', mediabunny: 'packet copy (mediabunny)' },
     exportFailed: 'The {format} export failed: {reason}. The recording itself is unchanged.',
     photo: {
       nothing: 'There is no picture to take yet. Start the camera or share a screen first.',

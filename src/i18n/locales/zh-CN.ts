@@ -638,6 +638,7 @@ const zhCN: typeof en = {
       unsupported: '此浏览器无法把屏幕和摄像头合成为一段视频。',
     },
     transferCancelled: '传输已取消。',
+    engines: { webcodecs: '浏览器自带的编码器（WebCodecs）', mediabunny: '直接复制数据包（mediabunny）' },
     exportFailed: '{format} 导出失败：{reason}。原录制内容没有改动。',
     photo: {
       nothing: '还没有可拍摄的画面。请先打开摄像头或共享屏幕。',
