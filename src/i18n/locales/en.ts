@@ -637,6 +637,9 @@ const en = {
       addFailed: 'The {name} audio could not be added to the mix ({reason}).',
     },
     pip: {
+      sendFailed: 'The composite could not be sent: {detail}',
+      readFailedScreen: 'A screen frame could not be read: {detail}',
+      readFailedCamera: 'A camera frame could not be read: {detail}',
       workerFailed: 'The picture-in-picture worker failed: {reason}',
       unsupported: 'This browser cannot combine the screen and the camera into one video.',
     },

@@ -634,6 +634,9 @@ const zhCN: typeof en = {
       addFailed: '无法将 {name} 音频加入混音（{reason}）。',
     },
     pip: {
+      sendFailed: '合成画面无法发送：{detail}',
+      readFailedScreen: '无法读取屏幕画面帧：{detail}',
+      readFailedCamera: '无法读取摄像头画面帧：{detail}',
       workerFailed: '画中画 worker 出错：{reason}',
       unsupported: '此浏览器无法把屏幕和摄像头合成为一段视频。',
     },
