@@ -9,6 +9,8 @@ import type { ExportFormat, ExportRequest, ExportResult } from '@/workers/export
 import type { GifOptions } from '@/lib/recording/gifOptions'
 import type { Mp4Settings } from '@/lib/recording/exportSettings'
 import type { TrimRange } from '@/lib/recording/trim'
+import { t } from '@/i18n'
+import { errorMessage } from '@/lib/errorMessage'
 
 export type { ExportFormat, ExportResult }
 export type ExportState = 'idle' | 'running' | 'done' | 'error' | 'cancelled'
@@ -90,7 +92,7 @@ export function useExport(): UseExportReturn {
         state.value = 'cancelled'
       } else {
         state.value = 'error'
-        error.value = `The ${FORMAT_NAME[options.format]} export failed: ${err instanceof Error ? err.message : String(err)}. The recording itself is unchanged.`
+        error.value = t('feedback.exportFailed', { format: FORMAT_NAME[options.format], reason: errorMessage(err) })
       }
       return null
     } finally {

@@ -11,6 +11,7 @@
  * `RESUME_TIMEOUT_MS` whether the mix runs, and a caller records a source track directly when it does not.
  */
 import { onScopeDispose, ref, shallowRef, toValue, watch, type MaybeRefOrGetter, type Ref, type ShallowRef } from 'vue'
+import { t } from '@/i18n'
 
 export interface UseMixedAudioOptions {
   /** Named sources, e.g. `{ screen: screenAudioTrack, mic: micTrack }`; null/undefined entries are left out. */
@@ -66,7 +67,7 @@ export function useMixedAudio(options: UseMixedAudioOptions): UseMixedAudioRetur
 
   function ensureContext(): AudioContext | null {
     if (!isSupported) {
-      error.value = 'This browser cannot mix audio (no Web Audio).'
+      error.value = t('feedback.mix.noWebAudio')
       return null
     }
     if (!ctx) ctx = new AudioContext()
@@ -117,23 +118,23 @@ export function useMixedAudio(options: UseMixedAudioOptions): UseMixedAudioRetur
       const t = sources[name]
       if (!t || t.id !== nodes.get(name)!.trackId || t.readyState !== 'live') disconnect(name)
     }
-    for (const [name, t] of Object.entries(sources)) {
-      if (!t || t.kind !== 'audio' || t.readyState !== 'live' || nodes.has(name)) continue
+    for (const [name, track] of Object.entries(sources)) {
+      if (!track || track.kind !== 'audio' || track.readyState !== 'live' || nodes.has(name)) continue
       const c = ensureContext()
       if (!c || !dest) return
       try {
-        const source = c.createMediaStreamSource(new MediaStream([t]))
+        const source = c.createMediaStreamSource(new MediaStream([track]))
         const gain = c.createGain()
         gain.gain.value = level(name)
         const analyser = c.createAnalyser()
         analyser.fftSize = buf.length
         source.connect(gain).connect(dest)
         source.connect(analyser)
-        nodes.set(name, { trackId: t.id, source, gain, analyser })
+        nodes.set(name, { trackId: track.id, source, gain, analyser })
         // A source that ends (tab closed, mic unplugged) just leaves the mix.
-        t.addEventListener('ended', () => disconnect(name), { once: true })
+        track.addEventListener('ended', () => disconnect(name), { once: true })
       } catch (err) {
-        error.value = `The ${name} audio could not be added to the mix (${err instanceof Error ? err.message : String(err)}).`
+        error.value = t('feedback.mix.addFailed', { name, reason: err instanceof Error ? err.message : String(err) })
       }
     }
   }

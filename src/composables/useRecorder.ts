@@ -8,6 +8,8 @@
  * the recording cleanly, as if Stop was pressed.
  */
 import { computed, onScopeDispose, ref, shallowRef, toValue, type ComputedRef, type MaybeRefOrGetter, type Ref, type ShallowRef } from 'vue'
+import { t } from '@/i18n'
+import { errorMessage } from '@/lib/errorMessage'
 import { appendChunk, createSession, describeStorageError, discardRecording, newRecordingId, updateSession } from '@/lib/recording/chunkStore'
 import { probeBrowserFormat } from '@/lib/recording/browserProbe'
 import { describeFormat, type RecordingFormat } from '@/lib/recording/formats'
@@ -155,13 +157,13 @@ export function useRecorder(options: UseRecorderOptions): UseRecorderReturn {
     notice.value = null
     stopReason.value = null
     if (!isSupported.value) {
-      error.value = 'This browser cannot record video (no MediaRecorder). Use a current Chrome, Edge, Firefox or Safari.'
+      error.value = t('feedback.recorder.noRecorder')
       return
     }
     const stream = toValue(options.stream)
     const video = stream?.getVideoTracks().find((t) => t.readyState === 'live')
     if (!stream || !video) {
-      error.value = 'Choose what to record first: a screen, a camera, or a screen with a camera bubble.'
+      error.value = t('feedback.recorder.noSource')
       return
     }
     const hasAudio = stream.getAudioTracks().some((t) => t.readyState === 'live')
@@ -171,7 +173,7 @@ export function useRecorder(options: UseRecorderOptions): UseRecorderReturn {
       const probe = await probeBrowserFormat(hasAudio)
       fmt = probe.format
       if (!fmt) {
-        error.value = `This browser cannot record any of the formats we know (${probe.tried.map((t) => `${t.mimeType}: ${t.outcome}`).join('; ')}).`
+        error.value = t('feedback.recorder.noFormat', { tried: probe.tried.map((p) => `${p.mimeType}: ${p.outcome}`).join('; ') })
         return
       }
     }
@@ -182,7 +184,7 @@ export function useRecorder(options: UseRecorderOptions): UseRecorderReturn {
     }
     if (video.readyState !== 'live') {
       state.value = 'idle'
-      error.value = 'The source ended before the recording started. Choose it again.'
+      error.value = t('feedback.recorder.sourceEnded')
       return
     }
 
@@ -196,7 +198,7 @@ export function useRecorder(options: UseRecorderOptions): UseRecorderReturn {
       } as MediaRecorderOptions)
     } catch (err) {
       state.value = 'idle'
-      error.value = `The recorder could not start (${err instanceof Error ? err.message : String(err)}).`
+      error.value = t('feedback.recorder.startFailed', { reason: err instanceof Error ? err.message : String(err) })
       return
     }
     const id = newRecordingId()
@@ -242,13 +244,13 @@ export function useRecorder(options: UseRecorderOptions): UseRecorderReturn {
     }
     rec.onerror = (e) => {
       const detail = (e as unknown as { error?: DOMException }).error
-      error.value = `The recorder stopped with an error${detail ? ` (${detail.name}: ${detail.message})` : ''}. What was recorded so far is kept.`
+      error.value = detail ? t('feedback.recorder.recorderErrorDetail', { detail: `${detail.name}: ${detail.message}` }) : t('feedback.recorder.recorderError')
       void stop('recorder-error')
     }
 
     const onEnded = () => {
       if (recorder !== rec) return
-      notice.value = 'The source stopped (sharing ended or the device went away), so the recording was stopped and kept.'
+      notice.value = t('feedback.recorder.sourceStopped')
       void stop('source-ended')
     }
     video.addEventListener('ended', onEnded)
@@ -261,14 +263,14 @@ export function useRecorder(options: UseRecorderOptions): UseRecorderReturn {
       releaseLock?.()
       recorder = null
       state.value = 'idle'
-      error.value = `The recorder could not start (${err instanceof Error ? err.message : String(err)}).`
+      error.value = t('feedback.recorder.startFailed', { reason: err instanceof Error ? err.message : String(err) })
       return
     }
     clock.start()
     state.value = 'recording'
     firstDataTimer = setTimeout(() => {
       if (recorder !== rec || bytes.value > 0 || state.value !== 'recording') return
-      error.value = `The browser started recording (${format.value?.mimeType}) but wrote nothing in ${FIRST_DATA_TIMEOUT_MS / 1000} s, so the recording was stopped. Try again with the microphone off, or in another browser.`
+      error.value = t('feedback.recorder.noData', { mimeType: String(format.value?.mimeType), seconds: FIRST_DATA_TIMEOUT_MS / 1000 })
       void stop('recorder-error')
     }, FIRST_DATA_TIMEOUT_MS)
     ticker = setInterval(() => {
@@ -331,9 +333,9 @@ export function useRecorder(options: UseRecorderOptions): UseRecorderReturn {
         if (bytes.value === 0) {
           // Nothing was recorded: nothing to offer for recovery either.
           await discardRecording(id).catch(() => undefined)
-          error.value ??= 'Nothing was recorded: the browser wrote no data. Try again.'
+          error.value ??= t('feedback.recorder.nothingRecorded')
         } else {
-          error.value ??= `The recording is kept in storage but could not be finished (${err instanceof Error ? err.message : String(err)}). It will be offered for recovery.`
+          error.value ??= t('feedback.recorder.finishFailed', { reason: errorMessage(err) })
         }
         return null
       } finally {

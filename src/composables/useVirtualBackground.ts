@@ -23,6 +23,7 @@ import {
   type Ref,
   type ShallowRef,
 } from 'vue'
+import { t } from '@/i18n'
 import { defaultVirtualBackgroundSettings, type BackgroundEngine, type BackgroundMode, type VirtualBackgroundSettings } from '@/lib/virtualBackground/settings'
 import type { CompositorCommand, CompositorEvent, CompositorStats, RenderSettings, RendererKind } from '@/workers/background/protocol'
 import { mediapipeAssetBase } from 'virtual:mediapipe-assets'
@@ -153,8 +154,18 @@ export function useVirtualBackground(options: UseVirtualBackgroundOptions): UseV
     try {
       running.send(cmd, transfer)
     } catch (err) {
-      error.value = `The background effect could not be updated (${describe(err)}). Turn the background off and on again, or reload the page.`
+      error.value = t('feedback.background.updateFailed', { reason: describe(err) })
     }
+  }
+
+  /**
+   * The page's own person-detection error last shown ("Person detection …"), cleared again once the model is ready.
+   * The worker's reports and all other errors stay.
+   */
+  let detectionError: string | null = null
+  function showDetectionError(message: string) {
+    detectionError = message
+    error.value = message
   }
 
   const segmenter = win
@@ -162,10 +173,13 @@ export function useVirtualBackground(options: UseVirtualBackgroundOptions): UseV
         window: win,
         assetBase: options.assetBase ?? mediapipeAssetBase,
         connect: (port) => send({ type: 'segmenter', port }, port ? [port] : []),
-        onStatus(status, message) {
+        onStatus(status, message, fromPage) {
           modelStatus.value = status
-          if (status === 'error') error.value = `${message ?? 'Person detection stopped.'} Choose Green screen instead, or reload the page to try again.`
-          else if (status === 'ready' && error.value?.includes('Person detection')) error.value = null
+          if (status === 'error') {
+            const text = t('feedback.background.detectionFailed', { message: message ?? t('feedback.background.detectionStopped') })
+            if (message === undefined || fromPage) showDetectionError(text)
+            else error.value = text
+          } else if (status === 'ready' && detectionError !== null && error.value === detectionError) error.value = null
         },
       })
     : null
@@ -188,7 +202,7 @@ export function useVirtualBackground(options: UseVirtualBackgroundOptions): UseV
   let frozenReports = 0
   const watchdog = win?.setInterval(() => {
     if (!running || disposed) return
-    if (performance.now() - lastStatsAt > SILENT_MS) onFatal(`it stopped responding for ${SILENT_MS / 1000} s`)
+    if (performance.now() - lastStatsAt > SILENT_MS) onFatal(t('feedback.background.stoppedResponding', { seconds: SILENT_MS / 1000 }))
   }, 1000)
 
   function onEvent(e: CompositorEvent) {
@@ -202,14 +216,14 @@ export function useVirtualBackground(options: UseVirtualBackgroundOptions): UseV
         stats.value = e.stats
         lastStatsAt = performance.now()
         frozenReports = e.stats.fpsIn > 0 && e.stats.fps === 0 ? frozenReports + 1 : 0
-        if (frozenReports >= FROZEN_REPORTS) onFatal('it takes camera frames but draws none')
+        if (frozenReports >= FROZEN_REPORTS) onFatal(t('feedback.background.drawsNone'))
         break
       case 'picked':
         picks.get(e.id)?.(e.color)
         picks.delete(e.id)
         break
       case 'error':
-        error.value = `The background effect skipped a picture: ${e.message}. If this keeps happening, turn the background off and on again.`
+        error.value = t('feedback.background.skippedPicture', { reason: e.message })
         break
       default:
         break
@@ -231,12 +245,12 @@ export function useVirtualBackground(options: UseVirtualBackgroundOptions): UseV
 
   function onFatal(reason: string) {
     if (disposed || !running) return
-    showRawCamera(`The background effect stopped (${reason}). Your camera is shown without it, so nobody sees a frozen picture. Turn the background off and on again, or reload the page, to retry.`)
+    showRawCamera(t('feedback.background.stopped', { reason }))
   }
 
   async function start() {
     if (!isSupported.value || !win) {
-      showRawCamera('This browser cannot make a virtual background (it lacks canvas capture or workers). Your camera is shown as it is; use a current Chrome, Edge, Firefox or Safari for backgrounds.')
+      showRawCamera(t('feedback.background.unsupported'))
       return
     }
     const ctx: PipelineContext = { window: win, settings: renderSettings(settings.value), renderer: options.renderer, onEvent: (e) => !disposed && onEvent(e), onFatal }
@@ -259,7 +273,7 @@ export function useVirtualBackground(options: UseVirtualBackgroundOptions): UseV
         failures.push(`${kind}: ${describe(err)}`)
       }
     }
-    showRawCamera(`The background effect could not start in this browser (${failures.join('; ')}). Your camera is shown without it; try another browser for backgrounds.`)
+    showRawCamera(t('feedback.background.startFailedBrowser', { reasons: failures.join('; ') }))
   }
 
   function attachSource(src: MediaStreamTrack | null | undefined) {
@@ -289,7 +303,7 @@ export function useVirtualBackground(options: UseVirtualBackgroundOptions): UseV
     if (segmenter.running) return
     if (!isSegmentationSupported.value) {
       modelStatus.value = 'error'
-      error.value = 'Person detection needs a newer browser (OffscreenCanvas and WebAssembly). Choose Green screen instead.'
+      showDetectionError(t('feedback.background.detectionNeedsNewer'))
       return
     }
     segmenter.start(s.segmentation.model)
@@ -350,7 +364,7 @@ export function useVirtualBackground(options: UseVirtualBackgroundOptions): UseV
         if (running || !raw) attachSource(currentSource)
         applySettings()
       })
-      .catch((err: unknown) => showRawCamera(`The background effect could not start (${describe(err)}). Your camera is shown without it; reload the page to try again.`))
+      .catch((err: unknown) => showRawCamera(t('feedback.background.startFailed', { reason: describe(err) })))
     return ready
   }
 

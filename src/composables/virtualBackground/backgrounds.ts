@@ -4,6 +4,7 @@
  * (revoked when replaced or disposed). The pixels go to the pipeline through `sendImage` / `setVideo`.
  */
 import type { Ref } from 'vue'
+import { t } from '@/i18n'
 import { BUILTIN_BACKGROUNDS, type BackgroundSourceRef, type VirtualBackgroundSettings } from '@/lib/virtualBackground/settings'
 import { classifyBackgroundFile, classifyBackgroundUrl, planDownscale, type BackgroundKind } from '@/lib/virtualBackground/upload'
 import { hiddenVideo } from './framePump'
@@ -59,7 +60,7 @@ export function createBackgrounds(o: BackgroundsOptions): Backgrounds {
       // Decoded off the main thread by the browser.
       full = await o.window.createImageBitmap(blob)
     } catch {
-      error.value = `"${label}" could not be decoded as a picture. Try a JPEG, PNG or WebP file.`
+      error.value = t('feedback.background.notDecoded', { label })
       return false
     }
     let bitmap = full
@@ -107,7 +108,7 @@ export function createBackgrounds(o: BackgroundsOptions): Backgrounds {
       await el.play()
     } catch (err) {
       if (video === v) dropVideo()
-      error.value = `"${v.label}" cannot be played as a background video (${describe(err)}). Try a WebM or MP4 file.`
+      error.value = t('feedback.background.notPlayable', { label: v.label, reason: describe(err) })
       return false
     }
     if (video !== v || v.element !== el || disposed) return false
@@ -129,7 +130,7 @@ export function createBackgrounds(o: BackgroundsOptions): Backgrounds {
       if (!res.ok) throw new Error(`HTTP ${res.status}`)
       return await res.blob()
     } catch (err) {
-      error.value = `The background ${url} could not be loaded (${describe(err)}). Check the address, or choose another background.`
+      error.value = t('feedback.background.loadFailed', { url, reason: describe(err) })
       return null
     }
   }
@@ -160,8 +161,8 @@ export function createBackgrounds(o: BackgroundsOptions): Backgrounds {
       if (expect && r.kind !== expect) {
         error.value =
           expect === 'image'
-            ? `"${r.label}" is a video: choose it as a video background.`
-            : `"${r.label}" is a picture: choose it as a picture background.`
+            ? t('feedback.background.isVideo', { label: r.label })
+            : t('feedback.background.isPicture', { label: r.label })
         return false
       }
       error.value = null
@@ -194,7 +195,7 @@ export function createBackgrounds(o: BackgroundsOptions): Backgrounds {
         const blob = url ? await fetchBlob(url) : null
         if (blob) await loadImage(blob, url!)
       } else if (s.mode === 'image' && s.image?.kind === 'upload' && !loadedImageKey?.startsWith('upload:')) {
-        notice.value = `Choose "${s.image.name}" again: uploaded pictures are not kept after a reload.`
+        notice.value = t('feedback.background.choosePictureAgain', { name: s.image.name })
       }
       if (s.mode !== 'video') {
         // A hidden video playing for nothing costs a decoder; it stops until the video mode is back.
@@ -208,7 +209,7 @@ export function createBackgrounds(o: BackgroundsOptions): Backgrounds {
       } else if (video && !video.element) {
         await play(video)
       } else if (!video && s.video?.kind === 'upload') {
-        notice.value = `Choose "${s.video.name}" again: uploaded videos are not kept after a reload.`
+        notice.value = t('feedback.background.chooseVideoAgain', { name: s.video.name })
       }
     },
 

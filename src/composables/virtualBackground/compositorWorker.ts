@@ -2,6 +2,7 @@
  * The compositor worker as the worker pipelines start it: spawn, `init`, and wait for `ready` (or a
  * fatal error, a load failure, or the start timeout) before the pipeline counts as started.
  */
+import { t } from '@/i18n'
 import type { CompositorCommand, CompositorEvent, OutputInit } from '@/workers/background/protocol'
 import { describe, START_TIMEOUT_MS, type PipelineContext } from './pipeline'
 
@@ -49,7 +50,7 @@ export function startCompositorWorker(
       worker.terminate()
       reject(new Error(reason))
     }
-    const timer = ctx.window.setTimeout(() => fail(`the background processor did not start within ${START_TIMEOUT_MS / 1000} s`), START_TIMEOUT_MS)
+    const timer = ctx.window.setTimeout(() => fail(t('feedback.background.processorNotStarted', { seconds: START_TIMEOUT_MS / 1000 })), START_TIMEOUT_MS)
     worker.onmessage = (e: MessageEvent<CompositorEvent>) => {
       const ev = e.data
       if (disposed) {
@@ -67,9 +68,9 @@ export function startCompositorWorker(
     }
     worker.onerror = (e) => {
       e.preventDefault()
-      fail(e.message || 'its worker could not be loaded')
+      fail(e.message || t('feedback.background.processorNotLoaded'))
     }
-    worker.onmessageerror = () => fail('it received a message it could not read')
+    worker.onmessageerror = () => fail(t('feedback.background.processorBadMessage'))
     try {
       worker.postMessage({ type: 'init', output, settings: ctx.settings, renderer: ctx.renderer } satisfies CompositorCommand, transfer)
     } catch (err) {

@@ -3,6 +3,7 @@
  * does (a chroma key or no background frees its wasm runtime and model, tens of MB), connected to the
  * compositor over a MessagePort so masks never pass through the main thread.
  */
+import { t } from '@/i18n'
 import type { SegmentationModel } from '@/lib/virtualBackground/settings'
 import type { SegmenterInit, SegmenterStatus } from '@/workers/background/protocol'
 
@@ -21,7 +22,8 @@ export interface SegmenterHostOptions {
   assetBase: string
   /** Hands the compositor its end of the channel (null disconnects). */
   connect(port: MessagePort | null): void
-  onStatus(status: ModelStatus, error?: string): void
+  /** `fromPage`: the error was made here (the worker failed to load), not reported by the worker. */
+  onStatus(status: ModelStatus, error?: string, fromPage?: boolean): void
 }
 
 export function createSegmenterHost(o: SegmenterHostOptions): SegmenterHost {
@@ -47,7 +49,7 @@ export function createSegmenterHost(o: SegmenterHostOptions): SegmenterHost {
       w.onerror = (e) => {
         e.preventDefault()
         if (worker !== w) return
-        o.onStatus('error', `Person detection could not start (${e.message || 'its worker failed to load'}).`)
+        o.onStatus('error', t('feedback.background.detectionNoStart', { reason: e.message || t('feedback.background.detectionWorkerFailed') }), true)
       }
       const { port1, port2 } = new o.window.MessageChannel()
       const init: SegmenterInit = { type: 'init', assetBase: o.assetBase, model, port: port1 }

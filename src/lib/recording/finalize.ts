@@ -20,6 +20,7 @@ import {
   Output,
   WebMOutputFormat,
 } from 'mediabunny'
+import { t } from '@/i18n'
 import { blobType, describeFormat, type RecordingFormat } from './formats.ts'
 import { mediaInfo, openInput } from './mediaInfo.ts'
 import { getSession, readChunks, updateSession } from './chunkStore.ts'
@@ -74,7 +75,7 @@ export async function makeSeekable(
   try {
     const video = await input.getPrimaryVideoTrack()
     const audio = await input.getPrimaryAudioTrack()
-    if (!video?.codec) throw new Error('The recording holds no readable video.')
+    if (!video?.codec) throw new Error(t('feedback.recorder.noReadableVideo'))
     const duration = Math.max(0.001, await input.computeDuration())
     const vsrc = new EncodedVideoPacketSource(video.codec)
     output.addVideoTrack(vsrc)
@@ -176,9 +177,9 @@ export const FINISHED_DIR = 'finished-recordings'
  */
 export async function finalizeRecording(id: string, signal?: AbortSignal): Promise<FinishedRecording> {
   const session = await getSession(id)
-  if (!session) throw new Error('This recording is no longer in storage.')
+  if (!session) throw new Error(t('feedback.recorder.notInStorage'))
   const { blob: raw, chunks } = await readChunks(id)
-  if (raw.size === 0 || chunks === 0) throw new Error('Nothing was recorded: no data reached storage.')
+  if (raw.size === 0 || chunks === 0) throw new Error(t('feedback.recorder.noDataStored'))
   const format = describeFormat(session.mimeType)
   let blob: Blob
   const fileName = `${id}.${format.ext}`

@@ -7,7 +7,7 @@ import { parseHexColor, rgbToCrCb, yuvToRgbMatrix } from '@/lib/virtualBackgroun
 import { buildLut, type LookId } from '@/lib/virtualBackground/looks'
 import { gaussianLinearTaps, reducedSize } from '@/lib/virtualBackground/mask'
 import { touchUpEps } from '@/lib/virtualBackground/touchUp'
-import { coverRect } from '@/lib/virtualBackground/upload'
+import { coverRect } from '@/lib/virtualBackground/coverRect'
 import type { RenderSettings } from './protocol'
 import { blurRadius, frameSize, maskEdges, temporalBase, type DrawPlan, type FramePlanes, type FrameSource, type Renderer } from './renderer'
 import { BLUR_1D, BLUR_DOWN, COMPOSITE, FRAME_COPY, MASK_REFINE, MASK_TEMPORAL, MAX_BLUR_TAPS, VERTEX } from './shaders'

@@ -60,7 +60,7 @@ function compose() {
     },
     (err: unknown) => {
       writing = false
-      post({ type: 'error', message: `The composite could not be sent: ${String(err)}` })
+      post({ type: 'error', code: 'send-failed', detail: String(err) })
     },
   )
   frame.close()
@@ -86,7 +86,7 @@ async function pump(frames: ReadableStream<VideoFrame>, which: 'screen' | 'camer
       }
     }
   } catch (err) {
-    post({ type: 'error', message: `A ${which} frame could not be read: ${String(err)}` })
+    post({ type: 'error', code: 'read-failed', source: which, detail: String(err) })
   } finally {
     reader.releaseLock()
     // The source ended (or was replaced): drop its last frame if nothing newer came.

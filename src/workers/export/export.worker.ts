@@ -6,6 +6,7 @@
 /// <reference lib="webworker" />
 import { mediaInfo } from '@/lib/recording/mediaInfo'
 import type { ExportJob, FromWorker, JobResults, ToWorker } from './exportProtocol'
+import { ExportError } from './exportErrors'
 import { exportGif } from './gifExport'
 import { exportWebm } from './webmExport'
 import { transcodeMp4WebCodecs } from './webcodecsMp4'
@@ -66,7 +67,8 @@ scope.onmessage = (e: MessageEvent<ToWorker>) => {
     .then((result) => post({ type: 'done', id: m.id, result }))
     .catch((err: unknown) => {
       const e = err instanceof Error || err instanceof DOMException ? err : new Error(String(err))
-      post({ type: 'error', id: m.id, name: ac.signal.aborted ? 'AbortError' : e.name, message: e.message })
+      const keyed = e instanceof ExportError ? { key: e.key, params: e.params } : {}
+      post({ type: 'error', id: m.id, name: ac.signal.aborted ? 'AbortError' : e.name, message: e.message, ...keyed })
     })
     .finally(() => running.delete(m.id))
 }

@@ -3,6 +3,8 @@
  * A job's Blob inputs and outputs cross by reference (a Blob is a handle, not a copy).
  */
 import type { ExportJob, FromWorker, JobResults, ToWorker } from './exportProtocol'
+import { ExportError } from './exportErrors'
+import { t } from '@/i18n'
 
 interface Pending {
   resolve: (r: never) => void
@@ -25,17 +27,18 @@ function getWorker(): Worker {
     else {
       pending.delete(m.id)
       if (m.type === 'done') p.resolve(m.result as never)
-      else p.reject(m.name === 'AbortError' ? new DOMException(m.message, 'AbortError') : Object.assign(new Error(m.message), { name: m.name }))
+      else if (m.name === 'AbortError') p.reject(new DOMException(m.message, 'AbortError'))
+      else p.reject(Object.assign(m.key ? new ExportError(m.key, m.params) : new Error(m.message), { name: m.name }))
     }
   }
-  const fail = (message: string) => {
-    for (const p of pending.values()) p.reject(new Error(message))
+  const fail = (error: ExportError) => {
+    for (const p of pending.values()) p.reject(error)
     pending.clear()
     w.terminate()
     if (worker === w) worker = null
   }
-  w.onerror = (e) => fail(`the export worker stopped (${e.message || 'it could not be loaded'})`)
-  w.onmessageerror = () => fail('the export worker sent a message the page could not read')
+  w.onerror = (e) => fail(new ExportError('workerStopped', { reason: e.message || t('exportErrors.workerNotLoaded') }))
+  w.onmessageerror = () => fail(new ExportError('workerBadMessage'))
   worker = w
   return w
 }

@@ -2,6 +2,7 @@
 import type { MediaInfo } from '@/lib/recording/mediaInfo'
 import type { GifOptions } from '@/lib/recording/gifOptions'
 import type { TrimRange } from '@/lib/recording/trim'
+import type { ExportErrorKey, ExportErrorParams } from './exportErrors'
 import type { Mp4Encode, WebCodecsMp4Result } from './webcodecsMp4'
 
 export type ExportJob =
@@ -23,4 +24,5 @@ export type ToWorker = { type: 'run'; id: number; job: ExportJob } | { type: 'ca
 export type FromWorker =
   | { type: 'progress'; id: number; p: number }
   | { type: 'done'; id: number; result: JobResults[ExportJob['kind']] }
-  | { type: 'error'; id: number; name: string; message: string }
+  /** `key` and `params` when the error is an ExportError: the page shows it translated. */
+  | { type: 'error'; id: number; name: string; message: string; key?: ExportErrorKey; params?: ExportErrorParams }

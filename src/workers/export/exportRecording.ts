@@ -15,6 +15,8 @@ import type { MediaInfo } from '@/lib/recording/mediaInfo'
 import { MP4_DEFAULTS, planMp4, type Mp4Plan, type Mp4Settings } from '@/lib/recording/exportSettings'
 import { runExportJob } from './exportClient'
 import { NoNativeEncoderError } from './webcodecsMp4Error'
+import { ExportError } from './exportErrors'
+import { t } from '@/i18n'
 
 export type ExportFormat = 'webm' | 'mp4' | 'gif'
 export type ExportPath = 'remux' | 'transcode' | 'encode'
@@ -69,11 +71,11 @@ export interface ExportResult {
   elapsedMs: number
 }
 
-export const ENGINE_LABEL: Record<ExportEngine, string> = {
-  webcodecs: 'the browser\'s encoder (WebCodecs)',
-  'ffmpeg.wasm': 'ffmpeg.wasm',
-  mediabunny: 'packet copy (mediabunny)',
-  'gif.js': 'gif.js',
+/** The engine's name for the person, in the current language (ffmpeg.wasm and gif.js are names in every language). */
+export function engineLabel(engine: ExportEngine): string {
+  if (engine === 'webcodecs') return t('feedback.engines.webcodecs')
+  if (engine === 'mediabunny') return t('feedback.engines.mediabunny')
+  return engine
 }
 
 export function isAbortError(err: unknown): boolean {
@@ -108,7 +110,7 @@ export async function exportRecording(req: ExportRequest): Promise<ExportResult>
     }
   }
   const info = await readMediaInfo(req.input, req.signal)
-  if (!info.width) throw new Error('This recording has no video track to export.')
+  if (!info.width) throw new ExportError('noVideoTrack')
   const trim = normalizeTrim(req.trim, info.durationS)
   const mediaSeconds = trimmedDuration(trim, info.durationS)
   let out: { blob: Blob; width: number; height: number; path: ExportPath; engine: ExportEngine; estimateBytes: number | null }
@@ -136,7 +138,7 @@ export async function exportRecording(req: ExportRequest): Promise<ExportResult>
     ext,
     path: out.path,
     engine: out.engine,
-    engineLabel: ENGINE_LABEL[out.engine],
+    engineLabel: engineLabel(out.engine),
     size: out.blob.size,
     estimateBytes: out.estimateBytes,
     mediaSeconds,

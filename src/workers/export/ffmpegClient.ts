@@ -17,6 +17,7 @@
  */
 import type { FFmpeg, FFFSType, LogEvent } from '@ffmpeg/ffmpeg'
 import { ffmpegErrorSummary, parseFfmpegTime, progressFromTime } from '@/lib/recording/ffmpegArgs'
+import { ExportError } from './exportErrors'
 
 export interface FfmpegJob {
   /** The input, mounted read-only as /in/<inputName>. */
@@ -167,7 +168,7 @@ export function loadFfmpeg(): Promise<Loaded> {
     } catch (err) {
       if (generation !== unloads) throw abortError()
       const why = err instanceof Stalled ? `it ${err.message}` : String(err)
-      throw new Error(`The video converter (ffmpeg.wasm) could not be started: ${why}. Reload the page and try again (WebM export needs no converter)`)
+      throw new ExportError('ffmpegStart', { reason: why })
     }
   })()
   const mine = loading
@@ -216,7 +217,7 @@ async function runWithFallback(job: FfmpegJob): Promise<{ blob: Blob; log: strin
         err = again
       }
     }
-    throw new Error(`The video converter stopped responding (${(err as Stalled).message}). Try again; if it happens again, reload the page (WebM export needs no converter)`)
+    throw new ExportError('ffmpegStalled', { reason: (err as Stalled).message })
   }
 }
 
@@ -269,9 +270,9 @@ async function runNow(job: FfmpegJob): Promise<{ blob: Blob; log: string[]; info
     await ff.mount('WORKERFS' as FFFSType, { blobs: [{ name: job.inputName, data: job.input }] }, '/in')
     mounted = true
     const code = await ff.exec(job.args)
-    if (code !== 0) throw new Error(`The conversion failed (ffmpeg exit ${code}): ${ffmpegErrorSummary(log)}`)
+    if (code !== 0) throw new ExportError('ffmpegExit', { code, log: ffmpegErrorSummary(log) })
     const data = await ff.readFile(`/out/${job.outputName}`)
-    if (typeof data === 'string' || data.byteLength === 0) throw new Error(`The conversion produced no file: ${ffmpegErrorSummary(log)}`)
+    if (typeof data === 'string' || data.byteLength === 0) throw new ExportError('ffmpegNoFile', { log: ffmpegErrorSummary(log) })
     await ff.deleteFile(`/out/${job.outputName}`).catch(() => undefined)
     job.onProgress?.(1)
     return { blob: new Blob([data as Uint8Array<ArrayBuffer>], { type: job.outputType }), log, info }

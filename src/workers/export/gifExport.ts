@@ -7,6 +7,7 @@
 import { ALL_FORMATS, BlobSource, CanvasSink, Input } from 'mediabunny'
 import { gifDelays, gifFrameTimes, gifSize, normalizeGifOptions, trimGifPadding, type GifOptions } from '@/lib/recording/gifOptions'
 import type { TrimRange } from '@/lib/recording/trim'
+import { ExportError } from './exportErrors'
 
 export interface GifJob {
   input: Blob
@@ -29,8 +30,8 @@ export async function exportGif(job: GifJob): Promise<{ blob: Blob; frames: numb
   const input = new Input({ source: new BlobSource(job.input), formats: ALL_FORMATS })
   try {
     const video = await input.getPrimaryVideoTrack()
-    if (!video) throw new Error('This recording has no video to make a GIF from.')
-    if (!(await video.canDecode())) throw new Error('This browser cannot decode the recording\'s video, so it cannot make a GIF from it.')
+    if (!video) throw new ExportError('gifNoVideo')
+    if (!(await video.canDecode())) throw new ExportError('gifCannotDecode')
     const srcW = await video.getDisplayWidth()
     const srcH = await video.getDisplayHeight()
     const opts = normalizeGifOptions(job.options, srcW)

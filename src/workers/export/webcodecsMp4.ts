@@ -53,7 +53,7 @@ export async function canEncodeH264(width: number, height: number, bitrate: numb
 
 export async function transcodeMp4WebCodecs(job: WebCodecsMp4Job): Promise<WebCodecsMp4Result> {
   const e = job.encode
-  if (!(await canEncodeH264(e.width, e.height, e.videoBps))) throw new NoNativeEncoderError(`this browser cannot encode H.264 at ${e.width}x${e.height}`)
+  if (!(await canEncodeH264(e.width, e.height, e.videoBps))) throw new NoNativeEncoderError('noH264', { width: e.width, height: e.height })
   const aac = job.hasAudio && e.audio === 'aac' && (await canEncodeAudio('aac', { numberOfChannels: 2, sampleRate: 48000, bitrate: e.audioBps }).catch(() => false))
   // Without a native AAC encoder, Matroska holds the Opus until ffmpeg.wasm re-encodes it (MP4 could, but a
   // Matroska file streams out without an index to rewrite). Streaming to a file, the Opus stays (see ExportRequest.out).

@@ -5,6 +5,7 @@
 import { BufferTarget, Conversion, ConversionCanceledError, Output, WebMOutputFormat, type Target } from 'mediabunny'
 import { openInput } from '@/lib/recording/mediaInfo'
 import type { TrimRange } from '@/lib/recording/trim'
+import { ExportError } from './exportErrors'
 
 export interface WebmJob {
   input: Blob
@@ -23,7 +24,7 @@ export function abortError(): DOMException {
 /** Runs a mediabunny Conversion with cancel and progress wired; rethrows a cancel as an AbortError. */
 export async function runConversion(conversion: Conversion, signal: AbortSignal | undefined, onProgress?: (p: number) => void): Promise<void> {
   if (!conversion.isValid) {
-    throw new Error(`this recording cannot be converted here (${conversion.discardedTracks.map((t) => `${t.track.type}: ${t.reason}`).join(', ')})`)
+    throw new ExportError('cannotConvert', { tracks: conversion.discardedTracks.map((t) => `${t.track.type}: ${t.reason}`).join(', ') })
   }
   conversion.onProgress = (p) => onProgress?.(Math.min(0.99, p))
   const onAbort = () => void conversion.cancel()
