@@ -4,6 +4,9 @@ import App from './App.vue'
 import { router } from './router'
 import './styles/main.css'
 
+// Which build runs (build/pwa.ts): after an update, devtools and tests can tell the versions apart.
+document.documentElement.dataset.build = __APP_BUILD__
+
 const app = createApp(App).use(createPinia()).use(router)
 // Mount once the first route is resolved, so the first paint is the real page, not an empty shell.
 void router.isReady().then(() => {

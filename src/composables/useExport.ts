@@ -8,6 +8,7 @@ import { computed, onScopeDispose, ref, shallowRef, type ComputedRef, type Ref, 
 import type { ExportFormat, ExportRequest, ExportResult } from '@/workers/export/exportRecording'
 import type { GifOptions } from '@/lib/recording/gifOptions'
 import type { TrimRange } from '@/lib/recording/trim'
+import { useBusyWhile } from './useBusy'
 
 export type { ExportFormat, ExportResult }
 export type ExportState = 'idle' | 'running' | 'done' | 'error' | 'cancelled'
@@ -45,6 +46,8 @@ export function useExport(): UseExportReturn {
   const error = ref<string | null>(null)
   let controller: AbortController | null = null
   let url: string | null = null
+  // An app update waits while an export runs (useAppUpdate.ts).
+  useBusyWhile('export', () => state.value === 'running')
 
   const resultUrl = computed(() => {
     if (url) URL.revokeObjectURL(url)

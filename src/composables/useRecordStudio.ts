@@ -9,6 +9,7 @@ import { useMixedAudio } from './useMixedAudio'
 import { useRecorder } from './useRecorder'
 import type { RecordingLimits } from '@/lib/recording/limits'
 import { useRememberedDevices } from './useRememberedDevices'
+import { useBusyWhile } from './useBusy'
 
 /**
  * The Record page's wiring: the chosen source (screen, camera with or without its background, or the screen with
@@ -78,18 +79,24 @@ export function useRecordStudio() {
 
   const saved = ref<GalleryItem | null>(null)
   const saveError = ref<string | null>(null)
+  const saving = ref(false)
+  // A finished recording being written to the gallery holds back an app update too.
+  useBusyWhile('saving', saving)
   const recorder = useRecorder({
     stream: recordStream,
     countdownS: () => (s.countdown ? 3 : 0),
     limits,
     label: () => s.source,
     async onFinished(rec) {
+      saving.value = true
       try {
         saveError.value = null
         saved.value = await gallery.addRecording(rec)
       } catch (err) {
         // The chunks stay in the recorder's store: the recording is offered again on the next start.
         saveError.value = `${(err as Error).message} The recording is kept and will be offered again when you reopen the app.`
+      } finally {
+        saving.value = false
       }
     },
   })

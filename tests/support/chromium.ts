@@ -1,4 +1,4 @@
-import { chromium, type Browser, type LaunchOptions } from 'playwright-core'
+import { chromium, type Browser, type BrowserContext, type LaunchOptions } from 'playwright-core'
 import { existsSync } from 'node:fs'
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
@@ -41,6 +41,27 @@ export async function launchChromium(o: FakeMediaOptions = {}, launch: LaunchOpt
     throw new Error(`Chromium not found at ${CHROMIUM_PATH}. Install it (apt-get install -y chromium) or set CHROMIUM_PATH.`)
   }
   return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    args: [...BASE_ARGS, ...fakeMediaArgs(o), ...(o.extraArgs ?? [])],
+    ...launch,
+  })
+}
+
+/**
+ * Chromium with a real profile in `userDataDir` (a persistent context), as a person's browser: what installs
+ * (Page.getInstallabilityErrors reports "in-incognito" for Playwright's default, incognito-like contexts) and what
+ * service workers and Cache Storage keep is tested there.
+ */
+export async function launchChromiumProfile(
+  userDataDir: string,
+  o: FakeMediaOptions = {},
+  launch: Parameters<typeof chromium.launchPersistentContext>[1] = {},
+): Promise<BrowserContext> {
+  if (!existsSync(CHROMIUM_PATH)) {
+    throw new Error(`Chromium not found at ${CHROMIUM_PATH}. Install it (apt-get install -y chromium) or set CHROMIUM_PATH.`)
+  }
+  return chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM_PATH,
     headless: true,
     args: [...BASE_ARGS, ...fakeMediaArgs(o), ...(o.extraArgs ?? [])],
