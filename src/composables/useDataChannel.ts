@@ -7,7 +7,6 @@
  * were under way fail with a message instead of hanging.
  */
 import { onScopeDispose, ref, shallowRef, toValue, watch, type MaybeRefOrGetter, type Ref, type ShallowRef } from 'vue'
-import { currentLocale, t } from '@/i18n'
 import { randomId } from '@/lib/signaling/client'
 import {
   ChatChannelMessage,
@@ -174,20 +173,20 @@ export function useDataChannel(options: UseDataChannelOptions): UseDataChannelRe
     options.file,
     (channel, _old, onCleanup) => {
       // A new connection: whatever was under way on the old one is lost.
-      failActive(t('call.chat.replacedSend'))
-      failIncoming(t('call.chat.replaced'))
+      failActive('The connection was replaced during the transfer. Send the file again.')
+      failIncoming('The connection was replaced during the transfer.')
       if (!channel) return
       const onOpen = () => void pump()
       const onClose = () => {
-        failActive(t('call.chat.closed'))
-        failIncoming(t('call.chat.closed'))
+        failActive('The connection closed during the transfer.')
+        failIncoming('The connection closed during the transfer.')
       }
       const onMessage = (e: MessageEvent) => {
         if (typeof e.data === 'string') return onControl(channel, e.data)
         if (!(e.data instanceof ArrayBuffer) || !incoming) return
         const file = incoming
         if (!file.push(e.data)) {
-          failIncoming(t('call.chat.tooMuch'))
+          failIncoming('The sender sent more than the announced size.')
           channel.send(JSON.stringify({ t: 'file-cancel', id: file.id } satisfies FileControl))
           return
         }
@@ -216,7 +215,7 @@ export function useDataChannel(options: UseDataChannelOptions): UseDataChannelRe
     if (!msg) return console.warn('ignored a malformed file frame')
     switch (msg.t) {
       case 'file-start':
-        failIncoming(t('call.chat.overlap'))
+        failIncoming('A new file started before this one finished.')
         incoming = new IncomingFile(msg)
         lastIncomingReport = 0
         transfers.value.push({
@@ -234,7 +233,7 @@ export function useDataChannel(options: UseDataChannelOptions): UseDataChannelRe
         if (!file || file.id !== msg.id) return
         incoming = null
         if (!file.complete) {
-          update(file.id, { status: 'failed', error: t('call.chat.incomplete', { done: formatBytes(file.received, currentLocale()), size: formatBytes(file.size, currentLocale()) }) })
+          update(file.id, { status: 'failed', error: `Only ${formatBytes(file.received)} of ${formatBytes(file.size)} arrived.` })
           return
         }
         const url = URL.createObjectURL(file.toBlob())
@@ -250,13 +249,13 @@ export function useDataChannel(options: UseDataChannelOptions): UseDataChannelRe
         if (incoming?.id === msg.id) {
           incoming.discard()
           incoming = null
-          update(msg.id, { status: 'cancelled', error: t('call.chat.senderCancelled') })
+          update(msg.id, { status: 'cancelled', error: 'The sender cancelled it.' })
         } else if (active?.id === msg.id) {
           active.abort.abort()
           active = null
-          update(msg.id, { status: 'cancelled', error: t('call.chat.declined') })
+          update(msg.id, { status: 'cancelled', error: 'The other person declined it.' })
         } else if (find(msg.id)?.status === 'sending') {
-          update(msg.id, { status: 'cancelled', error: t('call.chat.declined') })
+          update(msg.id, { status: 'cancelled', error: 'The other person declined it.' })
         }
         break
     }
@@ -301,7 +300,7 @@ export function useDataChannel(options: UseDataChannelOptions): UseDataChannelRe
     const refused: Array<{ name: string; reason: string }> = []
     for (const file of files) {
       if (file.size > MAX_FILE_BYTES) {
-        refused.push({ name: file.name, reason: t('call.chat.tooLarge', { max: formatBytes(MAX_FILE_BYTES, currentLocale()) }) })
+        refused.push({ name: file.name, reason: `larger than ${formatBytes(MAX_FILE_BYTES)}` })
         continue
       }
       const id = randomId(9)

@@ -1,5 +1,4 @@
 import { ref, onScopeDispose, toValue, type MaybeRefOrGetter, type Ref } from 'vue'
-import { t } from '@/i18n'
 
 type SinkableAudio = HTMLAudioElement & { setSinkId?: (id: string) => Promise<void> }
 
@@ -43,7 +42,7 @@ export function useSpeakerTest(speakerId: MaybeRefOrGetter<string>): UseSpeakerT
       await audio.play()
       await new Promise((r) => setTimeout(r, 700))
     } catch (err) {
-      error.value = t('speaker.testFailed', { reason: (err as Error).message })
+      error.value = `The test sound could not play on this speaker (${(err as Error).message}). Pick another speaker or check that it is connected.`
     } finally {
       audio?.pause()
       if (audio) audio.srcObject = null

@@ -1,5 +1,4 @@
 import { computed, ref, shallowRef, watch, onScopeDispose, type Ref, type ShallowRef, type ComputedRef } from 'vue'
-import { t as translate } from '@/i18n'
 import { describeMediaError, environmentError, readEnvironment, type MediaError } from '@/lib/mediaErrors'
 
 export interface UseUserMediaTrackOptions {
@@ -77,7 +76,7 @@ export function useUserMediaTrack(options: UseUserMediaTrackOptions): UseUserMed
       if (stream.value !== s) return
       stream.value = undefined
       settings.value = undefined
-      notice.value = translate(`notices.disconnected.${options.source}`)
+      notice.value = `The ${options.source} was disconnected. Switching to another ${options.source}…`
       choose('')
       void start()
     })
@@ -135,7 +134,7 @@ export function useUserMediaTrack(options: UseUserMediaTrackOptions): UseUserMed
         if (!wanted || (name !== 'NotFoundError' && name !== 'OverconstrainedError')) throw err
         // The remembered device is gone: use the default one and say so.
         const s = await open(options.constraints(undefined))
-        notice.value = translate(`notices.unavailable.${options.source}`)
+        notice.value = `The ${options.source} you chose is not available, so the default ${options.source} is used.`
         choose('')
         return s
       }

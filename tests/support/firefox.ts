@@ -14,16 +14,7 @@ export interface FirefoxOptions {
   /** Accept camera/microphone requests (default). false: every request is blocked, as a user pressing "Block". */
   grantPermissions?: boolean
   prefs?: Record<string, string | number | boolean>
-  /** Extra environment for the browser process, e.g. `NO_SOUND_SERVER` to run it as on a machine with no sound server. */
-  env?: Record<string, string>
 }
-
-/**
- * Environment that makes Firefox find no sound server, as on a machine with none: PulseAudio's client library is
- * pointed at a socket that does not exist (and ALSA, Firefox's other backend here, has no sound card), so Firefox's
- * AudioContext stays `suspended` and its `resume()` never settles, even when a test of another file started PulseAudio.
- */
-export const NO_SOUND_SERVER: Record<string, string> = { PULSE_SERVER: 'unix:/nonexistent/pulse/native' }
 
 export interface RunningFirefox {
   browser: Browser
@@ -46,7 +37,7 @@ export async function launchFirefox(o: FirefoxOptions = {}): Promise<RunningFire
       browser: 'firefox',
       executablePath: FIREFOX_PATH,
       headless: !o.headed,
-      env: { ...process.env, ...(xvfb ? { DISPLAY: xvfb.display } : {}), ...o.env },
+      env: { ...process.env, ...(xvfb ? { DISPLAY: xvfb.display } : {}) },
       extraPrefsFirefox: {
         'media.navigator.streams.fake': true,
         'media.navigator.permission.disabled': grant,

@@ -89,7 +89,7 @@ export async function launchWebKit(extraArgs: string[] = []): Promise<RunningWeb
       async run<T>(body: string, ...args: Array<string | number | boolean | object | null>): Promise<T> {
         const script = `const done = arguments[arguments.length - 1];
           (async (...args) => { ${body} })(...Array.prototype.slice.call(arguments, 0, -1))
-            .then((value) => done({ value }), (e) => done({ error: e && e.message ? e.message + ' @ ' + (e.stack || '') : String(e) }))`
+            .then((value) => done({ value }), (e) => done({ error: String(e && e.stack || e) }))`
         const r = (await session.executeAsyncScript(script, args)) as { value?: T; error?: string }
         if (r.error) throw new Error(`in WebKit: ${r.error}`)
         return r.value as T

@@ -5,7 +5,6 @@
  * responsive; the receiver collects the chunks of one file at a time (the channel is ordered and reliable).
  * Written against a structural channel type so Node tests can drive it with a fake channel.
  */
-import { t } from '@/i18n'
 import { FILE_CHUNK_BYTES, type FileControl, type FileStart } from './dataProtocol.ts'
 
 export interface ChannelLike {
@@ -33,7 +32,7 @@ export interface SendFileOptions {
 }
 
 export class TransferAborted extends Error {
-  constructor(message: string = t('feedback.transferCancelled')) {
+  constructor(message = 'The transfer was cancelled.') {
     super(message)
     this.name = 'TransferAborted'
   }
@@ -59,7 +58,7 @@ export function drained(channel: ChannelLike, low: number, signal?: AbortSignal)
     }
     const onClose = () => {
       cleanup()
-      reject(new TransferAborted(t('call.chat.closed')))
+      reject(new TransferAborted('The connection closed during the transfer.'))
     }
     const onAbort = () => {
       cleanup()
@@ -84,7 +83,7 @@ export async function sendFile(channel: ChannelLike, blob: Blob, options: SendFi
   channel.bufferedAmountLowThreshold = low
   const ensureOpen = () => {
     if (signal?.aborted) throw new TransferAborted()
-    if (channel.readyState !== 'open') throw new TransferAborted(t('call.chat.closed'))
+    if (channel.readyState !== 'open') throw new TransferAborted('The connection closed during the transfer.')
   }
   ensureOpen()
   const start: FileStart = { t: 'file-start', id: options.id, name: options.name, size: blob.size, mime: options.mime }

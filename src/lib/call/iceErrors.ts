@@ -3,8 +3,6 @@
  * the 7xx the spec adds for servers that cannot be reached) and a failed connection, with what to do about it.
  */
 
-import { t } from '@/i18n'
-
 export interface IceCandidateErrorInfo {
   url: string
   errorCode: number
@@ -26,22 +24,22 @@ export function describeCandidateError(e: IceCandidateErrorInfo): IceProblem | n
     case 431:
       return {
         kind: 'turn-auth',
-        title: t('call.ice.authTitle'),
-        message: t('call.ice.auth', { url: e.url, code: e.errorCode, text: e.errorText || 'Unauthorized' }),
+        title: 'The relay server refused the credentials',
+        message: `The TURN server (${e.url}) answered ${e.errorCode} ${e.errorText || 'Unauthorized'}: the credentials the signaling server handed out are wrong or have expired. Check that TURN_SECRET matches coturn's static-auth-secret and that both servers' clocks are right.`,
       }
     case 437:
     case 486:
     case 508:
       return {
         kind: 'turn-quota',
-        title: t('call.ice.quotaTitle'),
-        message: t('call.ice.quota', { url: e.url, code: e.errorCode, text: e.errorText }),
+        title: 'The relay server is full',
+        message: `The TURN server (${e.url}) cannot give out another relay (${e.errorCode} ${e.errorText}). Try again in a moment.`,
       }
     case 701:
       return {
         kind: 'turn-unreachable',
-        title: t('call.ice.unreachableTitle'),
-        message: t('call.ice.unreachable', { url: e.url }),
+        title: 'The relay server cannot be reached',
+        message: `No answer from the TURN server (${e.url}). Check TURN_URLS and that the server is up and reachable from this network.`,
       }
     default:
       return null
@@ -53,8 +51,9 @@ export function expiredCredentials(expiresAt: number | null, now: number): IcePr
   if (expiresAt === null || expiresAt > now) return null
   return {
     kind: 'turn-expired',
-    title: t('call.ice.expiredTitle'),
-    message: t('call.ice.expired'),
+    title: 'The relay credentials have expired',
+    message:
+      'The signaling server handed out TURN credentials that had already expired. The clock of the server (or of this device) is probably wrong; check it, or raise TURN_TTL.',
   }
 }
 
@@ -62,13 +61,15 @@ export function iceFailed(relayOnly: boolean, relayCandidates: number): IceProbl
   if (relayOnly && relayCandidates === 0) {
     return {
       kind: 'no-relay',
-      title: t('call.ice.noRelayTitle'),
-      message: t('call.ice.noRelay'),
+      title: 'No relay route',
+      message:
+        'Relay-only mode is on, but no TURN relay could be used, so there is no way to reach the other person. Ask whoever runs this server to configure TURN (TURN_URLS and TURN_SECRET), or turn relay-only mode off.',
     }
   }
   return {
     kind: 'failed',
-    title: t('call.ice.failedTitle'),
-    message: t('call.ice.failed'),
+    title: 'The media connection failed',
+    message:
+      'Your browsers could not find a network path to each other, even after several retries. A firewall may block it: a TURN relay (TURN_URLS) gets through most of them. Press "Try again" to retry.',
   }
 }

@@ -5,7 +5,6 @@
 import { io, type Socket } from 'socket.io-client'
 import {
   PeerKey,
-  type ProtocolVersion,
   type ClientToServerEvents,
   type InstanceId,
   type JoinOptions,
@@ -15,20 +14,6 @@ import {
 } from './schema.ts'
 
 export type SignalingSocket = Socket<ServerToClientEvents, ClientToServerEvents>
-
-/**
- * The protocol version the app's call page speaks: 1 (one-to-one) while its call composables handle one peer
- * connection. Group calls (version 2, see docs/signaling.md) are served already; the app moves to 2 with its mesh.
- */
-export const APP_PROTOCOL_VERSION: ProtocolVersion = 1
-
-/** What a caller chooses about a join; `joinOptions` adds the protocol version unless `v` is given. */
-export type JoinRequest = Omit<JoinOptions, 'v'> & { v?: ProtocolVersion }
-
-/** The `join` options on the wire: the protocol version (the app's unless given) plus the caller's choices. */
-export function joinOptions(request: JoinRequest = {}): JoinOptions {
-  return { ...request, v: request.v ?? APP_PROTOCOL_VERSION }
-}
 
 export interface SignalingClientOptions {
   /**
@@ -67,8 +52,8 @@ export function createSignalingClient(options: SignalingClientOptions): Signalin
  * server keeps the slot for a grace period so the same peer gets it back. Returns a function that leaves the room
  * and stops rejoining.
  */
-export function joinRoom(socket: SignalingSocket, room: RoomId, request: JoinRequest = {}): () => void {
-  const join = () => socket.emit('join', room, joinOptions(request))
+export function joinRoom(socket: SignalingSocket, room: RoomId, options: JoinOptions = {}): () => void {
+  const join = () => socket.emit('join', room, options)
   socket.on('connect', join)
   if (socket.connected) join()
   return () => {
@@ -79,8 +64,7 @@ export function joinRoom(socket: SignalingSocket, room: RoomId, request: JoinReq
 
 /**
  * Perfect negotiation needs exactly one polite peer; both sides compute the same answer from the two public ids,
- * and it stays the same across reloads because ids are derived from the tab's peer key. The polite peer is the one
- * whose id sorts first (plain code-unit comparison, as JavaScript's `<` on strings does).
+ * and it stays the same across reloads because ids are derived from the tab's peer key.
  */
 export function isPolite(myId: PeerId, otherId: PeerId): boolean {
   return myId < otherId

@@ -17,10 +17,9 @@ import {
   createInstanceId,
   createPeerKey,
   createSignalingClient,
-  joinOptions,
   type SignalingSocket,
 } from '../../../src/lib/signaling/client.ts'
-import type { ProtocolVersion, ServerToClientEvents } from '../../../src/lib/signaling/schema.ts'
+import type { ServerToClientEvents } from '../../../src/lib/signaling/schema.ts'
 
 export const ROOT = new URL('../../../', import.meta.url).pathname
 
@@ -34,8 +33,6 @@ export function testConfig(overrides: Partial<SignalingConfig> = {}): SignalingC
     leaseMs: 30_000,
     rateLimitEvents: 1000,
     rateLimitWindowS: 10,
-    maxQueuedBytes: 512 * 1024,
-    logSummaryS: 60,
     ...overrides,
   }
 }
@@ -129,12 +126,12 @@ export function record(socket: SignalingSocket): Array<[string, unknown[]]> {
   return seen
 }
 
-/** Connects and joins `room` (protocol version `v`, the app's by default); resolves with what `joined` said. */
-export async function joinAs(url: string, room: string, options: ClientOptions & { name?: string; v?: ProtocolVersion } = {}) {
+/** Connects and joins `room`; resolves with what `joined` said. */
+export async function joinAs(url: string, room: string, options: ClientOptions & { name?: string } = {}) {
   const socket = connectClient(url, options)
   await connected(socket)
   const joined = next(socket, 'joined')
-  socket.emit('join', room, joinOptions({ ...(options.name === undefined ? {} : { name: options.name }), ...(options.v === undefined ? {} : { v: options.v }) }))
+  socket.emit('join', room, options.name === undefined ? {} : { name: options.name })
   const [, id, info] = await joined
   return { socket, id, info }
 }
