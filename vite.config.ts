@@ -30,7 +30,8 @@ export default defineConfig({
   },
   build: {
     target: 'es2022',
-    sourcemap: true,
+    // Maps for our own debugging, without a sourceMappingURL comment in the bundles; the server never serves them.
+    sourcemap: 'hidden',
   },
   worker: { format: 'es' },
   // The same cross-origin isolation as the production server (server/app.ts), so dev behaves alike.

@@ -6,7 +6,7 @@
  */
 import { performance } from 'node:perf_hooks'
 import type { BenchResult } from './run.ts'
-import { createInstanceId, createPeerKey, createSignalingClient, type SignalingSocket } from '../src/lib/signaling/client.ts'
+import { createInstanceId, createPeerKey, createRoomId, createSignalingClient, joinOptions, type SignalingSocket } from '../src/lib/signaling/client.ts'
 import type { SignalData } from '../src/lib/signaling/schema.ts'
 import { rssMb, spawnServer, withTimeout } from '../tests/server/support/signaling.ts'
 
@@ -67,7 +67,7 @@ export default async function* signalingBench(): AsyncGenerator<BenchResult> {
     log(`connected ${SOCKETS} sockets in ${Math.round(performance.now() - t0)} ms`)
 
     const t1 = performance.now()
-    const rooms = Array.from({ length: ROOMS }, (_, i) => `bench-room-${String(i).padStart(5, '0')}`)
+    const rooms = Array.from({ length: ROOMS }, () => createRoomId())
     await withTimeout(
       Promise.all(
         sockets.map(
@@ -75,7 +75,7 @@ export default async function* signalingBench(): AsyncGenerator<BenchResult> {
             new Promise<void>((resolve, reject) => {
               s.once('joined', () => resolve())
               s.once('full', () => reject(new Error(`socket ${i} got full`)))
-              s.emit('join', rooms[i >> 1]!)
+              s.emit('join', rooms[i >> 1]!, joinOptions())
             }),
         ),
       ),

@@ -19,8 +19,22 @@ export interface TurnConfig {
   urls: string[]
   /** coturn's `static-auth-secret`; stays on the server. */
   secret: string
-  /** Lifetime of the credentials handed to browsers, in seconds. */
+  /** Lifetime of the credentials handed to browsers, in seconds; renewed while the peer is seated. */
   ttlSeconds: number
+  /** At most this many credentials minted per client IP address per `mintWindowS` (reconnects reuse a live one). */
+  mintsPerIp: number
+  mintWindowS: number
+}
+
+/** Limits of the HTTP(S) server itself (static files and WebSocket upgrades alike). */
+export interface HttpLimits {
+  /** A request whose headers are not complete by then is answered 408 and closed. */
+  headersTimeoutMs: number
+  /** The same for the whole request. */
+  requestTimeoutMs: number
+  /** Open TCP connections, in all and from one address; more are closed at once. */
+  maxConnections: number
+  maxConnectionsPerIp: number
 }
 
 export interface SignalingConfig {
@@ -40,6 +54,13 @@ export interface SignalingConfig {
   /** Per-connection event budget: `rateLimitEvents` events per `rateLimitWindowS` seconds. */
   rateLimitEvents: number
   rateLimitWindowS: number
+  /**
+   * Output queued for one socket (not yet taken by the network) beyond which the reader is too slow and is dropped.
+   * Counted as text plus its ready WebSocket frame, so 512 KiB (the default) is about 1 MB of memory.
+   */
+  maxQueuedBytes: number
+  /** Refusals are counted and logged as one summary per this many seconds (plus the first of each kind). */
+  logSummaryS: number
 }
 
 export interface ServerConfig {
@@ -49,6 +70,7 @@ export interface ServerConfig {
   staticDir: string
   tls: TlsFiles | TlsSelfSigned | undefined
   logLevel: string
+  http: HttpLimits
   signaling: SignalingConfig
 }
 
@@ -82,17 +104,27 @@ const Env = z
     STUN_URLS: list.pipe(z.array(z.string().regex(/^stuns?:\S+$/, 'STUN_URLS entries must start with stun: or stuns:'))),
     TURN_URLS: list.pipe(z.array(z.string().regex(/^turns?:\S+$/, 'TURN_URLS entries must start with turn: or turns:'))),
     TURN_SECRET: z.string().optional(),
-    TURN_TTL: int(60, 7 * 86400, 86400),
+    TURN_TTL: int(60, 7 * 86400, 3600),
+    TURN_MINTS_PER_IP: int(1, 1_000_000, 30),
+    TURN_MINT_WINDOW_S: int(1, 86400, 3600),
     REDIS_URL: z.string().regex(/^rediss?:\/\//, 'REDIS_URL must start with redis:// or rediss://').optional(),
     PEER_GRACE_MS: int(0, 10 * 60_000, 15_000),
     SIGNALING_LEASE_MS: int(1000, 10 * 60_000, 30_000),
     RATE_LIMIT_EVENTS: int(1, 1_000_000, 100),
     RATE_LIMIT_WINDOW_S: int(1, 3600, 10),
+    MAX_QUEUED_BYTES: int(64 * 1024, 1024 * 1024 * 1024, 512 * 1024),
+    LOG_SUMMARY_S: int(1, 86400, 60),
+    HEADERS_TIMEOUT_MS: int(1000, 10 * 60_000, 10_000),
+    REQUEST_TIMEOUT_MS: int(1000, 60 * 60_000, 30_000),
+    MAX_CONNECTIONS: int(1, 10_000_000, 10_000),
+    MAX_CONNECTIONS_PER_IP: int(1, 10_000_000, 100),
   })
   .superRefine((env, ctx) => {
     if (!!env.TLS_CERT !== !!env.TLS_KEY) ctx.addIssue({ code: 'custom', message: 'set both TLS_CERT and TLS_KEY, or neither' })
     if (env.TURN_URLS.length > 0 && !env.TURN_SECRET) ctx.addIssue({ code: 'custom', message: 'TURN_URLS needs TURN_SECRET' })
     if (env.TURN_SECRET && env.TURN_URLS.length === 0) ctx.addIssue({ code: 'custom', message: 'TURN_SECRET needs TURN_URLS' })
+    if (env.REQUEST_TIMEOUT_MS < env.HEADERS_TIMEOUT_MS)
+      ctx.addIssue({ code: 'custom', message: 'REQUEST_TIMEOUT_MS must not be shorter than HEADERS_TIMEOUT_MS' })
   })
 
 function parseOrigins(raw: string | undefined): SignalingConfig['allowedOrigins'] {
@@ -125,15 +157,25 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
     staticDir: e.STATIC_DIR ?? new URL('../dist', import.meta.url).pathname,
     tls,
     logLevel: e.LOG_LEVEL,
+    http: {
+      headersTimeoutMs: e.HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
+      maxConnections: e.MAX_CONNECTIONS,
+      maxConnectionsPerIp: e.MAX_CONNECTIONS_PER_IP,
+    },
     signaling: {
       allowedOrigins: parseOrigins(e.ALLOWED_ORIGINS),
       stunUrls: e.STUN_URLS,
-      turn: e.TURN_SECRET ? { urls: e.TURN_URLS, secret: e.TURN_SECRET, ttlSeconds: e.TURN_TTL } : undefined,
+      turn: e.TURN_SECRET
+        ? { urls: e.TURN_URLS, secret: e.TURN_SECRET, ttlSeconds: e.TURN_TTL, mintsPerIp: e.TURN_MINTS_PER_IP, mintWindowS: e.TURN_MINT_WINDOW_S }
+        : undefined,
       redisUrl: e.REDIS_URL,
       peerGraceMs: e.PEER_GRACE_MS,
       leaseMs: e.SIGNALING_LEASE_MS,
       rateLimitEvents: e.RATE_LIMIT_EVENTS,
       rateLimitWindowS: e.RATE_LIMIT_WINDOW_S,
+      maxQueuedBytes: e.MAX_QUEUED_BYTES,
+      logSummaryS: e.LOG_SUMMARY_S,
     },
   }
 }

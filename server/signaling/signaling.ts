@@ -4,7 +4,11 @@
  *
  * Every incoming event goes through one per-connection queue: rate limit, then schema validation, then the
  * handler. The queue keeps a connection's events in order (an offer is relayed before its candidates, a `join`
- * completes before the `message` sent after it) even when the room store is remote (Redis).
+ * completes before the `message` sent after it) even when the room store is remote (Redis). Every refused event is
+ * answered with an `error` event (code and message), and counted in the event log rather than logged one by one.
+ *
+ * Memory stays bounded whatever clients do: events queue at most MAX_PENDING deep per connection, frames are capped
+ * at MAX_PAYLOAD_BYTES, and a reader whose queued output passes `maxQueuedBytes` is cut off.
  */
 import { createHash } from 'node:crypto'
 import type { Server as HttpServer } from 'node:http'
@@ -18,8 +22,10 @@ import {
   ClientEventArgs,
   HandshakeAuth,
   MAX_PAYLOAD_BYTES,
+  PROTOCOL_VERSION,
   type ClientToServerEvents,
   type InstanceId,
+  type ErrorCode,
   type JoinOptions,
   type LeaveReason,
   type PeerId,
@@ -28,7 +34,8 @@ import {
   type SignalData,
 } from '../../src/lib/signaling/schema.ts'
 import type { SignalingConfig } from '../config.ts'
-import { iceServersFor } from './iceServers.ts'
+import { createEventLog, type EventLog } from '../logSummary.ts'
+import { iceServersFor, type IceServerList } from './iceServers.ts'
 import { originGuard } from './origin.ts'
 import { connectRedis, type RedisConnection } from './redis.ts'
 import { MemoryRoomStore, type MemberRef, type RoomStore } from './roomStore.ts'
@@ -55,20 +62,37 @@ interface Connection {
   chain: Promise<void>
   /** The disconnect cleanup ran; anything still arriving is ignored. */
   closed: boolean
+  /** Disconnected for abuse: what it still has queued is dropped unhandled. */
+  abusive: boolean
   pending: number
-  drops: number
-  unlogged: number
+  /** Refusals that were the client's fault (invalid, version, rate limit, not in room). */
+  faults: number
+  /** `error` replies sent in the current window, and when it started. */
+  errorReplies: number
+  errorWindowStart: number
+  /** Renews the TURN credentials of a seated peer. */
+  turnTimer: NodeJS.Timeout | undefined
+  ip: string
   log: Logger
 }
 
-/** Events waiting in one connection's queue beyond which new ones are dropped (the rate limit bounds it too). */
+/** Events waiting in one connection's queue beyond which new ones are refused (the rate limit bounds it too). */
 const MAX_PENDING = 32
-/** Drops logged one by one per connection; later ones are counted and summed up at disconnect (no log floods). */
-const LOGGED_DROPS = 5
-/** A client that sent this many invalid events is broken or hostile: disconnect it. */
-const MAX_DROPS = 50
+/** Events waiting beyond which the client is flooding: it is disconnected without handling any more of them. */
+const FLOOD_PENDING = 64
+/** A client that sent this many refused events is broken or hostile: disconnect it. */
+const MAX_FAULTS = 50
 /** Consumed points, as a multiple of the limit, at which a client that ignores rate limiting is disconnected. */
 const HARD_RATE_FACTOR = 2
+/** `error` replies per connection per rate-limit window; a client flooding with bad events gets no more than this. */
+const MAX_ERROR_REPLIES = 20
+/** What an `unavailable` error suggests waiting before a retry. */
+const RETRY_MS = 2000
+/** How often every local socket's queued output is checked (relays check their recipient at once as well). */
+const SWEEP_MS = 500
+
+/** Refusals that count against the client (a room being full or Redis being down is nobody's fault). */
+const FAULTS = new Set<ErrorCode>(['invalid', 'version', 'rate-limited', 'not-in-room'])
 
 export interface SignalingStats {
   /** Open connections on this process. */
@@ -77,11 +101,15 @@ export interface SignalingStats {
   members: number
   /** Disconnected members waiting for their grace period to end. */
   awaitingReap: number
+  /** Peers holding TURN credentials minted by this process that have not expired. */
+  turnCredentials: number
 }
 
 export interface Signaling {
   io: IoServer
   store: RoomStore
+  /** Counted refusals and errors (also logged as periodic summaries). */
+  events: EventLog
   /** Cheap counters for health checks and leak tests. */
   stats(): SignalingStats
   close(): Promise<void>
@@ -92,6 +120,10 @@ export interface SignalingOptions {
   log: Logger
   /** Room store override (tests); by default Redis when `config.redisUrl` is set, else in memory. */
   store?: RoomStore
+  /** Shared with the HTTP server's refusals, so one summary line covers both. @default a new one */
+  events?: EventLog
+  /** A connection from this address was closed for abuse (the HTTP server may block the address for a while). */
+  onAbuse?: (ip: string) => void
   /**
    * Leave Vite's (or any other) WebSocket upgrades on the same server alone.
    * @default false (engine.io closes unknown upgrades)
@@ -106,10 +138,35 @@ export function peerIdFromKey(peerKey: string): PeerId {
 
 const roomKey = (room: RoomId) => `room:${room}` // prefixed: a room id must never name a socket's own room
 
+interface EngineInternals {
+  writeBuffer?: Array<{ data?: unknown; options?: { wsPreEncodedFrame?: unknown } }>
+  transport?: { socket?: { bufferedAmount?: number; terminate?: () => void } }
+}
+
+const size = (d: unknown) => (typeof d === 'string' ? d.length : d instanceof Uint8Array || d instanceof ArrayBuffer ? d.byteLength : 0)
+
+/**
+ * Bytes held for `socket` that the network has not taken yet: engine.io's write buffer (a broadcast packet holds its
+ * text and its ready-made WebSocket frame) plus what the WebSocket has queued.
+ */
+export function queuedBytes(socket: Socket): number {
+  const conn = socket.conn as unknown as EngineInternals
+  let n = conn.transport?.socket?.bufferedAmount ?? 0
+  for (const packet of conn.writeBuffer ?? []) n += size(packet.data) + size(packet.options?.wsPreEncodedFrame)
+  return n
+}
+
 export async function attachSignaling(httpServer: HttpServer | HttpsServer | Http2SecureServer, options: SignalingOptions): Promise<Signaling> {
   const { config, log } = options
+  const events = options.events ?? createEventLog(log, config.logSummaryS * 1000)
+  const ownEvents = !options.events
   let redis: RedisConnection | undefined
-  if (config.redisUrl && !options.store) redis = await connectRedis(config.redisUrl, log)
+  if (config.redisUrl && !options.store) {
+    redis = await connectRedis(config.redisUrl, log, {
+      onError: (role, err) => events.note('redis error', { role, err }, 'error'),
+      onReady: () => {},
+    })
+  }
   const store: RoomStore =
     options.store ??
     (redis
@@ -124,13 +181,17 @@ export async function attachSignaling(httpServer: HttpServer | HttpsServer | Htt
     // A connection that completed the transport handshake but never joined the namespace is dropped quickly.
     connectTimeout: 10_000,
     allowRequest: originGuard(config.allowedOrigins, (reason, req) =>
-      log.warn({ reason, ip: req.socket.remoteAddress, origin: req.headers.origin }, 'connection rejected'),
+      events.note('connection rejected', { reason, ip: req.socket.remoteAddress, origin: req.headers.origin }),
     ),
     destroyUpgrade: !options.shareUpgrades,
     ...(redis ? { adapter: redis.adapter } : {}),
   })
 
   const limiter = new RateLimiterMemory({ points: config.rateLimitEvents, duration: config.rateLimitWindowS })
+  const turn = config.turn
+  const mintLimiter = turn ? new RateLimiterMemory({ points: turn.mintsPerIp, duration: turn.mintWindowS }) : undefined
+  /** The live TURN credentials of each peer, reused on reconnects and re-joins so they do not count again. */
+  const minted = new Map<PeerId, IceServerList>()
   const connections = new Map<string, Connection>()
   /** Members whose socket is connected to this process; their leases are renewed here. */
   const attached = new Map<string, MemberRef>()
@@ -141,7 +202,7 @@ export async function attachSignaling(httpServer: HttpServer | HttpsServer | Htt
   io.use((socket, next) => {
     const auth = HandshakeAuth.safeParse(socket.handshake.auth)
     if (!auth.success) {
-      log.warn({ ip: socket.handshake.address, reason: summarize(auth.error) }, 'handshake rejected')
+      events.note('handshake rejected', { ip: socket.handshake.address, reason: summarize(auth.error) })
       return next(new Error('invalid auth'))
     }
     socket.data.peerId = peerIdFromKey(auth.data.peerKey)
@@ -155,19 +216,26 @@ export async function attachSignaling(httpServer: HttpServer | HttpsServer | Htt
     const conn: Connection = {
       chain: Promise.resolve(),
       closed: false,
+      abusive: false,
       pending: 0,
-      drops: 0,
-      unlogged: 0,
+      faults: 0,
+      errorReplies: 0,
+      errorWindowStart: Date.now(),
+      turnTimer: undefined,
+      ip: socket.handshake.address,
       log: log.child({ sid: socket.id, peer: socket.data.peerId }),
     }
     connections.set(socket.id, conn)
-    conn.log.debug({ ip: socket.handshake.address }, 'connected')
+    conn.log.debug({ ip: conn.ip }, 'connected')
     // Every event goes through our own queue; nothing is registered with socket.on, so `next` is never called.
     socket.use((packet) => {
-      if (conn.pending >= MAX_PENDING) return drop(socket, conn, 'too many queued events')
+      if (conn.closed || conn.abusive) return
+      if (conn.pending >= FLOOD_PENDING) return disconnectAbusive(socket, conn, 'disconnected: flooding')
+      if (conn.pending >= MAX_PENDING) return refuse(socket, conn, 'rate-limited', 'Too many events at once; slow down.', eventName(packet[0]))
       enqueue(conn, () => handle(socket, conn, packet))
     })
     socket.on('disconnect', (reason) => {
+      stopTurnRenewal(conn)
       // socket.io reports a close at once but hands over packets read just before it on the next tick: wait for
       // those, so that a `leave` sent as a tab closes is handled, and nothing is handled after the cleanup.
       setImmediate(() =>
@@ -185,66 +253,159 @@ export async function attachSignaling(httpServer: HttpServer | HttpsServer | Htt
     conn.pending++
     conn.chain = conn.chain
       .then(task)
-      .catch((err: unknown) => conn.log.error({ err }, 'event handler failed'))
+      .catch((err: unknown) => events.note('event handler failed', { err, sid: conn.log.bindings().sid }, 'error'))
       .finally(() => conn.pending--)
   }
 
-  function drop(socket: IoSocket, conn: Connection, reason: string): void {
-    conn.drops++
-    if (conn.drops <= LOGGED_DROPS) conn.log.warn({ reason: reason.slice(0, 300) }, 'event dropped')
-    else conn.unlogged++
-    if (conn.drops === MAX_DROPS && socket.connected) {
-      conn.log.warn({ drops: conn.drops }, 'too many invalid events, disconnecting')
-      socket.disconnect(true)
+  /**
+   * Refuses an event: tells the client why (`error`), counts it, and disconnects a client whose refusals are its own
+   * fault once there are MAX_FAULTS of them.
+   */
+  function refuse(
+    socket: IoSocket,
+    conn: Connection,
+    code: ErrorCode,
+    message: string,
+    event: string,
+    extra: { room?: RoomId; retryInMs?: number; detail?: string } = {},
+  ): void {
+    events.note(`refused: ${code}`, { sid: socket.id, peer: socket.data.peerId, ip: conn.ip, event, reason: (extra.detail ?? message).slice(0, 300) })
+    const now = Date.now()
+    if (now - conn.errorWindowStart > config.rateLimitWindowS * 1000) {
+      conn.errorWindowStart = now
+      conn.errorReplies = 0
     }
+    if (conn.errorReplies++ < MAX_ERROR_REPLIES && socket.connected) {
+      const { detail: _detail, ...rest } = extra
+      socket.emit('error', { code, message, event, ...rest })
+    }
+    if (!FAULTS.has(code)) return
+    conn.faults++
+    if (conn.faults === MAX_FAULTS) disconnectAbusive(socket, conn, 'disconnected: too many refused events')
+  }
+
+  /** Closes an abusive connection at once (nothing more it sent is handled) and reports its address. */
+  function disconnectAbusive(socket: IoSocket, conn: Connection, kind: string): void {
+    if (!socket.connected) return
+    conn.abusive = true
+    events.note(kind, { sid: socket.id, ip: conn.ip })
+    options.onAbuse?.(conn.ip)
+    socket.disconnect(true)
   }
 
   // Events received before a disconnect are still handled (a `leave` sent as the tab closes counts); the queued
   // disconnect handler runs after them.
   async function handle(socket: IoSocket, conn: Connection, packet: unknown[]): Promise<void> {
-    if (conn.closed) return
+    if (conn.closed || conn.abusive) return
+    const [rawEvent, ...args] = packet
+    const event = eventName(rawEvent)
     try {
       await limiter.consume(socket.id)
     } catch (res) {
       if (!(res instanceof RateLimiterRes)) throw res
-      drop(socket, conn, 'rate limit exceeded')
-      if (res.consumedPoints >= config.rateLimitEvents * HARD_RATE_FACTOR && socket.connected) {
-        conn.log.warn({ consumed: res.consumedPoints }, 'rate limit ignored, disconnecting')
-        socket.disconnect(true)
-      }
+      refuse(socket, conn, 'rate-limited', `Too many events: at most ${config.rateLimitEvents} per ${config.rateLimitWindowS} s. Slow down.`, event)
+      if (res.consumedPoints >= config.rateLimitEvents * HARD_RATE_FACTOR) disconnectAbusive(socket, conn, 'disconnected: rate limit ignored')
       return
     }
-    const [event, ...args] = packet
-    switch (event) {
-      case 'join': {
-        const parsed = ClientEventArgs.join.safeParse(args)
-        if (!parsed.success) return drop(socket, conn, `invalid join: ${summarize(parsed.error)}`)
-        return join(socket, conn, ...parsed.data)
+    try {
+      switch (rawEvent) {
+        case 'join': {
+          const v = (args[1] as { v?: unknown } | undefined)?.v
+          if (v !== PROTOCOL_VERSION) {
+            const said = v === undefined ? 'no version' : `version ${JSON.stringify(v).slice(0, 20)}`
+            return refuse(socket, conn, 'version', `This server speaks signaling protocol ${PROTOCOL_VERSION}, the join gave ${said}. Reload the page (or update the client).`, event)
+          }
+          const parsed = ClientEventArgs.join.safeParse(args)
+          if (!parsed.success) return invalid(socket, conn, event, parsed.error)
+          return await join(socket, conn, ...parsed.data)
+        }
+        case 'leave': {
+          const parsed = ClientEventArgs.leave.safeParse(args)
+          if (!parsed.success) return invalid(socket, conn, event, parsed.error)
+          return await leave(socket, conn, ...parsed.data)
+        }
+        case 'message': {
+          const parsed = ClientEventArgs.message.safeParse(args)
+          if (!parsed.success) return invalid(socket, conn, event, parsed.error)
+          return relay(socket, conn, ...parsed.data)
+        }
+        default:
+          return refuse(socket, conn, 'invalid', `Unknown event ${JSON.stringify(event)}: the events are join, leave and message.`, event)
       }
-      case 'leave': {
-        const parsed = ClientEventArgs.leave.safeParse(args)
-        if (!parsed.success) return drop(socket, conn, `invalid leave: ${summarize(parsed.error)}`)
-        return leave(socket, conn, ...parsed.data)
-      }
-      case 'message': {
-        const parsed = ClientEventArgs.message.safeParse(args)
-        if (!parsed.success) return drop(socket, conn, `invalid message: ${summarize(parsed.error)}`)
-        return relay(socket, conn, ...parsed.data)
-      }
-      default:
-        return drop(socket, conn, `unknown event ${JSON.stringify(String(event).slice(0, 40))}`)
+    } catch (err) {
+      // The room store failed (Redis away): nothing was changed, the client may try again.
+      events.note('event failed', { sid: socket.id, event, err }, 'error')
+      refuse(socket, conn, 'unavailable', 'The server could not do this just now (its shared storage is unreachable). Retrying shortly.', event, {
+        retryInMs: RETRY_MS,
+      })
     }
   }
 
+  function invalid(socket: IoSocket, conn: Connection, event: string, error: z.ZodError): void {
+    const detail = summarize(error)
+    refuse(socket, conn, 'invalid', `Invalid ${event}: ${detail}`, event, { detail: `invalid ${event}: ${detail}` })
+  }
+
+  // --- TURN credentials --------------------------------------------------------------------------------------
+  /** ICE servers for a seated peer: the live TURN credentials it holds, or new ones if its address may mint more. */
+  async function iceFor(socket: IoSocket, conn: Connection, room: RoomId, renewing: boolean): Promise<IceServerList> {
+    const { peerId } = socket.data
+    if (!turn || !mintLimiter) return iceServersFor(config, peerId)
+    const now = Date.now()
+    const held = minted.get(peerId)
+    if (!renewing && held && held.expiresAt! - now > (turn.ttlSeconds * 1000) / 2) return held
+    if (!renewing) {
+      try {
+        await mintLimiter.consume(conn.ip)
+      } catch (res) {
+        if (!(res instanceof RateLimiterRes)) throw res
+        refuse(
+          socket,
+          conn,
+          'turn-limit',
+          'No relay (TURN) credentials this time: too many were requested from your network address. Direct connections still work; try again later.',
+          'join',
+          { room },
+        )
+        return iceServersFor({ stunUrls: config.stunUrls, turn: undefined }, peerId)
+      }
+    }
+    const list = iceServersFor(config, peerId, now)
+    minted.set(peerId, list)
+    return list
+  }
+
+  /** Sends fresh credentials at 80 % of the current ones' lifetime, for as long as the socket stays seated in `room`. */
+  function scheduleTurnRenewal(socket: IoSocket, conn: Connection, room: RoomId, expiresAt: number | null): void {
+    stopTurnRenewal(conn)
+    if (!turn || expiresAt === null) return
+    const inMs = Math.max(1000, expiresAt - Date.now() - turn.ttlSeconds * 200)
+    conn.turnTimer = setTimeout(() => {
+      conn.turnTimer = undefined
+      enqueue(conn, async () => {
+        if (conn.closed || !socket.connected || socket.data.room !== room) return
+        const list = await iceFor(socket, conn, room, true)
+        socket.emit('iceservers', room, { iceServers: list.iceServers, iceServersExpireAt: list.expiresAt })
+        scheduleTurnRenewal(socket, conn, room, list.expiresAt)
+      })
+    }, inMs)
+    conn.turnTimer.unref()
+  }
+
+  function stopTurnRenewal(conn: Connection): void {
+    clearTimeout(conn.turnTimer)
+    conn.turnTimer = undefined
+  }
+
   // --- handlers --------------------------------------------------------------------------------------------
-  async function join(socket: IoSocket, conn: Connection, room: RoomId, options: JoinOptions = {}): Promise<void> {
+  async function join(socket: IoSocket, conn: Connection, room: RoomId, options: JoinOptions): Promise<void> {
     const { peerId, instance } = socket.data
-    if (socket.data.room !== undefined && socket.data.room !== room) await leaveCurrent(socket, 'left')
+    if (socket.data.room !== undefined && socket.data.room !== room) await leaveCurrent(socket, conn, 'left')
     const result = await store.claim({ room, id: peerId, socketId: socket.id, name: options.name, instance, leaseMs: config.leaseMs })
     for (const id of result.expired) io.to(roomKey(room)).emit('bye', room, id, { reason: 'timeout' })
     if (result.status === 'full') {
-      conn.log.info({ room }, 'room full')
       socket.emit('full', room)
+      refuse(socket, conn, 'full', 'This call already has two people.', 'join', { room })
       return
     }
     const { previous } = result
@@ -255,32 +416,36 @@ export async function attachSignaling(httpServer: HttpServer | HttpsServer | Htt
     if (!socket.connected) return
     attached.set(socket.id, { room, id: peerId, socketId: socket.id })
     socket.join(roomKey(room))
-    const ice = iceServersFor(config, peerId)
+    // Credentials only now that the socket holds a seat.
+    const ice = await iceFor(socket, conn, room, false)
+    if (!socket.connected || socket.data.room !== room) return
     socket.emit('joined', room, peerId, {
       peers: result.peers,
       iceServers: ice.iceServers,
       iceServersExpireAt: ice.expiresAt,
       resumed: previous !== null,
     })
+    scheduleTurnRenewal(socket, conn, room, ice.expiresAt)
     if (previous?.socketId !== socket.id) {
       const info = { instance, resumed: previous !== null, ...(options.name === undefined ? {} : { name: options.name }) }
       socket.to(roomKey(room)).emit('otherjoin', room, peerId, info)
     }
-    conn.log.info({ room, resumed: previous !== null, peers: result.peers.length }, 'joined')
+    conn.log.debug({ room, resumed: previous !== null, peers: result.peers.length }, 'joined')
   }
 
   async function leave(socket: IoSocket, conn: Connection, room: RoomId): Promise<void> {
-    if (socket.data.room !== room) return drop(socket, conn, 'leave: not in this room')
-    await leaveCurrent(socket, 'left')
-    conn.log.info({ room }, 'left')
+    if (socket.data.room !== room) return refuse(socket, conn, 'not-in-room', 'You are not in this room.', 'leave', { room })
+    await leaveCurrent(socket, conn, 'left')
+    conn.log.debug({ room }, 'left')
   }
 
-  async function leaveCurrent(socket: IoSocket, reason: LeaveReason): Promise<void> {
+  async function leaveCurrent(socket: IoSocket, conn: Connection, reason: LeaveReason): Promise<void> {
     const room = socket.data.room
     if (room === undefined) return
     const { peerId } = socket.data
     socket.data.room = undefined
     attached.delete(socket.id)
+    stopTurnRenewal(conn)
     socket.leave(roomKey(room))
     const removed = await store.release({ room, id: peerId, socketId: socket.id })
     socket.emit('leaved', room, peerId, { reason })
@@ -288,13 +453,52 @@ export async function attachSignaling(httpServer: HttpServer | HttpsServer | Htt
   }
 
   function relay(socket: IoSocket, conn: Connection, room: RoomId, data: SignalData): void {
-    if (socket.data.room !== room) return drop(socket, conn, 'message: not a member of this room')
+    if (socket.data.room !== room) {
+      return refuse(socket, conn, 'not-in-room', 'Join the room before sending messages to it.', 'message', { room })
+    }
+    const key = roomKey(room)
+    let localRecipient = false
+    for (const id of io.sockets.adapter.rooms.get(key) ?? []) {
+      if (id === socket.id) continue
+      localRecipient = true
+      const other = io.sockets.sockets.get(id)
+      if (other && queuedBytes(other) > config.maxQueuedBytes) return cutOff(other)
+    }
     // `to` excludes the sender, and only members are in the room: the one other peer gets it.
-    socket.to(roomKey(room)).emit('message', room, data, socket.data.peerId)
+    if (!redis || redis.ready()) {
+      socket.to(key).emit('message', room, data, socket.data.peerId)
+    } else if (localRecipient) {
+      // Redis is away: the other member is on this process, so it can still be reached.
+      socket.to(key).local.emit('message', room, data, socket.data.peerId)
+    } else {
+      refuse(
+        socket,
+        conn,
+        'unavailable',
+        'The other person is connected to another server and the link between the servers is down: this message was not delivered. Retrying shortly.',
+        'message',
+        { room, retryInMs: RETRY_MS },
+      )
+    }
   }
 
+  /** A reader that stopped reading (or reads too slowly): drop its connection now, queued output and all. */
+  function cutOff(socket: IoSocket): void {
+    const conn = connections.get(socket.id)
+    events.note('disconnected: reader too slow', { sid: socket.id, ip: conn?.ip, queued: queuedBytes(socket), cap: config.maxQueuedBytes })
+    const ws = (socket.conn as unknown as EngineInternals).transport?.socket
+    // A polite close would wait for the queue to drain, which is exactly what never happens.
+    if (ws?.terminate) ws.terminate()
+    else socket.disconnect(true)
+  }
+
+  const sweepTimer = setInterval(() => {
+    for (const socket of io.sockets.sockets.values()) if (queuedBytes(socket) > config.maxQueuedBytes) cutOff(socket)
+  }, SWEEP_MS)
+  sweepTimer.unref()
+
   async function onDisconnect(socket: IoSocket, conn: Connection, reason: string): Promise<void> {
-    if (conn.unlogged > 0) conn.log.warn({ count: conn.unlogged }, 'more events dropped (not logged one by one)')
+    stopTurnRenewal(conn)
     conn.log.debug({ reason }, 'disconnected')
     const room = socket.data.room
     if (room === undefined) return
@@ -313,11 +517,15 @@ export async function attachSignaling(httpServer: HttpServer | HttpsServer | Htt
         .reap(ref)
         .then((r) => {
           if (r.status === 'removed') {
-            log.info({ room: ref.room, peer: ref.id }, 'peer did not come back')
+            log.debug({ room: ref.room, peer: ref.id }, 'peer did not come back')
             io.to(roomKey(ref.room)).emit('bye', ref.room, ref.id, { reason: 'timeout' })
           } else if (r.status === 'pending') scheduleReap(ref, r.retryInMs)
         })
-        .catch((err: unknown) => log.error({ err, room: ref.room }, 'reap failed'))
+        .catch((err: unknown) => {
+          // The store is away: try again later (the lease bounds how long the seat is held anyway).
+          events.note('reap failed', { err, room: ref.room }, 'error')
+          scheduleReap(ref, RETRY_MS)
+        })
     }, delayMs + 10)
     reapTimers.add(timer)
   }
@@ -336,8 +544,9 @@ export async function attachSignaling(httpServer: HttpServer | HttpsServer | Htt
       if (socket.data.room !== room || socket.data.peerId !== id) return
       socket.data.room = undefined
       attached.delete(socket.id)
+      stopTurnRenewal(conn)
       socket.leave(roomKey(room))
-      conn.log.info({ room }, 'replaced by a newer connection of the same peer')
+      conn.log.debug({ room }, 'replaced by a newer connection of the same peer')
       socket.emit('leaved', room, id, { reason: 'replaced' })
       socket.disconnect(true)
     })
@@ -350,12 +559,14 @@ export async function attachSignaling(httpServer: HttpServer | HttpsServer | Htt
 
   // --- leases ----------------------------------------------------------------------------------------------
   const renewTimer = setInterval(() => {
+    const now = Date.now()
+    for (const [id, list] of minted) if (list.expiresAt !== null && list.expiresAt <= now) minted.delete(id)
     const refs = [...attached.values()]
     if (refs.length === 0) return
     store
       .renew(refs, config.leaseMs)
       .then((ok) => refs.forEach((ref, i) => ok[i] || onLost(ref)))
-      .catch((err: unknown) => log.error({ err }, 'lease renewal failed'))
+      .catch((err: unknown) => events.note('lease renewal failed', { err }, 'error'))
   }, Math.max(250, Math.floor(config.leaseMs / 3)))
   renewTimer.unref()
 
@@ -368,8 +579,9 @@ export async function attachSignaling(httpServer: HttpServer | HttpsServer | Htt
       if (socket.data.room !== ref.room) return
       socket.data.room = undefined
       attached.delete(socket.id)
+      stopTurnRenewal(conn)
       socket.leave(roomKey(ref.room))
-      conn.log.warn({ room: ref.room }, 'membership lost')
+      events.note('membership lost', { sid: socket.id, room: ref.room })
       socket.emit('leaved', ref.room, ref.id, { reason: 'expired' })
     })
   }
@@ -380,6 +592,7 @@ export async function attachSignaling(httpServer: HttpServer | HttpsServer | Htt
       origins: config.allowedOrigins ?? 'same-origin+loopback',
       stun: config.stunUrls.length,
       turn: config.turn ? config.turn.urls.length : 0,
+      maxQueuedBytes: config.maxQueuedBytes,
     },
     'signaling ready',
   )
@@ -387,12 +600,15 @@ export async function attachSignaling(httpServer: HttpServer | HttpsServer | Htt
   return {
     io,
     store,
-    stats: () => ({ connections: connections.size, members: attached.size, awaitingReap: reapTimers.size }),
+    events,
+    stats: () => ({ connections: connections.size, members: attached.size, awaitingReap: reapTimers.size, turnCredentials: minted.size }),
     async close() {
       closing = true
       clearInterval(renewTimer)
+      clearInterval(sweepTimer)
       for (const t of reapTimers) clearTimeout(t)
       reapTimers.clear()
+      for (const c of connections.values()) stopTurnRenewal(c)
       // Local sockets only: with Redis, io.disconnectSockets would reach every process.
       io.local.disconnectSockets(true)
       // Disconnect cleanups are queued on the next turn (see 'disconnect' above); let them land, then wait for
@@ -402,8 +618,14 @@ export async function attachSignaling(httpServer: HttpServer | HttpsServer | Htt
       await new Promise<void>((resolve) => io.close(() => resolve()))
       await store.close()
       await redis?.close()
+      if (ownEvents) events.close()
     },
   }
+}
+
+/** A client event's name for messages and logs (whatever the client sent as the name). */
+function eventName(raw: unknown): string {
+  return String(raw).slice(0, 40)
 }
 
 function summarize(error: z.ZodError): string {

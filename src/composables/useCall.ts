@@ -7,7 +7,10 @@
  * - `otherjoin` with the same instance, or our own reconnection: the same connection, re-synced (a lost offer is
  *   sent again, ICE restarts if it is not up);
  * - `bye`: the other person left (or did not come back in time); the room waits for someone new;
- * - `full`, `leaved` (`replaced`, `expired`) and connection errors become clear messages.
+ * - `full`, `leaved` (`replaced`, `expired`) and connection errors become clear messages;
+ * - `iceservers`: fresh TURN credentials (the server renews them while we are seated);
+ * - `error`: the server refused something or could not do it; retried where that can help (`unavailable`), told
+ *   to the person otherwise (on the pre-join screen if the join itself was refused, as a notice in the call).
  */
 import { computed, onScopeDispose, ref, shallowRef, toValue, watch, type ComputedRef, type MaybeRefOrGetter, type Ref } from 'vue'
 import { useLocalStorage } from '@vueuse/core'
@@ -69,6 +72,8 @@ export interface UseCallReturn {
   problem: ComputedRef<IceProblem | null>
   /** The latest event worth telling (someone joined, left, came back). */
   notice: Ref<CallNotice | null>
+  /** Why the server refused to let us join (shown on the pre-join screen), or null. */
+  joinError: Ref<string | null>
   /** This tab was in this room before a reload: join again without the pre-join screen. */
   wasInCall: boolean
   join(): void
@@ -92,11 +97,12 @@ export function useCall(options: UseCallOptions): UseCallReturn {
   const myId = ref<PeerId | null>(null)
   const peer = ref<CallPeer | null>(null)
   const notice = ref<CallNotice | null>(null)
+  const joinError = ref<string | null>(null)
   const credentialProblem = ref<IceProblem | null>(null)
   const videoCaps = ref<VideoCaps>({ maxKbps: null, maxLines: null })
   const iceServers = shallowRef<RTCIceServer[]>([])
   let noticeId = 0
-  let refreshTimer: ReturnType<typeof setTimeout> | undefined
+  let retryTimer: ReturnType<typeof setTimeout> | undefined
 
   const canSignal = () => signaling.status.value === 'connected' && membership.value === 'in' && peer.value !== null
 
@@ -132,13 +138,16 @@ export function useCall(options: UseCallOptions): UseCallReturn {
     connection.start({ iceServers: iceServers.value, relayOnly: relayOnly(), polite: isPolite(myId.value!, p.id) })
   }
 
-  function scheduleRefresh(expiresAt: number | null) {
-    clearTimeout(refreshTimer)
-    if (expiresAt === null) return
-    const left = expiresAt - Date.now()
-    if (left <= 0) return
-    // Re-joining the same room is idempotent and answers with fresh credentials.
-    refreshTimer = setTimeout(() => signaling.rejoin(), Math.max(5000, left * 0.8))
+  function useIceServers(servers: RTCIceServer[], expiresAt: number | null) {
+    iceServers.value = servers
+    const hasTurn = servers.some((server) => [server.urls].flat().some((u) => /^turns?:/i.test(u)))
+    // Known before anyone else joins: relay only without a TURN server, or credentials that expired already.
+    credentialProblem.value = relayOnly() && !hasTurn ? iceFailed(true, 0) : expiredCredentials(expiresAt, Date.now())
+  }
+
+  function retryLater(ms: number, what: () => void) {
+    clearTimeout(retryTimer)
+    retryTimer = setTimeout(what, ms)
   }
 
   signaling.on('joined', (r, id, info) => {
@@ -146,11 +155,8 @@ export function useCall(options: UseCallOptions): UseCallReturn {
     const firstJoin = membership.value !== 'in'
     membership.value = 'in'
     myId.value = id
-    iceServers.value = info.iceServers
-    const hasTurn = info.iceServers.some((server) => server.urls.some((u) => /^turns?:/i.test(u)))
-    // Known before anyone else joins: relay only without a TURN server, or credentials that expired already.
-    credentialProblem.value = relayOnly() && !hasTurn ? iceFailed(true, 0) : expiredCredentials(info.iceServersExpireAt, Date.now())
-    scheduleRefresh(info.iceServersExpireAt)
+    joinError.value = null
+    useIceServers(info.iceServers, info.iceServersExpireAt)
     storage.setItem(IN_CALL_KEY, r)
     const other = info.peers[0]
     const current = peer.value
@@ -188,6 +194,42 @@ export function useCall(options: UseCallOptions): UseCallReturn {
     const who = p.name || 'The other person'
     tell('info', info.resumed && current?.id === id ? `${who} reloaded the page and is back.` : `${p.name || 'Someone'} joined the call.`)
     connectTo(p)
+  })
+
+  // The server renews TURN credentials while we are seated: future gathering (an ICE restart) uses the new ones.
+  signaling.on('iceservers', (r, info) => {
+    if (r !== room() || membership.value !== 'in') return
+    useIceServers(info.iceServers, info.iceServersExpireAt)
+    connection.updateIceServers(info.iceServers)
+  })
+
+  signaling.on('error', (err) => {
+    const retryIn = err.retryInMs ?? 2000
+    switch (err.code) {
+      case 'unavailable':
+        // The server's storage or the link between servers is down for now: try again.
+        if (err.event === 'join' && membership.value === 'joining') retryLater(retryIn, () => signaling.rejoin())
+        else if (err.event === 'message') retryLater(retryIn, () => connection.resync())
+        return
+      case 'not-in-room':
+        // The server no longer has us in the room (it restarted, say): join again.
+        if (membership.value === 'in') signaling.rejoin()
+        return
+      case 'full':
+        return // the `full` event says it
+      case 'turn-limit':
+      case 'rate-limited':
+        tell('warning', err.message)
+        return
+      case 'version':
+      case 'invalid':
+        if (err.event === 'join' && membership.value === 'joining') {
+          // Nothing to retry: this page and the server disagree. Back to the pre-join screen, with the reason.
+          membership.value = 'out'
+          signaling.forget()
+          joinError.value = err.message
+        } else tell('warning', `The signaling server refused a message: ${err.message}`)
+    }
   })
 
   signaling.on('message', (r, msg, from) => {
@@ -257,6 +299,7 @@ export function useCall(options: UseCallOptions): UseCallReturn {
     if (media.cameraOn.value && !media.camera.track.value && !media.camera.starting.value) void media.camera.start()
     if (!media.microphone.track.value) void media.microphone.start()
     membership.value = 'joining'
+    joinError.value = null
     const n = name.value.trim()
     signaling.join(room(), n && nameValid.value ? { name: n } : {})
   }
@@ -281,7 +324,7 @@ export function useCall(options: UseCallOptions): UseCallReturn {
     }
   })
 
-  onScopeDispose(() => clearTimeout(refreshTimer))
+  onScopeDispose(() => clearTimeout(retryTimer))
 
   return {
     phase,
@@ -298,6 +341,7 @@ export function useCall(options: UseCallOptions): UseCallReturn {
     videoCaps,
     problem,
     notice,
+    joinError,
     wasInCall,
     join,
     leave,

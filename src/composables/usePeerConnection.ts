@@ -80,6 +80,9 @@ export interface UsePeerConnectionReturn {
   close(): void
 }
 
+/** Candidates kept while no remote description is set yet. */
+const MAX_EARLY_CANDIDATES = 100
+
 const NO_COUNTS = (): Record<NegotiationEvent, number> => ({
   'offer-sent': 0,
   'answer-sent': 0,
@@ -108,6 +111,11 @@ export function usePeerConnection(options: UsePeerConnectionOptions): UsePeerCon
   let ignoreOffer = false
   let settingRemoteAnswer = false
   let relayCandidates = 0
+  /**
+   * Candidates that arrived before any remote description (another client may send them right after its offer,
+   * and its offer may still be on its way into setRemoteDescription): added once there is one, never dropped.
+   */
+  let earlyCandidates: RTCIceCandidateInit[] = []
   /** A TURN server's refusal when other routes may still work; reported only if ICE gives up. */
   let candidateProblem: IceProblem | null = null
   let watchdog: IceWatchdog | null = null
@@ -160,6 +168,7 @@ export function usePeerConnection(options: UsePeerConnectionOptions): UsePeerCon
     relayOnly = config.relayOnly
     makingOffer = ignoreOffer = settingRemoteAnswer = false
     relayCandidates = 0
+    earlyCandidates = []
     everConnected.value = false
     candidateProblem = null
     problem.value = null
@@ -259,12 +268,13 @@ export function usePeerConnection(options: UsePeerConnectionOptions): UsePeerCon
     if (!p || p.signalingState === 'closed') return
     try {
       if (data.type === 'candidate') {
-        try {
-          if (data.candidate) await p.addIceCandidate(data.candidate)
-        } catch (err) {
-          // Candidates of an ignored offer, or of an ICE generation a restart replaced, are expected to fail.
-          if (!ignoreOffer) console.debug('candidate not added', err)
+        if (!data.candidate) return
+        if (!p.remoteDescription) {
+          // Bounded: a real peer sends a few dozen at most.
+          if (earlyCandidates.length < MAX_EARLY_CANDIDATES) earlyCandidates.push(data.candidate)
+          return
         }
+        await addCandidate(p, data.candidate)
         return
       }
       const readyForOffer = !makingOffer && (p.signalingState === 'stable' || settingRemoteAnswer)
@@ -279,6 +289,7 @@ export function usePeerConnection(options: UsePeerConnectionOptions): UsePeerCon
       // On a collision the polite side's setRemoteDescription rolls its own offer back first (implicit rollback).
       await p.setRemoteDescription(data)
       settingRemoteAnswer = false
+      for (const candidate of earlyCandidates.splice(0)) await addCandidate(p, candidate)
       if (data.type === 'offer') {
         // The impolite side's channels ride on the data section the polite side's offer brought (same ids).
         if (!chatChannel.value) createChannels(p)
@@ -292,6 +303,15 @@ export function usePeerConnection(options: UsePeerConnectionOptions): UsePeerCon
     } catch (err) {
       settingRemoteAnswer = false
       console.warn('negotiation step failed', err)
+    }
+  }
+
+  async function addCandidate(p: RTCPeerConnection, candidate: RTCIceCandidateInit) {
+    try {
+      await p.addIceCandidate(candidate)
+    } catch (err) {
+      // Candidates of an ignored offer, or of an ICE generation a restart replaced, are expected to fail.
+      if (!ignoreOffer) console.debug('candidate not added', err)
     }
   }
 

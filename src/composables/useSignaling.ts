@@ -5,8 +5,15 @@
  * the same peer its seat back (`resumed`). The socket is closed when the caller's scope is disposed.
  */
 import { onScopeDispose, ref, shallowRef, type Ref, type ShallowRef } from 'vue'
-import { createInstanceId, createSignalingClient, getOrCreatePeerKey, type SignalingSocket } from '@/lib/signaling/client'
-import type { InstanceId, JoinOptions, RoomId, ServerToClientEvents } from '@/lib/signaling/schema'
+import {
+  createInstanceId,
+  createSignalingClient,
+  getOrCreatePeerKey,
+  joinOptions as withVersion,
+  type JoinRequest,
+  type SignalingSocket,
+} from '@/lib/signaling/client'
+import type { InstanceId, RoomId, ServerToClientEvents } from '@/lib/signaling/schema'
 
 /**
  * - `connecting`: first connection under way;
@@ -39,8 +46,8 @@ export interface UseSignalingReturn {
   /** The room joined (and re-joined after every reconnection), or null. */
   room: Ref<RoomId | null>
   /** Joins `room` now (connecting first if the socket was closed), and again on every reconnection. */
-  join(room: RoomId, options?: JoinOptions): void
-  /** Sends `join` again for the current room (fresh TURN credentials; the server answers `joined`). */
+  join(room: RoomId, options?: JoinRequest): void
+  /** Sends `join` again for the current room (the server answers `joined`). */
   rejoin(): void
   /** Leaves the room (frees the seat at once) and stops re-joining. */
   leave(): void
@@ -61,7 +68,7 @@ export function useSignaling(options: UseSignalingOptions = {}): UseSignalingRet
   const status = ref<SignalingStatus>('connecting')
   const lastError = ref<string | null>(null)
   const room = ref<RoomId | null>(null)
-  let joinOptions: JoinOptions = {}
+  let joinOptions: JoinRequest = {}
   let unreachableTimer: ReturnType<typeof setTimeout> | undefined
   const off: Array<() => void> = []
 
@@ -79,7 +86,7 @@ export function useSignaling(options: UseSignalingOptions = {}): UseSignalingRet
 
   const s = socket.value
   const emitJoin = () => {
-    if (room.value && s.connected) s.emit('join', room.value, joinOptions)
+    if (room.value && s.connected) s.emit('join', room.value, withVersion(joinOptions))
   }
   s.on('connect', () => {
     disarmUnreachable()

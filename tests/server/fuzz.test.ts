@@ -7,7 +7,7 @@ import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import type { SignalingSocket } from '../../src/lib/signaling/client.ts'
-import { createPeerKey, createRoomId } from '../../src/lib/signaling/client.ts'
+import { createPeerKey, createRoomId, joinOptions } from '../../src/lib/signaling/client.ts'
 import { MAX_PAYLOAD_BYTES, type SignalData } from '../../src/lib/signaling/schema.ts'
 import type { MemoryRoomStore } from '../../server/signaling/roomStore.ts'
 import { connectClient, eventually, joinAs, next, record, sleep, startInProcess, type InProcessServer } from './support/signaling.ts'
@@ -53,6 +53,7 @@ function junkValue(r: Rng, depth = 0): unknown {
 }
 
 const validOffer: SignalData = { type: 'offer', sdp: 'v=0\r\n' }
+const V = joinOptions()
 
 /** One hostile event: [event, ...args], or a raw string to write under the socket.io parser. */
 function fuzzEvent(r: Rng, honestRooms: string[], ownRoom: string): unknown[] | string {
@@ -63,8 +64,8 @@ function fuzzEvent(r: Rng, honestRooms: string[], ownRoom: string): unknown[] | 
   if (roll === 1) return r.pick(['2["message",{', '2[]', '2[{}]', '2["join"', '5-["x"]', '9', '2["join",' + '['.repeat(5000), '2/other,["join","abcdefgh"]'])
   switch (r.int(12)) {
     case 0: return ['join', someRoom(), junkValue(r)]
-    case 1: return ['join', r.pick(honestRooms)] // valid, but the room is full
-    case 2: return ['join', ownRoom] // valid: exercises join/leave/disconnect state
+    case 1: return ['join', r.pick(honestRooms), r.pick([V, {}])] // valid (or without a version), but the room is full
+    case 2: return ['join', ownRoom, V] // valid: exercises join/leave/disconnect state
     case 3: return ['leave', someRoom()]
     case 4: return ['message', r.pick(honestRooms), validOffer] // valid payload, not a member: must never arrive
     case 5: return ['message', someRoom(), junkValue(r)]
@@ -163,7 +164,8 @@ it('survives thousands of hostile events without leaking or crossing rooms', { t
   await settle()
   await sleep(GRACE_MS * 2)
   const after = measure()
-  const dropped = server.logs.reduce((n, l) => n + (l.msg === 'event dropped' ? 1 : l.msg.startsWith('more events dropped') ? Number(l.count) : 0), 0)
+  const totals = server.signaling.events.totals()
+  const dropped = Object.entries(totals).reduce((n, [kind, count]) => n + (kind.startsWith('refused: ') ? count : 0), 0)
   const failures = server.logs.filter((l) => l.level >= 50)
   server.logs.length = 0 // keep the captured logs from counting as server memory in a later run
 
@@ -175,6 +177,7 @@ it('survives thousands of hostile events without leaking or crossing rooms', { t
   // Nothing crossed rooms: each honest peer heard exactly its partner's messages, in order, and nothing else.
   expect(seen[1]).toEqual(Array.from({ length: 20 }, (_, i) => ['message', [room1, { type: 'offer', sdp: `v=0 a${i}` }, a.id]]))
   expect(seen[3]).toEqual(Array.from({ length: 20 }, (_, i) => ['message', [room2, { type: 'answer', sdp: `v=0 c${i}` }, c.id]]))
+  // The honest senders only ever hear about their own refused events (none).
   expect(seen[0]).toEqual([])
   expect(seen[2]).toEqual([])
   expect(({} as Record<string, unknown>).polluted).toBeUndefined()

@@ -11,7 +11,7 @@ import { createAppServer } from '../../server/app.ts'
 import { checkOrigin } from '../../server/signaling/origin.ts'
 import { readConfig } from '../../server/config.ts'
 import type { SignalingSocket } from '../../src/lib/signaling/client.ts'
-import { createRoomId } from '../../src/lib/signaling/client.ts'
+import { createRoomId, joinOptions } from '../../src/lib/signaling/client.ts'
 import { MAX_PAYLOAD_BYTES, type SignalData } from '../../src/lib/signaling/schema.ts'
 import {
   connectClient,
@@ -42,7 +42,7 @@ describe('validation', () => {
   })
   afterAll(() => server.close())
 
-  it('drops every malformed event with a logged reason and keeps serving', async () => {
+  it('refuses every malformed event with an `error` reply (code and message), counts it, and keeps serving', async () => {
     const room = createRoomId()
     const a = track(await joinAs(server.url, room))
     const otherjoin = next(a.socket, 'otherjoin')
@@ -50,52 +50,71 @@ describe('validation', () => {
     await otherjoin
     const seenByB = record(b.socket)
     const seenByA = record(a.socket)
-    const before = server.logs.length
-    const bad: unknown[][] = [
-      ['join'], // no room
-      ['join', 'short'], // too short
-      ['join', 'x'.repeat(65)], // too long
-      ['join', 'bad room!'],
-      ['join', { room }],
-      ['join', room, { name: 'x'.repeat(41) }],
-      ['join', room, { name: 'evil\u202ename' }],
-      ['join', room, { nick: 'extra key' }],
-      ['leave', 42],
-      ['message', room], // no data
-      ['message', room, { type: 'offer' }], // no sdp
-      ['message', room, { type: 'offer', sdp: 'v=0', extra: true }],
-      ['message', room, { type: 'pranswer', sdp: 'v=0' }],
-      ['message', room, { type: 'candidate', candidate: { candidate: 1 } }],
-      ['message', room, { type: 'offer', sdp: 'x'.repeat(48 * 1024 + 1) }], // within the frame cap, over the SDP cap
-      ['message', room, offer, 'extra argument'],
-      ['message', room, JSON.parse('{"__proto__": {"polluted": true}, "type": "offer", "sdp": "v=0"}')],
-      ['message', room, Buffer.from('binary')],
-      ['message', [room], offer],
-      ['hello', room],
-      ['constructor'],
-      ['__proto__', room],
-      ['toString'],
+    const V = joinOptions()
+    const bad: Array<[unknown[], string]> = [
+      [['join'], 'version'], // no options at all, so no protocol version
+      [['join', room, {}], 'version'],
+      [['join', room, { v: 99 }], 'version'],
+      [['join', undefined, V], 'invalid'], // no room
+      [['join', 'short-room', V], 'invalid'], // hand-picked: too short to be unguessable
+      [['join', 'x'.repeat(65), V], 'invalid'],
+      [['join', 'bad room!'.padEnd(22, 'x'), V], 'invalid'],
+      [['join', { room }, V], 'invalid'],
+      [['join', room, { ...V, name: 'x'.repeat(41) }], 'invalid'],
+      [['join', room, { ...V, name: 'evil\u202ename' }], 'invalid'],
+      [['join', room, { ...V, nick: 'extra key' }], 'invalid'],
+      [['leave', 42], 'invalid'],
+      [['message', room], 'invalid'], // no data
+      [['message', room, { type: 'offer' }], 'invalid'], // no sdp
+      [['message', room, { type: 'offer', sdp: 'v=0', extra: true }], 'invalid'],
+      [['message', room, { type: 'pranswer', sdp: 'v=0' }], 'invalid'],
+      [['message', room, { type: 'candidate', candidate: { candidate: 1 } }], 'invalid'],
+      [['message', room, { type: 'offer', sdp: 'x'.repeat(48 * 1024 + 1) }], 'invalid'], // within the frame cap, over the SDP cap
+      [['message', room, offer, 'extra argument'], 'invalid'],
+      [['message', room, JSON.parse('{"__proto__": {"polluted": true}, "type": "offer", "sdp": "v=0"}')], 'invalid'],
     ]
-    for (const args of bad) emitRaw(a.socket, ...args)
-    emitRaw(a.socket, 'message', room, offer, () => 'acks are not part of the protocol')
-    await eventually(() => server.logs.slice(before).filter((l) => l.msg === 'event dropped').length >= 5)
+    for (const [args] of bad) emitRaw(a.socket, ...args)
+    await eventually(() => seenByA.length === bad.length, 5000, 'an error for each refused event')
+    expect(seenByA.map(([event]) => event)).toEqual(bad.map(() => 'error'))
+    expect(seenByA.map(([, [info]]) => (info as { code: string }).code)).toEqual(bad.map(([, code]) => code))
+    for (const [, [info]] of seenByA) {
+      expect(info).toMatchObject({ message: expect.stringMatching(/^\S+( \S+){3}/), event: expect.stringMatching(/^(join|leave|message)$/) })
+    }
+    expect((seenByA[2]![1][0] as { message: string }).message).toMatch(/speaks signaling protocol 1, the join gave version 99/)
+    expect((seenByA[4]![1][0] as { message: string }).message).toMatch(/^Invalid join: 0: room id must be 22-64 characters/)
+
     // Still serving this very connection: a valid message after all that garbage goes through.
     a.socket.emit('message', room, offer)
     await eventually(() => seenByB.length === 1)
     await sleep(50)
     expect(seenByB).toEqual([['message', [room, offer, a.id]]])
-    expect(seenByA).toEqual([])
     expect(({} as Record<string, unknown>).polluted).toBeUndefined()
-    const reasons = server.logs
-      .slice(before)
-      .filter((l) => l.msg === 'event dropped')
-      .map((l) => l.reason)
-    expect(reasons[0]).toMatch(/^invalid join: /)
-    expect(reasons[3]).toMatch(/^invalid join: 0: room id must be/)
-    // The first few drops are logged one by one, the rest are counted and summed up at disconnect.
-    expect(reasons).toHaveLength(5)
-    a.socket.disconnect()
-    await eventually(() => server.logs.some((l) => l.msg === 'more events dropped (not logged one by one)' && l.count === bad.length + 1 - 5))
+    // Counted, not logged one by one: the first of each kind is a log line, the rest are in the totals.
+    const totals = server.signaling.events.totals()
+    expect(totals['refused: invalid']).toBeGreaterThanOrEqual(17)
+    expect(totals['refused: version']).toBeGreaterThanOrEqual(3)
+    expect(server.logs.filter((l) => l.msg === 'refused: invalid').length).toBeLessThanOrEqual(1)
+  })
+
+  it('answers unknown events, acknowledgement callbacks and binary payloads with an `error` too', async () => {
+    const room = createRoomId()
+    const a = track(await joinAs(server.url, room))
+    const seen = record(a.socket)
+    emitRaw(a.socket, 'hello', room)
+    emitRaw(a.socket, 'constructor')
+    emitRaw(a.socket, '__proto__', room)
+    emitRaw(a.socket, 'message', room, Buffer.from('binary'))
+    emitRaw(a.socket, 'message', [room], offer)
+    emitRaw(a.socket, 'message', room, offer, () => 'acks are not part of the protocol')
+    await eventually(() => seen.length === 6)
+    expect(seen.map(([e, [info]]) => [e, (info as { code: string; event: string }).code, (info as { event: string }).event])).toEqual([
+      ['error', 'invalid', 'hello'],
+      ['error', 'invalid', 'constructor'],
+      ['error', 'invalid', '__proto__'],
+      ['error', 'invalid', 'message'],
+      ['error', 'invalid', 'message'],
+      ['error', 'invalid', 'message'],
+    ])
   })
 
   it('disconnects a client that keeps sending invalid events', async () => {
@@ -103,8 +122,9 @@ describe('validation', () => {
     sockets.push(s)
     await connected(s)
     const gone = new Promise<string>((r) => s.once('disconnect', r))
-    for (let i = 0; i < 60; i++) emitRaw(s, 'join', i)
+    for (let i = 0; i < 60; i++) emitRaw(s, 'join', i, joinOptions())
     expect(await gone).toBe('io server disconnect')
+    expect(server.signaling.events.totals()['disconnected: too many refused events']).toBeGreaterThanOrEqual(1)
   })
 
   it('closes connections that send frames over the size cap, and nothing else breaks', async () => {
@@ -139,7 +159,7 @@ describe('validation', () => {
       expect(err.message).toBe('invalid auth')
       s.close()
     }
-    expect(server.logs.filter((l) => l.msg === 'handshake rejected').length).toBeGreaterThanOrEqual(3)
+    expect(server.signaling.events.totals()['handshake rejected']).toBeGreaterThanOrEqual(3)
   })
 })
 
@@ -155,11 +175,16 @@ describe('rate limit', () => {
     const a = track(await joinAs(server.url, room)) // 1 point
     const b = track(await joinAs(server.url, room))
     const seenByB = record(b.socket)
+    const seenByA = record(a.socket)
     for (let i = 0; i < 25; i++) a.socket.emit('message', room, offer)
     await eventually(() => seenByB.length === 19)
     await sleep(100)
     expect(seenByB).toHaveLength(19) // 20 points, one spent on join
-    expect(server.logs.some((l) => l.msg === 'event dropped' && l.reason === 'rate limit exceeded')).toBe(true)
+    // The sender is told, once per refused event.
+    await eventually(() => seenByA.filter(([e]) => e === 'error').length === 6)
+    const errors = seenByA.filter(([e]) => e === 'error')
+    expect(errors.map(([, [info]]) => (info as { code: string }).code)).toEqual(Array(6).fill('rate-limited'))
+    expect(server.signaling.events.totals()['refused: rate-limited']).toBe(6)
 
     const gone = new Promise<string>((r) => a.socket.once('disconnect', r))
     a.socket.io.reconnection(false)

@@ -1,7 +1,7 @@
 /** The signaling protocol end to end: real server (in this process), real socket.io clients. */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { SignalingSocket } from '../../src/lib/signaling/client.ts'
-import { createPeerKey, createRoomId, joinRoom } from '../../src/lib/signaling/client.ts'
+import { createPeerKey, createRoomId, joinOptions, joinRoom } from '../../src/lib/signaling/client.ts'
 import type { SignalData } from '../../src/lib/signaling/schema.ts'
 import {
   connectClient,
@@ -78,7 +78,7 @@ describe('protocol', () => {
     sockets.push(c)
     await connected(c)
     const full = next(c, 'full')
-    c.emit('join', room)
+    c.emit('join', room, joinOptions())
     expect(await full).toEqual([room])
   })
 
@@ -88,7 +88,7 @@ describe('protocol', () => {
     sockets.push(...clients)
     await Promise.all(clients.map((c) => connected(c)))
     const outcomes = clients.map((c) => Promise.race([next(c, 'joined').then(() => 'joined'), next(c, 'full').then(() => 'full')]))
-    for (const c of clients) c.emit('join', room)
+    for (const c of clients) c.emit('join', room, joinOptions())
     const results = await Promise.all(outcomes)
     expect(results.filter((r) => r === 'joined')).toHaveLength(2)
     expect(results.filter((r) => r === 'full')).toHaveLength(10)
@@ -113,19 +113,25 @@ describe('protocol', () => {
     await eventually(() => seen.b.length === 1)
     await sleep(100)
     expect(seen.b).toEqual([['message', [room1, answer, a.id]]])
-    expect(seen.a).toEqual([])
-    expect(seen.c).toEqual([])
     expect(seen.d).toEqual([])
-    const drops = server.logs.filter((l) => l.msg === 'event dropped').map((l) => l.reason)
-    expect(drops).toContain('message: not a member of this room')
+    // Each refused sender is told why; nobody else hears anything.
+    const notInRoom = (room: string) => ['error', [{ code: 'not-in-room', event: 'message', room, message: expect.any(String) }]]
+    expect(seen.a).toEqual([notInRoom(room2)])
+    expect(seen.c).toEqual([notInRoom(room1)])
+    expect(server.signaling.events.totals()['refused: not-in-room']).toBeGreaterThanOrEqual(3)
   })
 
   it('never lets a room id address a socket directly', async () => {
     const a = track(await joinAs(server.url, createRoomId()))
     const seen = record(a.socket)
-    // Socket ids are valid room ids by pattern; joining one must not reach that socket's private room.
-    const sneaky = track(await joinAs(server.url, a.socket.id!))
-    sneaky.socket.emit('message', a.socket.id!, offer)
+    // A socket id is not a valid room id (too short to be unguessable), and room ids are prefixed besides.
+    const sneaky = connectClient(server.url)
+    sockets.push(sneaky)
+    await connected(sneaky)
+    const refused = next(sneaky, 'error')
+    sneaky.emit('join', a.socket.id!, joinOptions())
+    expect((await refused)[0]).toMatchObject({ code: 'invalid', event: 'join' })
+    sneaky.emit('message', a.socket.id!, offer)
     await sleep(150)
     expect(seen).toEqual([])
   })
@@ -136,7 +142,7 @@ describe('protocol', () => {
     const b = track(await joinAs(server.url, room1))
     const bye = next(a.socket, 'bye')
     const joined = next(b.socket, 'joined')
-    b.socket.emit('join', createRoomId())
+    b.socket.emit('join', createRoomId(), joinOptions())
     await joined
     expect(await bye).toEqual([room1, b.id, { reason: 'left' }])
   })
@@ -179,7 +185,7 @@ describe('reconnect and rejoin', () => {
     sockets.push(stranger)
     await connected(stranger)
     const full = next(stranger, 'full')
-    stranger.emit('join', room)
+    stranger.emit('join', room, joinOptions())
     await full
 
     const otherjoin = next(b.socket, 'otherjoin')

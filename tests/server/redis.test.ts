@@ -5,10 +5,10 @@
 import { createClient } from 'redis'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { SignalingSocket } from '../../src/lib/signaling/client.ts'
-import { createPeerKey, createRoomId } from '../../src/lib/signaling/client.ts'
+import { createPeerKey, createRoomId, joinOptions } from '../../src/lib/signaling/client.ts'
 import type { SignalData } from '../../src/lib/signaling/schema.ts'
 import { startRedis } from './support/processes.ts'
-import { connectClient, connected, joinAs, next, spawnServer, type ServerProcess } from './support/signaling.ts'
+import { connectClient, connected, eventually, joinAs, next, record, spawnServer, type ServerProcess } from './support/signaling.ts'
 
 const offer: SignalData = { type: 'offer', sdp: 'v=0\r\n' }
 const answer: SignalData = { type: 'answer', sdp: 'v=0\r\n' }
@@ -40,7 +40,7 @@ async function outcome(url: string, room: string): Promise<'joined' | 'full'> {
   sockets.push(s)
   await connected(s)
   const result = Promise.race([next(s, 'joined').then(() => 'joined' as const), next(s, 'full').then(() => 'full' as const)])
-  s.emit('join', room)
+  s.emit('join', room, joinOptions())
   return result
 }
 
@@ -168,5 +168,68 @@ describe('a process crash', () => {
     const back = track(await joinAs(p2.url, room, { peerKey, instance: 'same-page' }))
     expect([back.id, back.info.resumed]).toEqual([a.id, true])
     expect((await otherjoin)[2]).toEqual({ instance: 'same-page', resumed: true })
+  })
+})
+
+describe('a Redis outage (finding 2)', () => {
+  it('stops only relays between processes: clients get an `unavailable` error, nothing crashes, relays resume when Redis returns', async () => {
+    const own = await startRedis()
+    const ownEnv = { REDIS_URL: own.url, PEER_GRACE_MS: '5000', SIGNALING_LEASE_MS: '30000', LOG_LEVEL: 'warn' }
+    const [q1, q2] = await Promise.all([spawnServer(ownEnv), spawnServer(ownEnv)])
+    extra.push(q1, q2)
+    let back: Awaited<ReturnType<typeof startRedis>> | undefined
+    try {
+      const crossRoom = createRoomId()
+      const localRoom = createRoomId()
+      const a = track(await joinAs(q1.url, crossRoom)) // a and b meet through Redis
+      const b = track(await joinAs(q2.url, crossRoom))
+      const c = track(await joinAs(q1.url, localRoom)) // c and d are on the same process
+      const d = track(await joinAs(q1.url, localRoom))
+      const seenByB = record(b.socket)
+
+      await own.stop()
+      await new Promise((r) => setTimeout(r, 300))
+      // Many relays while Redis is away: each would have published, and one failed publish used to end the process.
+      const errors: unknown[] = []
+      a.socket.on('error', (e) => errors.push(e))
+      for (let i = 0; i < 20; i++) a.socket.emit('message', crossRoom, offer)
+      await eventually(() => errors.length === 20, 5000, 'an error for each undeliverable message')
+      expect(errors[0]).toMatchObject({ code: 'unavailable', event: 'message', room: crossRoom, retryInMs: expect.any(Number) })
+      // Same-process relays go on.
+      const atD = next(d.socket, 'message')
+      c.socket.emit('message', localRoom, answer)
+      expect(await atD).toEqual([localRoom, answer, c.id])
+      // A join needs the room store: refused as unavailable, with a retry hint, not left hanging.
+      const s = connectClient(q2.url)
+      sockets.push(s)
+      await connected(s)
+      const refused = next(s, 'error')
+      s.emit('join', createRoomId(), joinOptions())
+      expect((await refused)[0]).toMatchObject({ code: 'unavailable', event: 'join' })
+      await new Promise((r) => setTimeout(r, 1500)) // lease renewals and reaps fail meanwhile, too
+      expect([q1.child.exitCode, q2.child.exitCode]).toEqual([null, null])
+      expect(seenByB.filter(([e]) => e === 'message')).toEqual([])
+
+      // Redis comes back (empty: its data did not persist). The servers reconnect by themselves; the peers, told
+      // their seats expired (`leaved`), join again as the app does, and relays between processes work again.
+      back = await startRedis(own.port)
+      const aLeft = next(a.socket, 'leaved', 20_000)
+      const bLeft = next(b.socket, 'leaved', 20_000)
+      expect((await aLeft)[2]).toEqual({ reason: 'expired' })
+      expect((await bLeft)[2]).toEqual({ reason: 'expired' })
+      const aBack = next(a.socket, 'joined')
+      a.socket.emit('join', crossRoom, joinOptions())
+      await aBack
+      const bBack = next(b.socket, 'joined')
+      b.socket.emit('join', crossRoom, joinOptions())
+      await bBack
+      const atB = next(b.socket, 'message')
+      a.socket.emit('message', crossRoom, offer)
+      expect(await atB).toEqual([crossRoom, offer, a.id])
+      expect([q1.child.exitCode, q2.child.exitCode]).toEqual([null, null])
+      expect(q1.output() + q2.output()).toMatch(/redis is back: relays between processes resume/)
+    } finally {
+      await back?.stop()
+    }
   })
 })

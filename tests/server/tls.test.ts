@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { io } from 'socket.io-client'
 import { afterAll, describe, expect, it } from 'vitest'
-import { createInstanceId, createPeerKey, createRoomId } from '../../src/lib/signaling/client.ts'
+import { createInstanceId, createPeerKey, createRoomId, joinOptions } from '../../src/lib/signaling/client.ts'
 import type { ClientToServerEvents, ServerToClientEvents } from '../../src/lib/signaling/schema.ts'
 import type { Socket } from 'socket.io-client'
 import { lanAddresses } from '../../server/tls.ts'
@@ -38,7 +38,7 @@ async function joinOverWss(url: string, ca: string): Promise<string> {
     return await withTimeout(
       new Promise<string>((resolve, reject) => {
         socket.once('connect_error', reject)
-        socket.once('connect', () => socket.emit('join', createRoomId()))
+        socket.once('connect', () => socket.emit('join', createRoomId(), joinOptions()))
         socket.once('joined', (_room, id) => resolve(id))
       }),
       5000,

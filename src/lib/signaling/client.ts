@@ -5,6 +5,7 @@
 import { io, type Socket } from 'socket.io-client'
 import {
   PeerKey,
+  PROTOCOL_VERSION,
   type ClientToServerEvents,
   type InstanceId,
   type JoinOptions,
@@ -14,6 +15,14 @@ import {
 } from './schema.ts'
 
 export type SignalingSocket = Socket<ServerToClientEvents, ClientToServerEvents>
+
+/** What a caller chooses about a join; the protocol version is added by `joinOptions`. */
+export type JoinRequest = Omit<JoinOptions, 'v'>
+
+/** The `join` options on the wire: this client's protocol version plus the caller's choices. */
+export function joinOptions(request: JoinRequest = {}): JoinOptions {
+  return { v: PROTOCOL_VERSION, ...request }
+}
 
 export interface SignalingClientOptions {
   /**
@@ -52,8 +61,8 @@ export function createSignalingClient(options: SignalingClientOptions): Signalin
  * server keeps the slot for a grace period so the same peer gets it back. Returns a function that leaves the room
  * and stops rejoining.
  */
-export function joinRoom(socket: SignalingSocket, room: RoomId, options: JoinOptions = {}): () => void {
-  const join = () => socket.emit('join', room, options)
+export function joinRoom(socket: SignalingSocket, room: RoomId, request: JoinRequest = {}): () => void {
+  const join = () => socket.emit('join', room, joinOptions(request))
   socket.on('connect', join)
   if (socket.connected) join()
   return () => {
@@ -64,7 +73,8 @@ export function joinRoom(socket: SignalingSocket, room: RoomId, options: JoinOpt
 
 /**
  * Perfect negotiation needs exactly one polite peer; both sides compute the same answer from the two public ids,
- * and it stays the same across reloads because ids are derived from the tab's peer key.
+ * and it stays the same across reloads because ids are derived from the tab's peer key. The polite peer is the one
+ * whose id sorts first (plain code-unit comparison, as JavaScript's `<` on strings does).
  */
 export function isPolite(myId: PeerId, otherId: PeerId): boolean {
   return myId < otherId

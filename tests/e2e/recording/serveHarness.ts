@@ -1,14 +1,15 @@
 /**
  * The recording engine's test page: tests/e2e/recording/harness.html built with the app's own Vite config (so the
  * media-assets plugin, workers and lazy chunks are exactly what the app ships), served on loopback. With
- * `isolated: true` the server sends the COOP/COEP pair the app server must send, so the page is cross-origin
- * isolated and ffmpeg's multi-thread core is used.
+ * `isolated: true` the server sends the headers the app server sends (the COOP/COEP pair, so the page is cross-origin
+ * isolated and ffmpeg's multi-thread core is used, and the Content-Security-Policy the exports must work under).
  */
 import { createServer, type Server } from 'node:http'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { tmpdir } from 'node:os'
 import sirv from 'sirv'
+import { SECURITY_HEADERS } from '../../../server/app.ts'
 
 export const HARNESS_DIR = join(tmpdir(), 'media-studio-recording-harness')
 const ROOT = new URL('../../../', import.meta.url).pathname
@@ -45,10 +46,7 @@ export async function serveHarness(opts: { isolated?: boolean } = {}): Promise<H
   await buildHarness()
   const serve = sirv(HARNESS_DIR, { dev: true, etag: true })
   const server: Server = createServer((req, res) => {
-    if (opts.isolated) {
-      res.setHeader('Cross-Origin-Opener-Policy', 'same-origin')
-      res.setHeader('Cross-Origin-Embedder-Policy', 'require-corp')
-    }
+    if (opts.isolated) for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value)
     serve(req, res, () => {
       res.statusCode = 404
       res.end('Not found')

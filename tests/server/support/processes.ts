@@ -28,10 +28,10 @@ async function stopChild(child: ChildProcess): Promise<void> {
   await exited
 }
 
-/** A throwaway redis-server: no persistence, loopback only. */
-export async function startRedis(): Promise<Daemon & { url: string }> {
+/** A throwaway redis-server: no persistence, loopback only; on `port` to bring one back after an outage. */
+export async function startRedis(port?: number): Promise<Daemon & { url: string }> {
   requireBinary('redis-server', 'redis-server')
-  const port = await freePort()
+  port ??= await freePort()
   const dir = mkdtempSync(join(tmpdir(), 'media-studio-redis-'))
   const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], {
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -59,7 +59,28 @@ export interface CoturnOptions {
   allowLoopbackPeers?: boolean
 }
 
-/** coturn in `use-auth-secret` mode (TURN REST API credentials), UDP on loopback. */
+/**
+ * What docs/signaling.md tells deployments to give coturn so the relay cannot be used to reach private networks
+ * (the server's own LAN, cloud metadata at 169.254.169.254) or multicast, with quotas per user and in all.
+ */
+export const COTURN_HARDENING = [
+  '--no-multicast-peers',
+  '--denied-peer-ip=0.0.0.0-0.255.255.255',
+  '--denied-peer-ip=10.0.0.0-10.255.255.255',
+  '--denied-peer-ip=100.64.0.0-100.127.255.255',
+  '--denied-peer-ip=169.254.0.0-169.254.255.255',
+  '--denied-peer-ip=172.16.0.0-172.31.255.255',
+  '--denied-peer-ip=192.0.0.0-192.0.0.255',
+  '--denied-peer-ip=192.168.0.0-192.168.255.255',
+  '--denied-peer-ip=198.18.0.0-198.19.255.255',
+  '--denied-peer-ip=240.0.0.0-255.255.255.255',
+  '--denied-peer-ip=fc00::-fdff:ffff:ffff:ffff:ffff:ffff:ffff:ffff',
+  '--denied-peer-ip=fe80::-febf:ffff:ffff:ffff:ffff:ffff:ffff:ffff',
+  '--user-quota=12',
+  '--total-quota=1200',
+]
+
+/** coturn in `use-auth-secret` mode (TURN REST API credentials), UDP on loopback, with COTURN_HARDENING. */
 export async function startCoturn(
   secret: string,
   { realm = 'media-studio.test', allowLoopbackPeers = false }: CoturnOptions = {},
@@ -78,6 +99,8 @@ export async function startCoturn(
       '--use-auth-secret',
       `--static-auth-secret=${secret}`,
       `--realm=${realm}`,
+      ...COTURN_HARDENING,
+      // Loopback peers stay allowed only where the test needs them (two browsers on this machine).
       ...(allowLoopbackPeers ? ['--allow-loopback-peers'] : []),
       '--no-tls',
       '--no-dtls',

@@ -17,6 +17,7 @@ import {
   createInstanceId,
   createPeerKey,
   createSignalingClient,
+  joinOptions,
   type SignalingSocket,
 } from '../../../src/lib/signaling/client.ts'
 import type { ServerToClientEvents } from '../../../src/lib/signaling/schema.ts'
@@ -33,6 +34,8 @@ export function testConfig(overrides: Partial<SignalingConfig> = {}): SignalingC
     leaseMs: 30_000,
     rateLimitEvents: 1000,
     rateLimitWindowS: 10,
+    maxQueuedBytes: 512 * 1024,
+    logSummaryS: 60,
     ...overrides,
   }
 }
@@ -131,7 +134,7 @@ export async function joinAs(url: string, room: string, options: ClientOptions &
   const socket = connectClient(url, options)
   await connected(socket)
   const joined = next(socket, 'joined')
-  socket.emit('join', room, options.name === undefined ? {} : { name: options.name })
+  socket.emit('join', room, joinOptions(options.name === undefined ? {} : { name: options.name }))
   const [, id, info] = await joined
   return { socket, id, info }
 }

@@ -8,7 +8,17 @@ import { createSocket } from 'node:dgram'
 const MAGIC = 0x2112a442
 const BINDING = 0x0001
 const ALLOCATE = 0x0003
-const ATTR = { USERNAME: 0x0006, MESSAGE_INTEGRITY: 0x0008, ERROR_CODE: 0x0009, REALM: 0x0014, NONCE: 0x0015, XOR_RELAYED_ADDRESS: 0x0016, REQUESTED_TRANSPORT: 0x0019 }
+const CREATE_PERMISSION = 0x0008
+const ATTR = {
+  USERNAME: 0x0006,
+  MESSAGE_INTEGRITY: 0x0008,
+  ERROR_CODE: 0x0009,
+  XOR_PEER_ADDRESS: 0x0012,
+  REALM: 0x0014,
+  NONCE: 0x0015,
+  XOR_RELAYED_ADDRESS: 0x0016,
+  REQUESTED_TRANSPORT: 0x0019,
+}
 
 interface Attr {
   type: number
@@ -101,12 +111,62 @@ export async function turnAllocate(host: string, port: number, username: string,
   }
 }
 
+/**
+ * Allocates, then asks for a permission to send to `peerIp` (what a client does before relaying to a peer), and
+ * says whether the TURN server granted it: coturn refuses peers in its `denied-peer-ip` ranges with 403.
+ * Nothing is sent to the peer itself.
+ */
+export async function turnPermission(
+  host: string,
+  port: number,
+  username: string,
+  password: string,
+  peerIp: string,
+): Promise<{ ok: true } | { ok: false; code: number; reason: string }> {
+  const c = conversation()
+  try {
+    const session: Session = {}
+    const allocation = await allocate(c, host, port, username, password, session)
+    if (!allocation.ok) return allocation
+    const xorPeer = Buffer.alloc(8)
+    xorPeer.writeUInt16BE(0x0001, 0) // IPv4
+    xorPeer.writeUInt16BE(4321 ^ (MAGIC >>> 16), 2)
+    const ip = peerIp.split('.').reduce((n, part) => n * 256 + Number(part), 0)
+    xorPeer.writeUInt32BE((ip ^ MAGIC) >>> 0, 4)
+    const request = message(
+      CREATE_PERMISSION,
+      [
+        attr(ATTR.XOR_PEER_ADDRESS, xorPeer),
+        attr(ATTR.USERNAME, Buffer.from(username)),
+        attr(ATTR.REALM, session.realm!),
+        attr(ATTR.NONCE, session.nonce!),
+      ],
+      session.key,
+    )
+    const reply = await c.ask(host, port, request, 2000)
+    if (!reply) throw new Error('no answer to CreatePermission')
+    const { type, attrs } = parse(reply)
+    if (type === 0x0108) return { ok: true }
+    const err = attrs.find((a) => a.type === ATTR.ERROR_CODE)?.value
+    return err ? { ok: false, code: (err[2]! & 7) * 100 + err[3]!, reason: err.subarray(4).toString() } : { ok: false, code: 0, reason: `type 0x${type.toString(16)}` }
+  } finally {
+    c.close()
+  }
+}
+
+interface Session {
+  realm?: Buffer
+  nonce?: Buffer
+  key?: Buffer
+}
+
 async function allocate(
   c: ReturnType<typeof conversation>,
   host: string,
   port: number,
   username: string,
   password: string,
+  session: Session = {},
 ): Promise<AllocateResult> {
   const transport = attr(ATTR.REQUESTED_TRANSPORT, Buffer.from([17, 0, 0, 0]))
   const first = await c.ask(host, port, message(ALLOCATE, [transport]), 2000)
@@ -116,6 +176,7 @@ async function allocate(
   const nonce = challenge.attrs.find((a) => a.type === ATTR.NONCE)?.value
   if (!realm || !nonce) throw new Error('TURN server sent no realm/nonce challenge')
   const key = createHash('md5').update(`${username}:${realm.toString()}:${password}`).digest()
+  Object.assign(session, { realm, nonce, key })
   const request = message(
     ALLOCATE,
     [transport, attr(ATTR.USERNAME, Buffer.from(username)), attr(ATTR.REALM, realm), attr(ATTR.NONCE, nonce)],
