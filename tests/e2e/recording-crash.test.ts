@@ -51,6 +51,15 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true })
 })
 
+/** SIGKILL to every process in `proc`'s group (it was spawned `detached`, so it leads one). */
+function killGroup(proc: ChildProcess): void {
+  try {
+    process.kill(-proc.pid!, 'SIGKILL')
+  } catch {
+    // ESRCH: the group is already gone.
+  }
+}
+
 describe('recording recovery after a crash', () => {
   it('recovers what was recorded before the renderer was killed (CDP Page.crash)', async () => {
     const browser: Browser = await launchChromium()
@@ -80,7 +89,9 @@ describe('recording recovery after a crash', () => {
       const proc = spawn(
         CHROMIUM_PATH,
         [...BASE_ARGS, ...fakeMediaArgs(), '--headless', `--user-data-dir=${profile}`, '--remote-debugging-port=0', 'about:blank'],
-        { stdio: ['ignore', 'ignore', 'pipe'] },
+        // Its own process group, so that "kill the browser" takes every Chromium process at once
+        // (zygote, GPU, network, renderers), as an OS killing the app would, and none outlives it.
+        { stdio: ['ignore', 'ignore', 'pipe'], detached: true },
       )
       let err = ''
       const endpoint = await new Promise<string>((resolve, reject) => {
@@ -103,7 +114,7 @@ describe('recording recovery after a crash', () => {
       const recordedMs = (await page.evaluate(() => window.harness.status()))!.elapsedMs
       const exited = once(first.proc, 'exit')
       // The whole browser, at once: no unload, no pending IndexedDB transaction gets to finish.
-      first.proc.kill('SIGKILL')
+      killGroup(first.proc)
       await exited
       first = undefined
 
@@ -114,11 +125,13 @@ describe('recording recovery after a crash', () => {
       await second?.browser.close().catch(() => {})
       for (const b of [first, second]) {
         if (b && b.proc.exitCode === null) {
-          b.proc.kill('SIGKILL')
-          await once(b.proc, 'exit')
-        }
+          const exited = once(b.proc, 'exit')
+          killGroup(b.proc)
+          await exited
+        } else if (b) killGroup(b.proc) // children that outlived the browser process
       }
-      rmSync(profile, { recursive: true, force: true })
+      // A helper process may still be closing files in the profile for a moment after the kill.
+      rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 })
     }
   }, 180_000)
 })
