@@ -15,4 +15,19 @@ export default defineConfigWithVueTs(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
+  {
+    // Every word a person reads comes from src/i18n (English and Chinese): raw text in a template, or in a
+    // title/aria-label/placeholder/alt attribute, is an error. Allowed: punctuation and names that are not words
+    // in any language (file formats, keyboard keys).
+    name: 'app/i18n',
+    files: ['src/**/*.vue'],
+    rules: {
+      'vue/no-bare-strings-in-template': [
+        'error',
+        {
+          allowlist: ['(', ')', ',', '.', ':', ';', '·', '–', '—', '×', '%', '/', '+', '-', '|', '↑', '↓', '…', 'R', 'P', 'ICE', 'WebM', 'MP4', 'GIF'],
+        },
+      ],
+    },
+  },
 )

@@ -8,10 +8,16 @@
  * <video> consumer per second, over 12 s after 3 s of warm-up; ms_p50/p95: processing time per frame
  * in the worker (for the baseline, on the main thread); main_long_tasks: main-thread tasks over 50 ms.
  * Diagnostics (renderer, mask rate and time, frames the worker dropped) go to stderr.
+ *
+ * Firefox lines (`"browser":"firefox"`): the same clips, played as WebM by a `<video>` whose own
+ * captureStream() is the camera (Firefox's fake camera is a flat colour; the decoder's frames are YUV, as a
+ * real camera's are); the worker-bitmap pipeline.
+ * Chroma runs headless (the CPU renderer); ML runs headed under Xvfb, because MediaPipe needs WebGL, which
+ * headless Firefox lacks (the compositor still picks the CPU renderer there: Mesa's WebGL is software).
  */
 import type { BenchResult } from './run.ts'
 import { chromaClip } from '../tests/browser/clips.ts'
-import { openHarness, startHarnessServer, type HarnessServer } from '../tests/browser/harnessServer.ts'
+import { clipUrl, openHarness, openHarnessIn, startHarnessServer, type HarnessServer } from '../tests/browser/harnessServer.ts'
 import type { Measurement } from '../tests/browser/harness/vbHarness.ts'
 import { stillClip } from '../tests/support/media.ts'
 
@@ -57,6 +63,42 @@ async function measure(server: HarnessServer, c: Case): Promise<BenchResult> {
     )
     return {
       bench: 'vb',
+      browser: 'chromium',
+      engine: c.engine,
+      mode: c.mode,
+      width: c.width,
+      height: c.height,
+      fps_in: r1(m.fpsIn),
+      fps_out: r1(m.fpsOut),
+      ms_p50: r2(percentile(m.samples, 0.5)),
+      ms_p95: r2(percentile(m.samples, 0.95)),
+      main_long_tasks: m.longTasks,
+    }
+  } finally {
+    await h.close()
+  }
+}
+
+async function measureFirefox(server: HarnessServer, c: Case): Promise<BenchResult> {
+  const y4m = c.engine === 'ml' ? await stillClip('portrait-astronaut.jpg', c.width, c.height, 30, 2) : (await chromaClip(c.width, c.height)).path
+  const url = await clipUrl(server, y4m, c.engine === 'ml' ? 10 : 30)
+  const h = await openHarnessIn(server, c.engine === 'ml' ? 'firefox-headed' : 'firefox')
+  try {
+    const settings = { engine: c.engine === 'ml' ? ('segmentation' as const) : ('chroma' as const), mode: c.mode }
+    await h.call('start', { width: c.width, height: c.height, fps: 30, clipUrl: url, clipSource: 'element', settings })
+    if (c.engine === 'ml') {
+      const model = await h.call<{ status: string; error: string | null }>('waitModel')
+      if (model.status !== 'ready') throw new Error(`segmentation model: ${model.status} ${model.error}`)
+    }
+    await new Promise((r) => setTimeout(r, WARMUP_S * 1000))
+    const m = await h.call<Measurement>('measure', MEASURE_S)
+    console.error(
+      `vb firefox ${c.engine} ${c.mode} ${c.width}x${c.height}: renderer=${m.renderer} pipeline=${m.pipeline} worker_fps_in=${r1(m.workerFpsIn ?? 0)} ` +
+        `mask_fps=${r1(m.maskFps)} mask_ms_p50=${m.maskMsP50} frames=${m.samples.length} error=${m.error}`,
+    )
+    return {
+      bench: 'vb',
+      browser: 'firefox',
       engine: c.engine,
       mode: c.mode,
       width: c.width,
@@ -82,7 +124,15 @@ export default async function* vbBench(): AsyncGenerator<BenchResult> {
       { engine: 'ml', mode: 'blur', width: 640, height: 480 },
       { engine: 'ml', mode: 'blur', width: 1280, height: 720 },
     ]
-    for (const c of cases) yield await measure(server, c)
+    // VB_BENCH_BROWSER=chromium|firefox runs one browser's cases only (both by default).
+    const only = process.env.VB_BENCH_BROWSER
+    if (!only || only === 'chromium') for (const c of cases) yield await measure(server, c)
+    if (only && only !== 'firefox') return
+    const firefox: Case[] = [
+      { engine: 'ml', mode: 'image', width: 640, height: 480 },
+      { engine: 'chroma', mode: 'image', width: 1280, height: 720 },
+    ]
+    for (const c of firefox) yield await measureFirefox(server, c)
   } finally {
     await server.close()
   }

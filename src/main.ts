@@ -2,9 +2,11 @@ import { createApp } from 'vue'
 import { createPinia } from 'pinia'
 import App from './App.vue'
 import { router } from './router'
+import { i18n } from './i18n'
 import './styles/main.css'
 
-const app = createApp(App).use(createPinia()).use(router)
+document.documentElement.lang = i18n.global.locale.value
+const app = createApp(App).use(createPinia()).use(i18n).use(router)
 // Mount once the first route is resolved, so the first paint is the real page, not an empty shell.
 void router.isReady().then(() => {
   app.mount('#app')

@@ -4,12 +4,13 @@
  * check cannot race. Time comes from Redis (`TIME`), so process clocks need not agree.
  *
  * Layout: one hash per room, `<prefix><room>`, field = public peer id, value = JSON
- * `{ socket, instance, name?, lease, detached? }`. The key's own TTL outlives every lease in it, so rooms that
+ * `{ socket, instance, name?, lease, detached?, cap? }` (`cap`: the most people that member accepts in the room; records
+ * written before group calls have none and count as 2). The key's own TTL outlives every lease in it, so rooms that
  * everyone abandoned (or whose processes crashed) disappear without a sweeper.
  */
 import type { RedisClientType } from 'redis'
 import type { InstanceId, PeerId, PeerInfo } from '../../src/lib/signaling/schema.ts'
-import { ROOM_CAPACITY } from '../../src/lib/signaling/schema.ts'
+import { MAX_ROOM_SIZE } from '../../src/lib/signaling/schema.ts'
 import type { ClaimRequest, ClaimResult, MemberRef, ReapResult, RoomStore } from './roomStore.ts'
 
 // Shared prologue: current Redis time in ms.
@@ -17,9 +18,10 @@ const NOW = `local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 `
 
-/** KEYS[1] room; ARGV id, socketId, name ('' = none), instance, leaseMs, capacity, keyTtlMs */
+/** KEYS[1] room; ARGV id, socketId, name ('' = none), instance, leaseMs, capacity (the joiner's), keyTtlMs */
 const CLAIM = `${NOW}
 local expired, peers, existing, count = {}, {}, nil, 0
+local cap = math.min(tonumber(ARGV[6]), ${MAX_ROOM_SIZE})
 local all = redis.call('HGETALL', KEYS[1])
 for i = 1, #all, 2 do
   local id, rec = all[i], cjson.decode(all[i + 1])
@@ -30,13 +32,14 @@ for i = 1, #all, 2 do
     existing = rec
   else
     count = count + 1
+    cap = math.min(cap, rec.cap or 2)
     peers[#peers + 1] = { id = id, name = rec.name, instance = rec.instance }
   end
 end
-if existing == nil and count >= tonumber(ARGV[6]) then
-  return cjson.encode({ status = 'full', expired = expired })
+if count + 1 > cap then
+  return cjson.encode({ status = 'full', capacity = cap, expired = expired })
 end
-local rec = { socket = ARGV[2], instance = ARGV[4], lease = now + tonumber(ARGV[5]) }
+local rec = { socket = ARGV[2], instance = ARGV[4], lease = now + tonumber(ARGV[5]), cap = tonumber(ARGV[6]) }
 if ARGV[3] ~= '' then rec.name = ARGV[3] end
 redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(rec))
 redis.call('PEXPIRE', KEYS[1], ARGV[7])
@@ -85,7 +88,7 @@ return 1
 `
 
 type ClaimReply =
-  | { status: 'full'; expired: PeerId[] | Record<string, never> }
+  | { status: 'full'; capacity: number; expired: PeerId[] | Record<string, never> }
   | {
       status: 'joined'
       expired: PeerId[] | Record<string, never>
@@ -100,13 +103,11 @@ export interface RedisRoomStoreOptions {
   prefix?: string
   /** Longest lease or grace period in use; room keys live this long (plus a margin) after their last write. */
   maxLeaseMs: number
-  capacity?: number
 }
 
 export class RedisRoomStore implements RoomStore {
   private readonly prefix: string
   private readonly keyTtlMs: string
-  private readonly capacity: string
   private readonly sha = new Map<string, string>()
 
   constructor(
@@ -115,7 +116,6 @@ export class RedisRoomStore implements RoomStore {
   ) {
     this.prefix = options.prefix ?? 'media-studio:room:'
     this.keyTtlMs = String(options.maxLeaseMs + 60_000)
-    this.capacity = String(options.capacity ?? ROOM_CAPACITY)
   }
 
   async claim(req: ClaimRequest): Promise<ClaimResult> {
@@ -125,12 +125,12 @@ export class RedisRoomStore implements RoomStore {
       req.name ?? '',
       req.instance,
       String(req.leaseMs),
-      this.capacity,
+      String(req.capacity),
       this.keyTtlMs,
     ])
     const reply = JSON.parse(String(raw)) as ClaimReply
     const expired = asArray(reply.expired)
-    if (reply.status === 'full') return { status: 'full', expired }
+    if (reply.status === 'full') return { status: 'full', capacity: reply.capacity, expired }
     return {
       status: 'joined',
       expired,

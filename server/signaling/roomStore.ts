@@ -1,5 +1,5 @@
 /**
- * Who holds the two slots of each room. The store is the single source of truth for capacity, so the check and the
+ * Who holds the seats of each room. The store is the single source of truth for capacity, so the check and the
  * claim happen in one atomic step (one synchronous function here, one Lua script in Redis) and cannot race.
  *
  * Every member has a lease. Connected members get theirs renewed by the process that holds their socket; a member
@@ -7,7 +7,7 @@
  * members expire on their own and the room does not stay "full" forever.
  */
 import type { InstanceId, PeerId, PeerInfo, RoomId } from '../../src/lib/signaling/schema.ts'
-import { ROOM_CAPACITY } from '../../src/lib/signaling/schema.ts'
+import { MAX_ROOM_SIZE } from '../../src/lib/signaling/schema.ts'
 
 export interface ClaimRequest {
   room: RoomId
@@ -16,13 +16,22 @@ export interface ClaimRequest {
   name: string | undefined
   instance: InstanceId
   leaseMs: number
+  /**
+   * The most people this joiner accepts in the room (2 for a one-to-one client, 4 for a group client). The room
+   * holds no more than the smallest limit among its members and the joiner, so a one-to-one member keeps it at two.
+   */
+  capacity: number
 }
 
 export type ClaimResult = {
   /** Members whose lease had run out; they were removed and the room should hear `bye` for them. */
   expired: PeerId[]
 } & (
-  | { status: 'full' }
+  | {
+      status: 'full'
+      /** The room's limit that refused the joiner. */
+      capacity: number
+    }
   | {
       status: 'joined'
       /** The slot this peer held already (another or the same connection), or null for a fresh join. */
@@ -56,6 +65,7 @@ export interface RoomStore {
 
 interface MemberRecord {
   socketId: string
+  capacity: number
   name: string | undefined
   instance: InstanceId
   /** Unix ms. */
@@ -67,10 +77,7 @@ interface MemberRecord {
 export class MemoryRoomStore implements RoomStore {
   private readonly rooms = new Map<RoomId, Map<PeerId, MemberRecord>>()
 
-  constructor(
-    private readonly now: () => number = Date.now,
-    private readonly capacity = ROOM_CAPACITY,
-  ) {}
+  constructor(private readonly now: () => number = Date.now) {}
 
   async claim(req: ClaimRequest): Promise<ClaimResult> {
     const now = this.now()
@@ -87,12 +94,26 @@ export class MemoryRoomStore implements RoomStore {
       }
     }
     const existing = members.get(req.id)
-    if (!existing && members.size >= this.capacity) return { status: 'full', expired }
     const peers: PeerInfo[] = []
+    let capacity = Math.min(req.capacity, MAX_ROOM_SIZE)
     for (const [id, rec] of members) {
-      if (id !== req.id) peers.push(rec.name === undefined ? { id, instance: rec.instance } : { id, name: rec.name, instance: rec.instance })
+      if (id === req.id) continue
+      capacity = Math.min(capacity, rec.capacity)
+      peers.push(rec.name === undefined ? { id, instance: rec.instance } : { id, name: rec.name, instance: rec.instance })
     }
-    members.set(req.id, { socketId: req.socketId, name: req.name, instance: req.instance, lease: now + req.leaseMs, detached: false })
+    // Also for a peer that holds a seat already: one that comes back speaking version 1 into a room of three is refused.
+    if (peers.length + 1 > capacity) {
+      if (members.size === 0) this.rooms.delete(req.room)
+      return { status: 'full', capacity, expired }
+    }
+    members.set(req.id, {
+      socketId: req.socketId,
+      capacity: req.capacity,
+      name: req.name,
+      instance: req.instance,
+      lease: now + req.leaseMs,
+      detached: false,
+    })
     return {
       status: 'joined',
       expired,

@@ -1,5 +1,5 @@
 /**
- * The signaling server: socket.io with two-person rooms, attached to any Node HTTP(S) server (the production
+ * The signaling server: socket.io with rooms of two (protocol v1) or up to four (v2, a full mesh), attached to any Node HTTP(S) server (the production
  * server in server/index.ts, or Vite's dev server through server/vitePlugin.ts).
  *
  * Every incoming event goes through one per-connection queue: rate limit, then schema validation, then the
@@ -22,13 +22,15 @@ import {
   ClientEventArgs,
   HandshakeAuth,
   MAX_PAYLOAD_BYTES,
-  PROTOCOL_VERSION,
+  PROTOCOL_VERSIONS,
+  roomCapacity,
   type ClientToServerEvents,
   type InstanceId,
   type ErrorCode,
   type JoinOptions,
   type LeaveReason,
   type PeerId,
+  type ProtocolVersion,
   type RoomId,
   type ServerToClientEvents,
   type SignalData,
@@ -52,6 +54,8 @@ interface SocketData {
   instance: InstanceId
   room: RoomId | undefined
   name: string | undefined
+  /** The protocol version of the last `join` (1: one-to-one, 2: group). */
+  version: ProtocolVersion
 }
 
 type IoServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>
@@ -137,6 +141,8 @@ export function peerIdFromKey(peerKey: string): PeerId {
 }
 
 const roomKey = (room: RoomId) => `room:${room}` // prefixed: a room id must never name a socket's own room
+/** One member's own socket.io room, for messages addressed `to` it (works across processes through the adapter). */
+const memberKey = (room: RoomId, id: PeerId) => `room:${room}:${id}`
 
 interface EngineInternals {
   writeBuffer?: Array<{ data?: unknown; options?: { wsPreEncodedFrame?: unknown } }>
@@ -209,6 +215,7 @@ export async function attachSignaling(httpServer: HttpServer | HttpsServer | Htt
     socket.data.instance = auth.data.instance
     socket.data.room = undefined
     socket.data.name = undefined
+    socket.data.version = 1
     next()
   })
 
@@ -311,9 +318,15 @@ export async function attachSignaling(httpServer: HttpServer | HttpsServer | Htt
       switch (rawEvent) {
         case 'join': {
           const v = (args[1] as { v?: unknown } | undefined)?.v
-          if (v !== PROTOCOL_VERSION) {
+          if (!(PROTOCOL_VERSIONS as readonly unknown[]).includes(v)) {
             const said = v === undefined ? 'no version' : `version ${JSON.stringify(v).slice(0, 20)}`
-            return refuse(socket, conn, 'version', `This server speaks signaling protocol ${PROTOCOL_VERSION}, the join gave ${said}. Reload the page (or update the client).`, event)
+            return refuse(
+              socket,
+              conn,
+              'version',
+              `This server speaks signaling protocol ${PROTOCOL_VERSIONS.join(' or ')}, the join gave ${said}. Reload the page (or update the client).`,
+              event,
+            )
           }
           const parsed = ClientEventArgs.join.safeParse(args)
           if (!parsed.success) return invalid(socket, conn, event, parsed.error)
@@ -327,7 +340,13 @@ export async function attachSignaling(httpServer: HttpServer | HttpsServer | Htt
         case 'message': {
           const parsed = ClientEventArgs.message.safeParse(args)
           if (!parsed.success) return invalid(socket, conn, event, parsed.error)
-          return relay(socket, conn, ...parsed.data)
+          const [room, data, to] = parsed.data
+          if (to === undefined && socket.data.version !== 1) {
+            const message = 'Invalid message: name its recipient (message(room, data, to), protocol version 2).'
+            return refuse(socket, conn, 'invalid', message, event, { detail: 'invalid message: no `to` (v2)' })
+          }
+          if (to === socket.data.peerId) return refuse(socket, conn, 'invalid', 'Invalid message: it is addressed to yourself.', event)
+          return relay(socket, conn, room, data, to)
         }
         default:
           return refuse(socket, conn, 'invalid', `Unknown event ${JSON.stringify(event)}: the events are join, leave and message.`, event)
@@ -401,21 +420,34 @@ export async function attachSignaling(httpServer: HttpServer | HttpsServer | Htt
   async function join(socket: IoSocket, conn: Connection, room: RoomId, options: JoinOptions): Promise<void> {
     const { peerId, instance } = socket.data
     if (socket.data.room !== undefined && socket.data.room !== room) await leaveCurrent(socket, conn, 'left')
-    const result = await store.claim({ room, id: peerId, socketId: socket.id, name: options.name, instance, leaseMs: config.leaseMs })
+    const result = await store.claim({
+      room,
+      id: peerId,
+      socketId: socket.id,
+      name: options.name,
+      instance,
+      leaseMs: config.leaseMs,
+      capacity: roomCapacity(options.v),
+    })
     for (const id of result.expired) io.to(roomKey(room)).emit('bye', room, id, { reason: 'timeout' })
     if (result.status === 'full') {
       socket.emit('full', room)
-      refuse(socket, conn, 'full', 'This call already has two people.', 'join', { room })
+      const why =
+        result.capacity < roomCapacity(options.v)
+          ? `This call is one-to-one (someone in it uses an app that only does one-to-one calls) and already has ${result.capacity} people.`
+          : `This call already has ${result.capacity} people.`
+      refuse(socket, conn, 'full', why, 'join', { room })
       return
     }
     const { previous } = result
     if (previous && previous.socketId !== socket.id) evict(previous.socketId, room, peerId)
     socket.data.room = room
     socket.data.name = options.name
+    socket.data.version = options.v
     // Disconnected while the claim was in flight: the queued disconnect handler detaches the slot.
     if (!socket.connected) return
     attached.set(socket.id, { room, id: peerId, socketId: socket.id })
-    socket.join(roomKey(room))
+    socket.join([roomKey(room), memberKey(room, peerId)])
     // Credentials only now that the socket holds a seat.
     const ice = await iceFor(socket, conn, room, false)
     if (!socket.connected || socket.data.room !== room) return
@@ -446,17 +478,27 @@ export async function attachSignaling(httpServer: HttpServer | HttpsServer | Htt
     socket.data.room = undefined
     attached.delete(socket.id)
     stopTurnRenewal(conn)
-    socket.leave(roomKey(room))
+    leaveRoomKeys(socket, room)
     const removed = await store.release({ room, id: peerId, socketId: socket.id })
     socket.emit('leaved', room, peerId, { reason })
     if (removed) io.to(roomKey(room)).emit('bye', room, peerId, { reason })
   }
 
-  function relay(socket: IoSocket, conn: Connection, room: RoomId, data: SignalData): void {
+  function leaveRoomKeys(socket: IoSocket, room: RoomId): void {
+    socket.leave(roomKey(room))
+    socket.leave(memberKey(room, socket.data.peerId))
+  }
+
+  /**
+   * Relays `data` to the member `to` of `room` (its own socket.io room), or, from a version 1 client, to everyone
+   * else in the room (which then holds at most one other person). A recipient that is not in the room, or is away,
+   * does not get it: nothing is queued for later (a resumed peer re-sends what matters).
+   */
+  function relay(socket: IoSocket, conn: Connection, room: RoomId, data: SignalData, to: PeerId | undefined): void {
     if (socket.data.room !== room) {
       return refuse(socket, conn, 'not-in-room', 'Join the room before sending messages to it.', 'message', { room })
     }
-    const key = roomKey(room)
+    const key = to === undefined ? roomKey(room) : memberKey(room, to)
     let localRecipient = false
     for (const id of io.sockets.adapter.rooms.get(key) ?? []) {
       if (id === socket.id) continue
@@ -464,7 +506,7 @@ export async function attachSignaling(httpServer: HttpServer | HttpsServer | Htt
       const other = io.sockets.sockets.get(id)
       if (other && queuedBytes(other) > config.maxQueuedBytes) return cutOff(other)
     }
-    // `to` excludes the sender, and only members are in the room: the one other peer gets it.
+    // `socket.to` excludes the sender, and only seated members are in these rooms.
     if (!redis || redis.ready()) {
       socket.to(key).emit('message', room, data, socket.data.peerId)
     } else if (localRecipient) {
@@ -475,7 +517,7 @@ export async function attachSignaling(httpServer: HttpServer | HttpsServer | Htt
         socket,
         conn,
         'unavailable',
-        'The other person is connected to another server and the link between the servers is down: this message was not delivered. Retrying shortly.',
+        'The person this message is for is connected to another server and the link between the servers is down: it was not delivered. Retrying shortly.',
         'message',
         { room, retryInMs: RETRY_MS },
       )
@@ -545,7 +587,7 @@ export async function attachSignaling(httpServer: HttpServer | HttpsServer | Htt
       socket.data.room = undefined
       attached.delete(socket.id)
       stopTurnRenewal(conn)
-      socket.leave(roomKey(room))
+      leaveRoomKeys(socket, room)
       conn.log.debug({ room }, 'replaced by a newer connection of the same peer')
       socket.emit('leaved', room, id, { reason: 'replaced' })
       socket.disconnect(true)
@@ -580,7 +622,7 @@ export async function attachSignaling(httpServer: HttpServer | HttpsServer | Htt
       socket.data.room = undefined
       attached.delete(socket.id)
       stopTurnRenewal(conn)
-      socket.leave(roomKey(ref.room))
+      leaveRoomKeys(socket, ref.room)
       events.note('membership lost', { sid: socket.id, room: ref.room })
       socket.emit('leaved', ref.room, ref.id, { reason: 'expired' })
     })

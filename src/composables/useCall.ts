@@ -12,6 +12,7 @@
  * - `error`: the server refused something or could not do it; retried where that can help (`unavailable`), told
  *   to the person otherwise (on the pre-join screen if the join itself was refused, as a notice in the call).
  */
+import { t } from '@/i18n'
 import { computed, onScopeDispose, ref, shallowRef, toValue, watch, type ComputedRef, type MaybeRefOrGetter, type Ref } from 'vue'
 import { useLocalStorage } from '@vueuse/core'
 import { isPolite } from '@/lib/signaling/client'
@@ -80,7 +81,8 @@ export interface UseCallReturn {
   leave(): void
 }
 
-const IN_CALL_KEY = 'media-studio:call-room'
+/** sessionStorage: the room this tab is in, so a reload (or a takeover from another tab) joins straight away. */
+export const IN_CALL_KEY = 'media-studio:call-room'
 const NAME_KEY = 'media-studio.call.name'
 
 export function useCall(options: UseCallOptions): UseCallReturn {
@@ -127,7 +129,7 @@ export function useCall(options: UseCallOptions): UseCallReturn {
   // A remote camera that is off sends no frames: that is not a bad connection.
   const stats = useCallStats({ pc: connection.pc, remoteVideo: () => data.remoteState.value?.video ?? true })
 
-  const peerName = computed(() => peer.value?.name || 'Guest')
+  const peerName = computed(() => peer.value?.name || t('call.guest'))
 
   function tell(type: CallNotice['type'], text: string) {
     notice.value = { id: ++noticeId, type, text }
@@ -165,7 +167,7 @@ export function useCall(options: UseCallOptions): UseCallReturn {
         // The other person left while our signaling was away.
         connection.close()
         peer.value = null
-        tell('info', `${current.name || 'The other person'} left the call.`)
+        tell('info', t('call.notices.left', { name: current.name || t('call.notices.otherPerson') }))
       }
       return
     }
@@ -177,7 +179,7 @@ export function useCall(options: UseCallOptions): UseCallReturn {
       connection.resync()
       return
     }
-    if (!firstJoin && current && current.id !== p.id) tell('info', `${p.name || 'Someone'} joined the call.`)
+    if (!firstJoin && current && current.id !== p.id) tell('info', t('call.notices.joined', { name: p.name || t('call.notices.someone') }))
     connectTo(p)
   })
 
@@ -191,8 +193,13 @@ export function useCall(options: UseCallOptions): UseCallReturn {
       return
     }
     const p: CallPeer = { id, name: info.name, instance: info.instance }
-    const who = p.name || 'The other person'
-    tell('info', info.resumed && current?.id === id ? `${who} reloaded the page and is back.` : `${p.name || 'Someone'} joined the call.`)
+    const who = p.name || t('call.notices.otherPerson')
+    tell(
+      'info',
+      info.resumed && current?.id === id
+        ? t('call.notices.back', { name: who })
+        : t('call.notices.joined', { name: p.name || t('call.notices.someone') }),
+    )
     connectTo(p)
   })
 
@@ -219,7 +226,7 @@ export function useCall(options: UseCallOptions): UseCallReturn {
         return // the `full` event says it
       case 'turn-limit':
       case 'rate-limited':
-        tell('warning', err.message)
+        tell('warning', t(`call.serverError.${err.code}`))
         return
       case 'version':
       case 'invalid':
@@ -227,8 +234,8 @@ export function useCall(options: UseCallOptions): UseCallReturn {
           // Nothing to retry: this page and the server disagree. Back to the pre-join screen, with the reason.
           membership.value = 'out'
           signaling.forget()
-          joinError.value = err.message
-        } else tell('warning', `The signaling server refused a message: ${err.message}`)
+          joinError.value = t(`call.serverError.${err.code}`)
+        } else tell('warning', t('call.serverError.refusedMessage', { reason: t(`call.serverError.${err.code}`) }))
     }
   })
 
@@ -239,14 +246,14 @@ export function useCall(options: UseCallOptions): UseCallReturn {
 
   signaling.on('bye', (r, id, info) => {
     if (r !== room() || peer.value?.id !== id) return
-    const who = peer.value.name || 'The other person'
+    const who = peer.value.name || t('call.notices.otherPerson')
     connection.close()
     peer.value = null
     tell(
       'info',
       info.reason === 'timeout'
-        ? `${who} lost their connection and did not come back. The room is ready for someone new.`
-        : `${who} left the call. The room is ready for someone new.`,
+        ? t('call.notices.lost', { name: who })
+        : t('call.notices.leftRoom', { name: who }),
     )
   })
 

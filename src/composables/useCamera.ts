@@ -1,4 +1,5 @@
 import { watch, toValue, type MaybeRefOrGetter, type Ref } from 'vue'
+import { t } from '@/i18n'
 import { videoConstraints, nextCamera, oppositeFacing, type FacingMode, type ResolutionPreset, type DeviceLike } from '@/lib/constraints'
 import { useUserMediaTrack, type UseUserMediaTrackReturn } from './useUserMediaTrack'
 
@@ -51,10 +52,10 @@ export function useCamera(options: UseCameraOptions): UseCameraReturn {
         if ((err as Error).name !== 'OverconstrainedError') throw err
         const other = nextCamera(current, toValue(options.cameras))
         if (!other) {
-          notice.value = `This device has no ${side} camera, and no other camera to switch to.`
+          notice.value = t(`notices.noCameraSide.${side === 'back' ? 'back' : 'front'}`)
           return open(request(current || undefined))
         }
-        notice.value = `This device cannot pick its ${side} camera by itself, so it switched to "${other.label || 'the next camera'}".`
+        notice.value = t(`notices.switchedCamera.${side === 'back' ? 'back' : 'front'}`, { name: other.label || t('notices.nextCamera') })
         const s = await open(request(other.deviceId))
         choose(other.deviceId)
         return s

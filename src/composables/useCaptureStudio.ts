@@ -1,4 +1,5 @@
 import { computed, ref, watch, onMounted } from 'vue'
+import { t } from '@/i18n'
 import { storeToRefs } from 'pinia'
 import { useSettingsStore } from '@/stores/settings'
 import { useScreenShare } from './useScreenShare'
@@ -44,7 +45,7 @@ export function useCaptureStudio() {
     const r = resolveDevice(s.speakerId, list)
     if (r.lost) {
       s.speakerId = ''
-      speakerNotice.value = 'The speaker you chose was disconnected; sound now plays on the default speaker.'
+      speakerNotice.value = t('capture.speakerGone')
     }
   })
 

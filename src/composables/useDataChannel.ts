@@ -7,6 +7,7 @@
  * were under way fail with a message instead of hanging.
  */
 import { onScopeDispose, ref, shallowRef, toValue, watch, type MaybeRefOrGetter, type Ref, type ShallowRef } from 'vue'
+import { currentLocale, t } from '@/i18n'
 import { randomId } from '@/lib/signaling/client'
 import {
   ChatChannelMessage,
@@ -173,20 +174,20 @@ export function useDataChannel(options: UseDataChannelOptions): UseDataChannelRe
     options.file,
     (channel, _old, onCleanup) => {
       // A new connection: whatever was under way on the old one is lost.
-      failActive('The connection was replaced during the transfer. Send the file again.')
-      failIncoming('The connection was replaced during the transfer.')
+      failActive(t('call.chat.replacedSend'))
+      failIncoming(t('call.chat.replaced'))
       if (!channel) return
       const onOpen = () => void pump()
       const onClose = () => {
-        failActive('The connection closed during the transfer.')
-        failIncoming('The connection closed during the transfer.')
+        failActive(t('call.chat.closed'))
+        failIncoming(t('call.chat.closed'))
       }
       const onMessage = (e: MessageEvent) => {
         if (typeof e.data === 'string') return onControl(channel, e.data)
         if (!(e.data instanceof ArrayBuffer) || !incoming) return
         const file = incoming
         if (!file.push(e.data)) {
-          failIncoming('The sender sent more than the announced size.')
+          failIncoming(t('call.chat.tooMuch'))
           channel.send(JSON.stringify({ t: 'file-cancel', id: file.id } satisfies FileControl))
           return
         }
@@ -215,7 +216,7 @@ export function useDataChannel(options: UseDataChannelOptions): UseDataChannelRe
     if (!msg) return console.warn('ignored a malformed file frame')
     switch (msg.t) {
       case 'file-start':
-        failIncoming('A new file started before this one finished.')
+        failIncoming(t('call.chat.overlap'))
         incoming = new IncomingFile(msg)
         lastIncomingReport = 0
         transfers.value.push({
@@ -233,7 +234,7 @@ export function useDataChannel(options: UseDataChannelOptions): UseDataChannelRe
         if (!file || file.id !== msg.id) return
         incoming = null
         if (!file.complete) {
-          update(file.id, { status: 'failed', error: `Only ${formatBytes(file.received)} of ${formatBytes(file.size)} arrived.` })
+          update(file.id, { status: 'failed', error: t('call.chat.incomplete', { done: formatBytes(file.received, currentLocale()), size: formatBytes(file.size, currentLocale()) }) })
           return
         }
         const url = URL.createObjectURL(file.toBlob())
@@ -249,13 +250,13 @@ export function useDataChannel(options: UseDataChannelOptions): UseDataChannelRe
         if (incoming?.id === msg.id) {
           incoming.discard()
           incoming = null
-          update(msg.id, { status: 'cancelled', error: 'The sender cancelled it.' })
+          update(msg.id, { status: 'cancelled', error: t('call.chat.senderCancelled') })
         } else if (active?.id === msg.id) {
           active.abort.abort()
           active = null
-          update(msg.id, { status: 'cancelled', error: 'The other person declined it.' })
+          update(msg.id, { status: 'cancelled', error: t('call.chat.declined') })
         } else if (find(msg.id)?.status === 'sending') {
-          update(msg.id, { status: 'cancelled', error: 'The other person declined it.' })
+          update(msg.id, { status: 'cancelled', error: t('call.chat.declined') })
         }
         break
     }
@@ -300,7 +301,7 @@ export function useDataChannel(options: UseDataChannelOptions): UseDataChannelRe
     const refused: Array<{ name: string; reason: string }> = []
     for (const file of files) {
       if (file.size > MAX_FILE_BYTES) {
-        refused.push({ name: file.name, reason: `larger than ${formatBytes(MAX_FILE_BYTES)}` })
+        refused.push({ name: file.name, reason: t('call.chat.tooLarge', { max: formatBytes(MAX_FILE_BYTES, currentLocale()) }) })
         continue
       }
       const id = randomId(9)

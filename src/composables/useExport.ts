@@ -1,13 +1,16 @@
 /**
  * Export of a recording to webm, mp4 or gif, for a view: progress (0..1, honest and monotonic), cancel, the result
- * and its size, and an error in words. The heavy parts load only when first used (ffmpeg.wasm for mp4, gif.js for
- * gif) and run off the main thread (ffmpeg's worker, gif.js's workers, the browser's codecs).
+ * and its size, and an error in words. The heavy parts load only when first used and run off the main thread: the
+ * export worker (decode, scale, encode, quantize, mux), ffmpeg.wasm's worker, gif.js's workers.
  * The recording itself is only read: a failed or cancelled export never touches it.
  */
 import { computed, onScopeDispose, ref, shallowRef, type ComputedRef, type Ref, type ShallowRef } from 'vue'
 import type { ExportFormat, ExportRequest, ExportResult } from '@/workers/export/exportRecording'
 import type { GifOptions } from '@/lib/recording/gifOptions'
+import type { Mp4Settings } from '@/lib/recording/exportSettings'
 import type { TrimRange } from '@/lib/recording/trim'
+import { t } from '@/i18n'
+import { errorMessage } from '@/lib/errorMessage'
 
 export type { ExportFormat, ExportResult }
 export type ExportState = 'idle' | 'running' | 'done' | 'error' | 'cancelled'
@@ -17,6 +20,8 @@ export interface ExportOptions {
   /** Start/end in seconds of the recording. */
   trim?: Partial<TrimRange> | null
   gif?: Partial<GifOptions>
+  /** Resolution, quality or size limit, frame rate of an MP4. */
+  mp4?: Partial<Mp4Settings>
   /** @default 'aac' */
   mp4Audio?: 'aac' | 'copy'
 }
@@ -67,6 +72,7 @@ export function useExport(): UseExportReturn {
         format: options.format,
         trim: options.trim,
         gif: options.gif,
+        mp4: options.mp4,
         mp4Audio: options.mp4Audio,
         signal: ac.signal,
         onProgress: (p) => {
@@ -86,7 +92,7 @@ export function useExport(): UseExportReturn {
         state.value = 'cancelled'
       } else {
         state.value = 'error'
-        error.value = `The ${FORMAT_NAME[options.format]} export failed: ${err instanceof Error ? err.message : String(err)}. The recording itself is unchanged.`
+        error.value = t('feedback.exportFailed', { format: FORMAT_NAME[options.format], reason: errorMessage(err) })
       }
       return null
     } finally {

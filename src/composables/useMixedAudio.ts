@@ -4,8 +4,14 @@
  * adding, removing or switching a source never changes the track a recorder is recording.
  *
  * The mix is not played out (no connection to the speakers), so recording a microphone never feeds back.
+ *
+ * Web Audio may not run at all: the browser keeps a context `suspended` until a click, and Firefox keeps it suspended
+ * for good on a machine with no sound server (its `resume()` promise never settles). A suspended context's track
+ * carries no samples, and a recorder given it may write nothing. So `resume()` never waits long: it answers within
+ * `RESUME_TIMEOUT_MS` whether the mix runs, and a caller records a source track directly when it does not.
  */
 import { onScopeDispose, ref, shallowRef, toValue, watch, type MaybeRefOrGetter, type Ref, type ShallowRef } from 'vue'
+import { t } from '@/i18n'
 
 export interface UseMixedAudioOptions {
   /** Named sources, e.g. `{ screen: screenAudioTrack, mic: micTrack }`; null/undefined entries are left out. */
@@ -27,10 +33,16 @@ export interface UseMixedAudioReturn {
   /** Current loudness per source, 0..1 (RMS), updated about 10 times a second. */
   levels: Ref<Record<string, number>>
   error: Ref<string | null>
-  /** Resumes a context the browser suspended (call from a click if `suspended` is true). */
-  resume(): Promise<void>
+  /**
+   * Resumes a context the browser suspended (call it from a click). Resolves within `RESUME_TIMEOUT_MS` with
+   * whether the mix is running; never rejects, never waits on a `resume()` that does not settle.
+   */
+  resume(): Promise<boolean>
   suspended: Ref<boolean>
 }
+
+/** How long `resume()` waits for the context to run. A click's resume takes a few milliseconds where it works. */
+export const RESUME_TIMEOUT_MS = 300
 
 interface Node {
   trackId: string
@@ -55,7 +67,7 @@ export function useMixedAudio(options: UseMixedAudioOptions): UseMixedAudioRetur
 
   function ensureContext(): AudioContext | null {
     if (!isSupported) {
-      error.value = 'This browser cannot mix audio (no Web Audio).'
+      error.value = t('feedback.mix.noWebAudio')
       return null
     }
     if (!ctx) ctx = new AudioContext()
@@ -106,23 +118,23 @@ export function useMixedAudio(options: UseMixedAudioOptions): UseMixedAudioRetur
       const t = sources[name]
       if (!t || t.id !== nodes.get(name)!.trackId || t.readyState !== 'live') disconnect(name)
     }
-    for (const [name, t] of Object.entries(sources)) {
-      if (!t || t.kind !== 'audio' || t.readyState !== 'live' || nodes.has(name)) continue
+    for (const [name, track] of Object.entries(sources)) {
+      if (!track || track.kind !== 'audio' || track.readyState !== 'live' || nodes.has(name)) continue
       const c = ensureContext()
       if (!c || !dest) return
       try {
-        const source = c.createMediaStreamSource(new MediaStream([t]))
+        const source = c.createMediaStreamSource(new MediaStream([track]))
         const gain = c.createGain()
         gain.gain.value = level(name)
         const analyser = c.createAnalyser()
         analyser.fftSize = buf.length
         source.connect(gain).connect(dest)
         source.connect(analyser)
-        nodes.set(name, { trackId: t.id, source, gain, analyser })
+        nodes.set(name, { trackId: track.id, source, gain, analyser })
         // A source that ends (tab closed, mic unplugged) just leaves the mix.
-        t.addEventListener('ended', () => disconnect(name), { once: true })
+        track.addEventListener('ended', () => disconnect(name), { once: true })
       } catch (err) {
-        error.value = `The ${name} audio could not be added to the mix (${err instanceof Error ? err.message : String(err)}).`
+        error.value = t('feedback.mix.addFailed', { name, reason: err instanceof Error ? err.message : String(err) })
       }
     }
   }
@@ -148,7 +160,11 @@ export function useMixedAudio(options: UseMixedAudioOptions): UseMixedAudioRetur
     error,
     suspended,
     async resume() {
-      await ctx?.resume()
+      const c = ctx
+      if (!c) return false
+      if (c.state === 'running') return true
+      await Promise.race([c.resume().catch(() => undefined), new Promise((r) => setTimeout(r, RESUME_TIMEOUT_MS))])
+      return (c.state as AudioContextState) === 'running'
     },
   }
 }

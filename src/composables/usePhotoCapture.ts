@@ -1,7 +1,9 @@
 import { ref, onScopeDispose, toValue, type MaybeRefOrGetter, type Ref } from 'vue'
 import { burstLooks, cssFilter, previewToFrameScale, type FilterSetting } from '@/lib/filters'
+import { applyFilter, contextFilterWorks } from '@/lib/filterPixels'
 import { extensionFor, timestampedName, type PhotoFormat } from '@/lib/format'
 import { makeThumbnail } from '@/stores/thumbnail'
+import { t } from '@/i18n'
 import { useGalleryStore, type GalleryItem } from '@/stores/gallery'
 
 export interface UsePhotoCaptureOptions {
@@ -42,7 +44,7 @@ export function usePhotoCapture(options: UsePhotoCaptureOptions): UsePhotoCaptur
   function frameSource(): HTMLVideoElement {
     const video = toValue(options.video)
     if (!video || !video.videoWidth || video.readyState < HTMLMediaElement.HAVE_CURRENT_DATA) {
-      throw new Error('There is no picture to take yet. Start the camera or share a screen first.')
+      throw new Error(t('feedback.photo.nothing'))
     }
     return video
   }
@@ -58,15 +60,19 @@ export function usePhotoCapture(options: UsePhotoCaptureOptions): UsePhotoCaptur
     const h = video.videoHeight
     const canvas = new OffscreenCanvas(w, h)
     const ctx = canvas.getContext('2d')
-    if (!ctx) throw new Error('This browser cannot draw photos (no 2D canvas).')
-    ctx.filter = filter
+    if (!ctx) throw new Error(t('feedback.photo.noCanvas'))
+    // Where the context ignores `filter` (Safari, WebKit), the same filters are computed on the pixels, so the photo
+    // still looks like the CSS-filtered preview.
+    const onPixels = filter !== 'none' && !contextFilterWorks(ctx)
+    if (!onPixels) ctx.filter = filter
     if (toValue(options.mirror)) ctx.setTransform(-1, 0, 0, 1, w, 0)
     ctx.drawImage(video, 0, 0, w, h)
     ctx.setTransform(1, 0, 0, 1, 0, 0)
+    if (onPixels) ctx.putImageData(applyFilter(ctx.getImageData(0, 0, w, h), filter) as ImageData, 0, 0)
     const wanted = toValue(options.format)
     const blob = await canvas.convertToBlob({ type: wanted, quality: QUALITY })
     if (blob.type !== wanted) {
-      notice.value = `This browser cannot save ${extensionFor(wanted).toUpperCase()}, so the photo was saved as ${extensionFor(blob.type).toUpperCase()}.`
+      notice.value = t('feedback.photo.savedAs', { wanted: extensionFor(wanted).toUpperCase(), actual: extensionFor(blob.type).toUpperCase() })
     }
     const createdAt = Date.now()
     const thumb = await makeThumbnail(canvas, w, h)

@@ -8,7 +8,9 @@
  * The output track stays the same while sources and layout change, so a recording never restarts.
  */
 import { onScopeDispose, ref, shallowRef, toValue, watch, type MaybeRefOrGetter, type Ref, type ShallowRef } from 'vue'
-import { bubbleRect, centreSquare, type FromPipWorker, type PipCorner, type PipLayout, type PipShape, type ToPipWorker } from '@/workers/compositor/pipProtocol'
+import { t } from '@/i18n'
+import type { FromPipWorker, PipCorner, PipLayout, PipShape, PipWorkerError, ToPipWorker } from '@/workers/compositor/pipProtocol'
+import { drawPip } from '@/workers/compositor/drawPip'
 
 export type { PipCorner, PipShape }
 
@@ -40,6 +42,11 @@ export interface UsePipCompositorReturn {
 type ProcessorCtor = new (init: { track: MediaStreamTrack; maxBufferSize?: number }) => { readable: ReadableStream<VideoFrame> }
 type GeneratorCtor = new (init: { kind: 'video' }) => MediaStreamTrack & { writable: WritableStream<VideoFrame> }
 
+function pipErrorText(e: PipWorkerError): string {
+  if (e.code === 'send-failed') return t('feedback.pip.sendFailed', { detail: e.detail })
+  return t(e.source === 'screen' ? 'feedback.pip.readFailedScreen' : 'feedback.pip.readFailedCamera', { detail: e.detail })
+}
+
 export function usePipCompositor(options: UsePipCompositorOptions): UsePipCompositorReturn {
   const g = globalThis as unknown as { MediaStreamTrackProcessor?: ProcessorCtor; MediaStreamTrackGenerator?: GeneratorCtor }
   const mode: UsePipCompositorReturn['mode'] =
@@ -67,10 +74,10 @@ export function usePipCompositor(options: UsePipCompositorOptions): UsePipCompos
     ready = new Promise<void>((resolve) => {
       worker.onmessage = (e: MessageEvent<FromPipWorker>) => {
         if (e.data.type === 'started') resolve()
-        else if (e.data.type === 'error') error.value = e.data.message
+        else if (e.data.type === 'error') error.value = pipErrorText(e.data)
       }
     })
-    worker.onerror = (e) => (error.value = `The picture-in-picture worker failed: ${e.message}`)
+    worker.onerror = (e) => (error.value = t('feedback.pip.workerFailed', { reason: e.message }))
     send({ type: 'init', output: generator.writable, fps, layout: layout() }, [generator.writable as unknown as Transferable])
     const clones: Record<'screen' | 'camera', MediaStreamTrack | null> = { screen: null, camera: null }
     const feed = (which: 'screen' | 'camera', t: MediaStreamTrack | null | undefined) => {
@@ -122,19 +129,8 @@ export function usePipCompositor(options: UsePipCompositorOptions): UsePipCompos
         canvas.width = w
         canvas.height = h
       }
-      ctx.drawImage(screenVideo, 0, 0, w, h)
-      if (cameraVideo.srcObject && cameraVideo.videoWidth) {
-        const l = layout()
-        const { x, y, d } = bubbleRect(w, h, l)
-        const { sx, sy, s } = centreSquare(cameraVideo.videoWidth, cameraVideo.videoHeight)
-        ctx.save()
-        ctx.beginPath()
-        if (l.shape === 'round') ctx.arc(x + d / 2, y + d / 2, d / 2, 0, Math.PI * 2)
-        else ctx.rect(x, y, d, d)
-        ctx.clip()
-        ctx.drawImage(cameraVideo, sx, sy, s, s, x, y, d, d)
-        ctx.restore()
-      }
+      const cam = cameraVideo.srcObject && cameraVideo.videoWidth ? { image: cameraVideo, width: cameraVideo.videoWidth, height: cameraVideo.videoHeight } : null
+      drawPip(ctx, w, h, { image: screenVideo, width: w, height: h }, cam, layout())
     }
     const timer = setInterval(draw, 1000 / fps)
     const stream = canvas.captureStream(fps)
@@ -149,7 +145,7 @@ export function usePipCompositor(options: UsePipCompositorOptions): UsePipCompos
       stream.getTracks().forEach((t) => t.stop())
     }
   } else {
-    error.value = 'This browser cannot combine the screen and the camera into one video.'
+    error.value = t('feedback.pip.unsupported')
     ready = Promise.resolve()
   }
 

@@ -8,7 +8,20 @@ import { usePipCompositor } from './usePipCompositor'
 import { useMixedAudio } from './useMixedAudio'
 import { useRecorder } from './useRecorder'
 import type { RecordingLimits } from '@/lib/recording/limits'
+import { discardRecording } from '@/lib/recording/chunkStore'
 import { useRememberedDevices } from './useRememberedDevices'
+import { t } from '@/i18n'
+
+/**
+ * A recording shorter than this is not kept: a quick start/stop (a double press of R) would otherwise leave
+ * 0:00 files in the gallery that cannot be played or exported meaningfully.
+ */
+export const MIN_RECORDING_MS = 1000
+
+function directAudioWarning(mic: boolean, screenSound: boolean): string {
+  if (mic && screenSound) return t('record.audioWarning.both')
+  return t('record.audioWarning.one', { source: t(mic ? 'record.audioWarning.microphone' : 'record.audioWarning.screenSound') })
+}
 
 /**
  * The Record page's wiring: the chosen source (screen, camera with or without its background, or the screen with
@@ -41,11 +54,10 @@ export function useRecordStudio() {
     shape: () => s.pipShape,
   })
 
+  const screenAudioSource = computed(() => (needsScreen.value && s.screenAudio ? screenAudio.value : null))
+  const micSource = computed(() => (s.microphone ? (microphone.track.value ?? null) : null))
   const mixer = useMixedAudio({
-    sources: () => ({
-      screen: needsScreen.value && s.screenAudio ? screenAudio.value : null,
-      mic: s.microphone ? (microphone.track.value ?? null) : null,
-    }),
+    sources: () => ({ screen: screenAudioSource.value, mic: micSource.value }),
     gains: { screen: s.screenGain, mic: s.micGain },
   })
   watch(
@@ -58,8 +70,16 @@ export function useRecordStudio() {
     if (s.source === 'camera') return cameraVideo.value
     return screenVideo.value ? pip.track.value : null
   })
+  /**
+   * Set at each start: Web Audio did not run (Firefox with no sound server keeps it suspended for good), so one
+   * source track is recorded directly instead of the mix, whose track would carry no samples.
+   */
+  const mixerDown = ref(false)
+  /** Why the recording's sound is not the mix, shown on the Record view; null when it is. */
+  const audioWarning = ref<string | null>(null)
+  const audioTrack = computed(() => (mixerDown.value ? (micSource.value ?? screenAudioSource.value) : mixer.track.value))
   const recordStream = computed(() => {
-    const tracks = [videoTrack.value, mixer.track.value].filter((t): t is MediaStreamTrack => !!t)
+    const tracks = [videoTrack.value, audioTrack.value].filter((t): t is MediaStreamTrack => !!t)
     return tracks.length && videoTrack.value ? new MediaStream(tracks) : null
   })
   /** What the preview shows: the recorded picture, or the camera alone while no screen is chosen yet. */
@@ -78,6 +98,8 @@ export function useRecordStudio() {
 
   const saved = ref<GalleryItem | null>(null)
   const saveError = ref<string | null>(null)
+  /** Said when a recording was too short to keep (and so was not saved). */
+  const tooShort = ref<string | null>(null)
   const recorder = useRecorder({
     stream: recordStream,
     countdownS: () => (s.countdown ? 3 : 0),
@@ -86,10 +108,16 @@ export function useRecordStudio() {
     async onFinished(rec) {
       try {
         saveError.value = null
+        tooShort.value = null
+        if (!(rec.durationMs >= MIN_RECORDING_MS)) {
+          await discardRecording(rec.id)
+          tooShort.value = t('record.tooShort', { s: MIN_RECORDING_MS / 1000 })
+          return
+        }
         saved.value = await gallery.addRecording(rec)
       } catch (err) {
         // The chunks stay in the recorder's store: the recording is offered again on the next start.
-        saveError.value = `${(err as Error).message} The recording is kept and will be offered again when you reopen the app.`
+        saveError.value = t('record.saveFailed', { reason: (err as Error).message })
       }
     },
   })
@@ -124,8 +152,8 @@ export function useRecordStudio() {
 
   const busy = computed(() => recorder.state.value !== 'idle')
   const missingSource = computed(() => {
-    if (needsScreen.value && !screen.active.value) return 'Choose a screen, window or tab to record.'
-    if (needsCamera.value && !cameraVideo.value) return camera.error.value ? null : 'Waiting for the camera…'
+    if (needsScreen.value && !screen.active.value) return t('record.chooseWhat')
+    if (needsCamera.value && !cameraVideo.value) return camera.error.value ? null : t('record.waitingCamera')
     return null
   })
 
@@ -135,11 +163,16 @@ export function useRecordStudio() {
 
   async function start() {
     saved.value = null
+    tooShort.value = null
     if (!recordStream.value) {
-      recorder.error.value = missingSource.value ?? 'Nothing to record yet: choose a source first.'
+      recorder.error.value = missingSource.value ?? t('record.nothingYet')
       return
     }
-    await mixer.resume()
+    // Never wait on Web Audio for good: resume() answers within a moment whether the mix runs.
+    const mic = micSource.value
+    const screenSound = screenAudioSource.value
+    mixerDown.value = !!(mic || screenSound) && !(await mixer.resume())
+    audioWarning.value = mixerDown.value ? directAudioWarning(!!mic, !!screenSound) : null
     await recorder.start()
   }
 
@@ -157,6 +190,8 @@ export function useRecordStudio() {
     previewStream,
     saved,
     saveError,
+    tooShort,
+    audioWarning,
     busy,
     missingSource,
     needsScreen,

@@ -8,7 +8,9 @@
  * the recording cleanly, as if Stop was pressed.
  */
 import { computed, onScopeDispose, ref, shallowRef, toValue, type ComputedRef, type MaybeRefOrGetter, type Ref, type ShallowRef } from 'vue'
-import { appendChunk, createSession, describeStorageError, newRecordingId, updateSession } from '@/lib/recording/chunkStore'
+import { t } from '@/i18n'
+import { errorMessage } from '@/lib/errorMessage'
+import { appendChunk, createSession, describeStorageError, discardRecording, newRecordingId, updateSession } from '@/lib/recording/chunkStore'
 import { probeBrowserFormat } from '@/lib/recording/browserProbe'
 import { describeFormat, type RecordingFormat } from '@/lib/recording/formats'
 import { finalizeRecording, holdLiveLock, type FinishedRecording } from '@/lib/recording/finalize'
@@ -76,6 +78,13 @@ export interface UseRecorderReturn {
   stop(reason?: StopReason): Promise<FinishedRecording | null>
 }
 
+/**
+ * A recording that has written nothing this long after it started is stopped with a message. The format probe only
+ * checks that the recorder starts (waiting for data would take too long); this catches a recorder that starts and
+ * then records nothing (measured: Firefox with `vp8,opus` on a stream whose audio never produces samples).
+ */
+export const FIRST_DATA_TIMEOUT_MS = 5000
+
 function defaultBitrate(track: MediaStreamTrack | undefined): number {
   const s = track?.getSettings() ?? {}
   const px = (s.width ?? 1280) * (s.height ?? 720)
@@ -102,10 +111,15 @@ export function useRecorder(options: UseRecorderOptions): UseRecorderReturn {
   let seq = 0
   let ticker: ReturnType<typeof setInterval> | undefined
   let countdownTimer: ReturnType<typeof setTimeout> | undefined
+  let firstDataTimer: ReturnType<typeof setTimeout> | undefined
   let cancelCountdown: (() => void) | null = null
   let detachTracks: (() => void) | null = null
   let releaseLock: (() => void) | null = null
   let stopping: Promise<FinishedRecording | null> | null = null
+
+  // Find the format now, while the person is still choosing a source, so that Start starts at once. (The probe is
+  // cached per page and takes about 0.1 s, plus the first AudioContext's start-up in Chromium, about 0.2 s.)
+  if (isSupported.value && !options.mimeType) void probeBrowserFormat(true).catch(() => undefined)
 
   function checkLimits() {
     const limits = toValue(options.limits) ?? {}
@@ -143,13 +157,13 @@ export function useRecorder(options: UseRecorderOptions): UseRecorderReturn {
     notice.value = null
     stopReason.value = null
     if (!isSupported.value) {
-      error.value = 'This browser cannot record video (no MediaRecorder). Use a current Chrome, Edge, Firefox or Safari.'
+      error.value = t('feedback.recorder.noRecorder')
       return
     }
     const stream = toValue(options.stream)
     const video = stream?.getVideoTracks().find((t) => t.readyState === 'live')
     if (!stream || !video) {
-      error.value = 'Choose what to record first: a screen, a camera, or a screen with a camera bubble.'
+      error.value = t('feedback.recorder.noSource')
       return
     }
     const hasAudio = stream.getAudioTracks().some((t) => t.readyState === 'live')
@@ -159,7 +173,7 @@ export function useRecorder(options: UseRecorderOptions): UseRecorderReturn {
       const probe = await probeBrowserFormat(hasAudio)
       fmt = probe.format
       if (!fmt) {
-        error.value = `This browser cannot record any of the formats we know (${probe.tried.map((t) => `${t.mimeType}: ${t.outcome}`).join('; ')}).`
+        error.value = t('feedback.recorder.noFormat', { tried: probe.tried.map((p) => `${p.mimeType}: ${p.outcome}`).join('; ') })
         return
       }
     }
@@ -170,7 +184,7 @@ export function useRecorder(options: UseRecorderOptions): UseRecorderReturn {
     }
     if (video.readyState !== 'live') {
       state.value = 'idle'
-      error.value = 'The source ended before the recording started. Choose it again.'
+      error.value = t('feedback.recorder.sourceEnded')
       return
     }
 
@@ -184,7 +198,7 @@ export function useRecorder(options: UseRecorderOptions): UseRecorderReturn {
       } as MediaRecorderOptions)
     } catch (err) {
       state.value = 'idle'
-      error.value = `The recorder could not start (${err instanceof Error ? err.message : String(err)}).`
+      error.value = t('feedback.recorder.startFailed', { reason: err instanceof Error ? err.message : String(err) })
       return
     }
     const id = newRecordingId()
@@ -230,13 +244,13 @@ export function useRecorder(options: UseRecorderOptions): UseRecorderReturn {
     }
     rec.onerror = (e) => {
       const detail = (e as unknown as { error?: DOMException }).error
-      error.value = `The recorder stopped with an error${detail ? ` (${detail.name}: ${detail.message})` : ''}. What was recorded so far is kept.`
+      error.value = detail ? t('feedback.recorder.recorderErrorDetail', { detail: `${detail.name}: ${detail.message}` }) : t('feedback.recorder.recorderError')
       void stop('recorder-error')
     }
 
     const onEnded = () => {
       if (recorder !== rec) return
-      notice.value = 'The source stopped (sharing ended or the device went away), so the recording was stopped and kept.'
+      notice.value = t('feedback.recorder.sourceStopped')
       void stop('source-ended')
     }
     video.addEventListener('ended', onEnded)
@@ -249,11 +263,16 @@ export function useRecorder(options: UseRecorderOptions): UseRecorderReturn {
       releaseLock?.()
       recorder = null
       state.value = 'idle'
-      error.value = `The recorder could not start (${err instanceof Error ? err.message : String(err)}).`
+      error.value = t('feedback.recorder.startFailed', { reason: err instanceof Error ? err.message : String(err) })
       return
     }
     clock.start()
     state.value = 'recording'
+    firstDataTimer = setTimeout(() => {
+      if (recorder !== rec || bytes.value > 0 || state.value !== 'recording') return
+      error.value = t('feedback.recorder.noData', { mimeType: String(format.value?.mimeType), seconds: FIRST_DATA_TIMEOUT_MS / 1000 })
+      void stop('recorder-error')
+    }, FIRST_DATA_TIMEOUT_MS)
     ticker = setInterval(() => {
       elapsedMs.value = clock.elapsed()
       if (state.value === 'recording') checkLimits()
@@ -292,6 +311,7 @@ export function useRecorder(options: UseRecorderOptions): UseRecorderReturn {
     clock.pause()
     elapsedMs.value = clock.elapsed()
     clearInterval(ticker)
+    clearTimeout(firstDataTimer)
     detachTracks?.()
     detachTracks = null
     stopping = (async () => {
@@ -310,7 +330,13 @@ export function useRecorder(options: UseRecorderOptions): UseRecorderReturn {
         options.onFinished?.(finished)
         return finished
       } catch (err) {
-        error.value = `The recording is kept in storage but could not be finished (${err instanceof Error ? err.message : String(err)}). It will be offered for recovery.`
+        if (bytes.value === 0) {
+          // Nothing was recorded: nothing to offer for recovery either.
+          await discardRecording(id).catch(() => undefined)
+          error.value ??= t('feedback.recorder.nothingRecorded')
+        } else {
+          error.value ??= t('feedback.recorder.finishFailed', { reason: errorMessage(err) })
+        }
         return null
       } finally {
         recorder = null
@@ -327,6 +353,7 @@ export function useRecorder(options: UseRecorderOptions): UseRecorderReturn {
     // Leaving the page mid-recording keeps what was recorded: stop cleanly (chunks are already stored).
     cancelCountdown?.()
     clearInterval(ticker)
+    clearTimeout(firstDataTimer)
     if (recorder) void stop('user')
   })
 

@@ -1,4 +1,5 @@
 import { ref, onScopeDispose, toValue, type MaybeRefOrGetter, type Ref } from 'vue'
+import { t } from '@/i18n'
 
 type SinkableAudio = HTMLAudioElement & { setSinkId?: (id: string) => Promise<void> }
 
@@ -42,7 +43,7 @@ export function useSpeakerTest(speakerId: MaybeRefOrGetter<string>): UseSpeakerT
       await audio.play()
       await new Promise((r) => setTimeout(r, 700))
     } catch (err) {
-      error.value = `The test sound could not play on this speaker (${(err as Error).message}). Pick another speaker or check that it is connected.`
+      error.value = t('speaker.testFailed', { reason: (err as Error).message })
     } finally {
       audio?.pause()
       if (audio) audio.srcObject = null

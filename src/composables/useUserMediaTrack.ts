@@ -1,4 +1,5 @@
 import { computed, ref, shallowRef, watch, onScopeDispose, type Ref, type ShallowRef, type ComputedRef } from 'vue'
+import { t as translate } from '@/i18n'
 import { describeMediaError, environmentError, readEnvironment, type MediaError } from '@/lib/mediaErrors'
 
 export interface UseUserMediaTrackOptions {
@@ -76,7 +77,7 @@ export function useUserMediaTrack(options: UseUserMediaTrackOptions): UseUserMed
       if (stream.value !== s) return
       stream.value = undefined
       settings.value = undefined
-      notice.value = `The ${options.source} was disconnected. Switching to another ${options.source}…`
+      notice.value = translate(`notices.disconnected.${options.source}`)
       choose('')
       void start()
     })
@@ -134,7 +135,7 @@ export function useUserMediaTrack(options: UseUserMediaTrackOptions): UseUserMed
         if (!wanted || (name !== 'NotFoundError' && name !== 'OverconstrainedError')) throw err
         // The remembered device is gone: use the default one and say so.
         const s = await open(options.constraints(undefined))
-        notice.value = `The ${options.source} you chose is not available, so the default ${options.source} is used.`
+        notice.value = translate(`notices.unavailable.${options.source}`)
         choose('')
         return s
       }

@@ -93,3 +93,11 @@ export function deviceLabel(d: DeviceLike, index: number): string {
   const noun = d.kind === 'videoinput' ? 'Camera' : d.kind === 'audioinput' ? 'Microphone' : 'Speaker'
   return `${noun} ${index + 1}`
 }
+
+/**
+ * The devices a picker lists: those with an id (before permission the browser lists blank ones), and without the
+ * browser's own "default" entry, which the picker's first option ("Default …") already stands for.
+ */
+export function selectableDevices<D extends DeviceLike>(list: readonly D[]): D[] {
+  return list.filter((d) => d.deviceId && d.deviceId !== 'default')
+}

@@ -1,8 +1,9 @@
 /** Human-readable sizes and times for the UI. */
 
-export function formatBytes(bytes: number): string {
+/** A size as people read it: "8.6 MB", with the number in the given language's digits and separators (Intl). */
+export function formatBytes(bytes: number, locale = 'en'): string {
   if (!Number.isFinite(bytes) || bytes < 0) return '–'
-  if (bytes < 1024) return `${bytes} B`
+  if (bytes < 1024) return `${new Intl.NumberFormat(locale).format(bytes)} B`
   const units = ['KB', 'MB', 'GB', 'TB']
   let v = bytes / 1024
   let i = 0
@@ -10,7 +11,19 @@ export function formatBytes(bytes: number): string {
     v /= 1024
     i++
   }
-  return `${v < 10 ? v.toFixed(1) : Math.round(v)} ${units[i]}`
+  const digits = v < 10 ? 1 : 0
+  const n = new Intl.NumberFormat(locale, { minimumFractionDigits: digits, maximumFractionDigits: digits }).format(v)
+  return `${n} ${units[i]}`
+}
+
+/** A moment as a date and time in the given language (Intl), e.g. "29 Nov 2026, 10:15" or "2026年11月29日 10:15". */
+export function formatDateTime(at: number | Date, locale = 'en'): string {
+  return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' }).format(at)
+}
+
+/** A clock time (hours and minutes) in the given language. */
+export function formatClock(at: number | Date, locale = 'en'): string {
+  return new Intl.DateTimeFormat(locale, { hour: '2-digit', minute: '2-digit' }).format(at)
 }
 
 export function formatDuration(ms: number): string {
@@ -49,4 +62,30 @@ export function timestampedName(prefix: string, date: Date, ext: string): string
   const p = (n: number) => String(n).padStart(2, '0')
   const stamp = `${date.getFullYear()}-${p(date.getMonth() + 1)}-${p(date.getDate())}_${p(date.getHours())}-${p(date.getMinutes())}-${p(date.getSeconds())}`
   return `${prefix}-${stamp}.${ext}`
+}
+
+/**
+ * A name not yet taken: photo-…_10-15-02.png, then photo-…_10-15-02-2.png, -3… Photos taken in the same second
+ * would otherwise share a name (downloads overwrite each other, and tiles read alike).
+ */
+export function uniqueName(name: string, taken: Iterable<string>): string {
+  const used = new Set(taken)
+  if (!used.has(name)) return name
+  const dot = name.lastIndexOf('.')
+  const stem = dot > 0 ? name.slice(0, dot) : name
+  const ext = dot > 0 ? name.slice(dot) : ''
+  for (let i = 2; ; i++) {
+    const candidate = `${stem}-${i}${ext}`
+    if (!used.has(candidate)) return candidate
+  }
+}
+
+/** A name a person typed, made safe as a file name, keeping the original extension. Empty when nothing usable is left. */
+export function cleanFileName(typed: string, originalName: string): string {
+  const dot = originalName.lastIndexOf('.')
+  const ext = dot > 0 ? originalName.slice(dot) : ''
+  let stem = typed.replace(/[\u0000-\u001f\u007f/\\:*?"<>|]/g, '').trim()
+  if (ext && stem.toLowerCase().endsWith(ext.toLowerCase())) stem = stem.slice(0, -ext.length).trim()
+  stem = stem.slice(0, 120)
+  return stem && stem !== '.' && stem !== '..' ? `${stem}${ext}` : ''
 }

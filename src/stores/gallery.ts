@@ -1,7 +1,8 @@
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
-import { clearMedia, deleteMedia, listMedia, loadBlob, saveMedia, StorageFullError, type MediaItem } from './mediaDb'
-import { extensionFor, timestampedName } from '@/lib/format'
+import { clearMedia, deleteMedia, listMedia, loadBlob, renameMedia, saveMedia, StorageFullError, type MediaItem } from './mediaDb'
+import { cleanFileName, extensionFor, timestampedName, uniqueName } from '@/lib/format'
+import { t } from '@/i18n'
 import type { FinishedRecording } from '@/lib/recording/finalize'
 import { discardRecording } from '@/lib/recording/chunkStore'
 
@@ -65,16 +66,19 @@ export const useGalleryStore = defineStore('gallery', () => {
       error.value = null
       await refreshUsage()
     } catch (err) {
-      error.value = `The gallery could not be opened (${(err as Error).message}). Private browsing or blocked site data can cause this; allow storage for this site and reload.`
+      error.value = t('gallery.openFailed', { reason: (err as Error).message })
     }
   }
 
   /** Saves atomically; on failure nothing is stored and the error says why. Returns the new item. */
   async function add(item: MediaItem, blob: Blob): Promise<GalleryItem> {
+    // Two items taken in the same second get the same timestamp: the second becomes …-2, so each has its own name.
+    const taken = loaded.value ? items.value.map((i) => i.name) : await listMedia().then((l) => l.map((i) => i.name), () => [])
+    item = { ...item, name: uniqueName(item.name, taken) }
     try {
       await saveMedia(item, blob)
     } catch (err) {
-      throw err instanceof StorageFullError ? err : new Error(`Saving failed: ${(err as Error).message}. Nothing was stored; try again.`)
+      throw err instanceof StorageFullError ? err : new Error(t('gallery.saveFailed', { reason: (err as Error).message }))
     }
     // Ask once that the browser keeps our data under storage pressure; harmless if refused.
     void navigator.storage?.persist?.().catch(() => false)
@@ -125,9 +129,22 @@ export const useGalleryStore = defineStore('gallery', () => {
     await refreshUsage()
   }
 
+  /** Renames an item (its download name); the extension stays. Returns the new name, or null when the typed name is unusable. */
+  async function rename(id: string, typed: string): Promise<string | null> {
+    const item = items.value.find((i) => i.id === id)
+    if (!item) return null
+    const clean = cleanFileName(typed, item.name)
+    if (!clean) return null
+    if (clean === item.name) return clean
+    const name = uniqueName(clean, items.value.filter((i) => i.id !== id).map((i) => i.name))
+    await renameMedia(id, name)
+    items.value = items.value.map((i) => (i.id === id ? { ...i, name } : i))
+    return name
+  }
+
   async function blobOf(id: string): Promise<Blob> {
     const blob = await loadBlob(id)
-    if (!blob) throw new Error('This item is no longer in storage. It may have been deleted in another tab.')
+    if (!blob) throw new Error(t('gallery.gone'))
     return blob
   }
 
@@ -142,5 +159,5 @@ export const useGalleryStore = defineStore('gallery', () => {
     setTimeout(() => URL.revokeObjectURL(url), 10_000)
   }
 
-  return { items, photos, recordings, loaded, error, usage, load, add, addRecording, remove, removeAll, blobOf, download, refreshUsage }
+  return { items, photos, recordings, loaded, error, usage, load, add, addRecording, remove, removeAll, rename, blobOf, download, refreshUsage }
 })

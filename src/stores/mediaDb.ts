@@ -1,4 +1,5 @@
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb'
+import { t } from '@/i18n'
 
 /**
  * The gallery's IndexedDB: metadata (with a small thumbnail) apart from the full blobs, so listing the
@@ -34,7 +35,7 @@ const DB_VERSION = 1
 
 export class StorageFullError extends Error {
   constructor() {
-    super('Storage is full: nothing was saved. Delete some photos or recordings from the Gallery (or free disk space), then try again.')
+    super(t('gallery.storageFull'))
     this.name = 'StorageFullError'
   }
 }
@@ -101,4 +102,13 @@ export async function clearMedia(): Promise<void> {
   const db = await mediaDb()
   const tx = db.transaction(['items', 'blobs'], 'readwrite')
   await Promise.all([tx.objectStore('items').clear(), tx.objectStore('blobs').clear(), tx.done])
+}
+
+/** Changes an item's name (its file name on download); the blob is untouched. */
+export async function renameMedia(id: string, name: string): Promise<void> {
+  const db = await mediaDb()
+  const tx = db.transaction('items', 'readwrite')
+  const item = await tx.store.get(id)
+  if (item) await tx.store.put({ ...item, name })
+  await tx.done
 }

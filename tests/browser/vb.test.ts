@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { iou, regionFraction, type Rect } from '../../src/lib/virtualBackground/mask.ts'
 import { chromaClip } from './clips.ts'
-import { openHarness, startHarnessServer, type HarnessServer, type OpenHarness } from './harnessServer.ts'
+import { colorClipUrl, openHarness, startHarnessServer, type HarnessServer, type OpenHarness } from './harnessServer.ts'
 import { stillClip } from '../support/media.ts'
 
 let server: HarnessServer
@@ -203,6 +203,88 @@ describe('the processed track', () => {
       expect(bad.error).toMatch(/not a picture or a video/)
       const s = await h.page.evaluate(() => window.vbHarness.state())
       expect(s.readyState).toBe('live')
+    })
+  })
+
+  it('runs the segmentation worker only while a mode needs it, and revokes a replaced video upload', async () => {
+    const clip = await chromaClip(640, 480)
+    await withHarness(clip.path, async (h) => {
+      await h.page.evaluate(() => window.vbHarness.start({ width: 640, height: 480, fps: 30, settings: { engine: 'segmentation', mode: 'blur' } }))
+      expect((await h.page.evaluate(() => window.vbHarness.waitModel())).status).toBe('ready')
+      const live = () => h.page.evaluate(() => window.vbHarness.workers().filter((w) => w.name === 'vb-segmentation' && w.live).length)
+      expect(await live()).toBe(1)
+      await h.page.evaluate(() => window.vbHarness.setSettings({ engine: 'chroma' }))
+      expect(await live()).toBe(0)
+      expect(await h.page.evaluate(() => window.vbHarness.state().modelStatus)).toBe('idle')
+      await h.page.evaluate(() => window.vbHarness.setSettings({ engine: 'segmentation', mode: 'none' }))
+      expect(await live()).toBe(0)
+      await h.page.evaluate(() => window.vbHarness.setSettings({ mode: 'color' }))
+      expect(await live()).toBe(1)
+      expect((await h.page.evaluate(() => window.vbHarness.waitModel())).status).toBe('ready')
+
+      const url = await colorClipUrl(server, '#cc3333')
+      const urls = await h.page.evaluate(async (u) => {
+        const first = await window.vbHarness.setBackgroundUpload(u, 'one.webm', 'video/webm', 'video')
+        const made1 = window.vbHarness.objectUrls().made.slice(-1)[0]
+        // Away from the video mode and back: the same upload plays again (its URL is kept until replaced).
+        await window.vbHarness.setSettings({ mode: 'blur' })
+        await new Promise((r) => setTimeout(r, 300))
+        await window.vbHarness.setSettings({ mode: 'video' })
+        await new Promise((r) => setTimeout(r, 300))
+        const keptWhileAway = !window.vbHarness.objectUrls().revoked.includes(made1!)
+        const second = await window.vbHarness.setBackgroundUpload(u, 'two.webm', 'video/webm', 'video')
+        const made2 = window.vbHarness.objectUrls().made.slice(-1)[0]
+        return { first, second, keptWhileAway, made1, made2, revoked: window.vbHarness.objectUrls().revoked, notice: window.vbHarness.state().notice }
+      }, url)
+      expect([urls.first, urls.second, urls.keptWhileAway]).toEqual([true, true, true])
+      expect(urls.notice).toBeNull()
+      expect(urls.revoked).toContain(urls.made1)
+      expect(urls.revoked).not.toContain(urls.made2)
+    })
+  })
+
+  it('keeps the new camera when the old one ends late, and shows the raw camera with a message when the compositor dies', async () => {
+    const clip = await chromaClip(640, 480)
+    await withHarness(clip.path, async (h) => {
+      const { trackId } = await h.page.evaluate(() => window.vbHarness.start({ width: 640, height: 480, fps: 30, settings: { engine: 'chroma', mode: 'color', color: '#000000' } }))
+      const before = await h.page.evaluate(() => window.vbHarness.delivered())
+      await h.page.evaluate(() => window.vbHarness.switchCameraThenEndOld({ width: 640, height: 480, fps: 30 }))
+      await h.page.waitForTimeout(1500)
+      let s = await h.page.evaluate(() => window.vbHarness.state())
+      expect([s.trackId, s.readyState, s.error]).toEqual([trackId, 'live', null])
+      expect((await h.page.evaluate(() => window.vbHarness.delivered())) - before, 'frames after the old camera ended').toBeGreaterThan(20)
+
+      // Killed without a word (as an out-of-memory kill would): the watchdog notices within its 6 s.
+      expect(await h.page.evaluate(() => window.vbHarness.killCompositor())).toBe(1)
+      await h.page.waitForFunction(() => window.vbHarness.state().pipeline === null, null, { timeout: 12_000 })
+      s = await h.page.evaluate(() => window.vbHarness.state())
+      expect(s.error).toMatch(/The background effect stopped \(it stopped responding.*Your camera is shown without it/)
+      const out = await h.page.evaluate(async () => {
+        const t = window.vbHarness.vb()!.track.value!
+        const v = document.createElement('video')
+        v.muted = true
+        v.srcObject = new MediaStream([t])
+        await v.play()
+        let frames = 0
+        const tick = () => {
+          frames++
+          v.requestVideoFrameCallback(tick)
+        }
+        v.requestVideoFrameCallback(tick)
+        await new Promise((r) => setTimeout(r, 1500))
+        const c = document.createElement('canvas')
+        c.width = v.videoWidth
+        c.height = v.videoHeight
+        const ctx = c.getContext('2d')!
+        ctx.drawImage(v, 0, 0)
+        // Top-left: the green screen, raw (the key would have made it black).
+        const [r, g, b] = ctx.getImageData(10, 10, 1, 1).data
+        return { frames, r, g, b, live: t.readyState }
+      })
+      console.log(`raw camera after the compositor died: ${out.frames} frames in 1.5 s, top-left ${out.r},${out.g},${out.b}`)
+      expect(out.live).toBe('live')
+      expect(out.frames).toBeGreaterThan(15)
+      expect(out.g!).toBeGreaterThan(out.r! + 60)
     })
   })
 })

@@ -204,7 +204,7 @@ describe('a call between two pages through the real server', () => {
     await alice.page.getByText('Waiting for someone to join').waitFor()
     expect(await alice.page.locator(REMOTE('Bob')).count()).toBe(0)
 
-    await carol.page.getByRole('button', { name: 'Try joining again' }).click()
+    await carol.page.getByRole('button', { name: 'Try again' }).click()
     await expectMediaFlowing(alice.page, 'Carol')
     await expectMediaFlowing(carol.page, 'Alice')
   })
@@ -221,9 +221,9 @@ describe('a call between two pages through the real server', () => {
     await a.getByRole('button', { name: 'Unmute microphone' }).click()
     await expect.poll(() => c.getByRole('img', { name: "Alice's microphone is off" }).count()).toBe(0)
 
-    await a.getByRole('button', { name: 'Turn camera off' }).click()
+    await a.getByRole('button', { name: 'Stop video' }).click()
     await c.getByText('Alice turned their camera off').waitFor()
-    await a.getByRole('button', { name: 'Turn camera on' }).click()
+    await a.getByRole('button', { name: 'Start video' }).click()
     await expect.poll(() => c.getByText('Alice turned their camera off').count()).toBe(0)
     await expectMediaFlowing(c, 'Alice')
     await expect.poll(yellowShare, { timeout: 10_000 }).toBeGreaterThan(0.95)
@@ -325,10 +325,31 @@ describe('a call between two pages through the real server', () => {
     await expectMediaFlowing(twin, 'Carol')
     await expectMediaFlowing(carol.page, 'Alice')
 
-    await alice.page.getByRole('button', { name: 'Take the call back to this tab' }).click()
+    await alice.page.getByRole('button', { name: 'Use this tab' }).click()
     await twin.getByRole('heading', { name: 'You joined this call from another tab' }).waitFor()
     await expectMediaFlowing(alice.page, 'Carol')
     await twin.close()
+  })
+
+  test('the call link opened in a fresh tab of the same browser offers to move the call there, not "full"', async () => {
+    // A new tab (not a duplicate): its sessionStorage is empty, so it has no seat of its own. Both seats are taken.
+    const fresh = await alice.context.newPage()
+    await fresh.goto(link)
+    await fresh.getByRole('heading', { name: 'You joined this call from another tab' }).waitFor({ timeout: 10_000 })
+    expect(await fresh.getByRole('heading', { name: 'This call is full' }).count()).toBe(0)
+    // Nothing was sent to the room by merely opening the link: Alice's first tab is still in the call.
+    await expectMediaFlowing(carol.page, 'Alice')
+
+    await fresh.getByRole('button', { name: 'Use this tab' }).click()
+    await expectMediaFlowing(fresh, 'Carol')
+    await alice.page.getByRole('heading', { name: 'You joined this call from another tab' }).waitFor()
+    await expectMediaFlowing(carol.page, 'Alice')
+
+    // And back: the first tab takes it again, the fresh one says so.
+    await alice.page.getByRole('button', { name: 'Use this tab' }).click()
+    await fresh.getByRole('heading', { name: 'You joined this call from another tab' }).waitFor()
+    await expectMediaFlowing(alice.page, 'Carol')
+    await fresh.close()
   })
 })
 

@@ -80,7 +80,7 @@ describe('Capture with the portrait clip as the camera', () => {
     await page.locator('label.el-checkbox', { has: grayscale }).click()
     await expect.poll(() => grayscale.isChecked()).toBe(true)
     await page.getByRole('button', { name: 'Take photo' }).click()
-    const saved = page.getByRole('link', { name: 'Last photo, open gallery' })
+    const saved = page.getByRole('link', { name: /^Saved photo-.*Open gallery$/ })
     await saved.waitFor()
     await saved.click()
     await page.waitForURL('**/gallery')
@@ -120,10 +120,10 @@ describe('Capture with the portrait clip as the camera', () => {
       const alert = fresh.getByRole('alert').filter({ hasText: 'Storage is full' })
       await alert.waitFor()
       expect(await alert.textContent()).toMatch(/nothing was saved/)
-      expect(await fresh.getByRole('link', { name: 'Last photo, open gallery' }).count()).toBe(0)
+      expect(await fresh.getByRole('link', { name: /^Saved photo-.*Open gallery$/ }).count()).toBe(0)
       await cdp.send('Storage.overrideQuotaForOrigin', { origin })
       await fresh.getByRole('button', { name: 'Take photo' }).click()
-      await fresh.getByRole('link', { name: 'Last photo, open gallery' }).waitFor()
+      await fresh.getByRole('link', { name: /^Saved photo-.*Open gallery$/ }).waitFor()
       expect(await fresh.evaluate(countPhotos)).toEqual({ items: 1, blobs: 1 })
     } finally {
       await context.close()
@@ -134,7 +134,7 @@ describe('Capture with the portrait clip as the camera', () => {
     await page.goto(baseURL)
     await waitForPreviewFrame(page)
     await page.locator('label', { has: page.getByRole('radio', { name: 'Colour' }) }).click()
-    await expect.poll(() => page.getByLabel('Background processing speed').isVisible(), { timeout: 30_000 }).toBe(true)
+    await expect.poll(() => page.getByTitle('Background processing speed').isVisible(), { timeout: 30_000 }).toBe(true)
     const W = 32
     const H = 24
     const blue = [0x1f, 0x6f, 0xeb]

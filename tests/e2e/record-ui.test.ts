@@ -23,13 +23,13 @@ async function recordScreen(page: Page, seconds: number) {
   await page.locator('label', { has: page.getByRole('radio', { name: 'Screen', exact: true }) }).click()
   await setSwitch(page, '3-second countdown before recording', false)
   await page.getByRole('button', { name: 'Choose screen' }).first().click()
-  await page.locator('video[aria-label="Recording preview: screen"]').waitFor()
+  await page.locator('video[aria-label="Recording preview: Screen"]').waitFor()
   await page.getByRole('button', { name: 'Start recording' }).click()
   await page.getByText(/^REC /).waitFor()
   await page.waitForTimeout(seconds * 1000)
 }
 
-async function download(page: Page, button: string, file: string): Promise<string> {
+async function download(page: Page, button: string | RegExp, file: string): Promise<string> {
   const done = page.waitForEvent('download')
   await page.getByRole('button', { name: button }).click()
   const path = join(scratchDir(), file)
@@ -57,14 +57,24 @@ describe('Record view, gallery export and recovery', () => {
 
     await page.getByRole('link', { name: 'Open the gallery' }).click()
     await page.getByRole('button', { name: /^Open recording-/ }).click()
-    const original = await download(page, 'Download original', 'ui-original.mkv')
+    const original = await download(page, /^Download original/, 'ui-original.mkv')
     const o = await probe(original)
     expect(o.durationS).toBeGreaterThan(2.5)
     expect(o.durationS).toBeLessThan(4)
 
+    // Chromium records Matroska (H.264 in .mkv), which is offered as MP4 first: one click converts and downloads.
+    const mp4First = await download(page, 'Download MP4', 'ui-first.mp4')
+    const f = await probe(mp4First)
+    expect(f.codecs).toContain('h264')
+    expect(mp4Boxes(mp4First)).toContain('moov')
+    expect(Math.abs(f.durationS - o.durationS)).toBeLessThan(o.durationS * 0.1)
+
     await page.locator('label', { has: page.getByRole('radio', { name: 'MP4' }) }).click()
-    await page.getByRole('button', { name: 'Export', exact: true }).click()
+    // The size is estimated before the export starts; an H.264 recording with nothing to change is remuxed.
+    await expect.poll(() => page.getByTestId('export-estimate').textContent()).toMatch(/Estimated size: [\d.]+ (KB|MB), 1280x720/)
+    await page.getByRole('button', { name: /^Export (MP4|GIF)$/ }).click()
     await page.getByRole('status').filter({ hasText: 'MP4 ready' }).waitFor({ timeout: 60_000 })
+    await expect.poll(() => page.getByRole('status').filter({ hasText: 'MP4 ready' }).textContent()).toMatch(/remux with ffmpeg\.wasm/)
     const mp4 = await download(page, 'Download export', 'ui-export.mp4')
     const m = await probe(mp4)
     expect(m.codecs).toContain('h264')
@@ -74,7 +84,8 @@ describe('Record view, gallery export and recovery', () => {
     expect(await decodeErrors(mp4)).toBe('')
 
     await page.locator('label', { has: page.getByRole('radio', { name: 'GIF' }) }).click()
-    await page.getByRole('button', { name: 'Export', exact: true }).click()
+    await expect.poll(() => page.getByTestId('export-estimate').textContent()).toMatch(/Estimated size: .*depends on the picture/)
+    await page.getByRole('button', { name: /^Export (MP4|GIF)$/ }).click()
     await page.getByRole('status').filter({ hasText: 'GIF ready' }).waitFor({ timeout: 60_000 })
     const gif = await download(page, 'Download export', 'ui-export.gif')
     const frames = await frameCount(gif)
@@ -106,7 +117,7 @@ describe('Record view, gallery export and recovery', () => {
     const tiles = next.getByRole('button', { name: /^Open recording-/ })
     await expect.poll(() => tiles.count()).toBe(2)
     await tiles.first().click()
-    const file = await download(next, 'Download original', 'ui-recovered.mkv')
+    const file = await download(next, /^Download original/, 'ui-recovered.mkv')
     const r = await probe(file)
     // At least 90% of what the page showed as recorded (whole seconds, so a little under the truth).
     expect(r.durationS * 1000).toBeGreaterThanOrEqual(recordedMs * 0.9)

@@ -35,12 +35,12 @@ afterAll(async () => {
   await redis?.stop()
 })
 
-async function outcome(url: string, room: string): Promise<'joined' | 'full'> {
+async function outcome(url: string, room: string, v: 1 | 2 = 1): Promise<'joined' | 'full'> {
   const s = connectClient(url)
   sockets.push(s)
   await connected(s)
   const result = Promise.race([next(s, 'joined').then(() => 'joined' as const), next(s, 'full').then(() => 'full' as const)])
-  s.emit('join', room, joinOptions())
+  s.emit('join', room, joinOptions({ v }))
   return result
 }
 
@@ -70,6 +70,33 @@ describe('two processes, one redis', () => {
       const results = await Promise.all(Array.from({ length: 12 }, (_, i) => outcome(i % 2 ? p1.url : p2.url, room)))
       expect(results.filter((r) => r === 'joined')).toHaveLength(2)
     }
+  })
+
+  it('group rooms (v2): exactly four of many simultaneous joiners over both processes; a v1 member keeps a room at two', async () => {
+    for (let round = 0; round < 2; round++) {
+      const room = createRoomId()
+      const results = await Promise.all(Array.from({ length: 12 }, (_, i) => outcome(i % 2 ? p1.url : p2.url, room, 2)))
+      expect(results.filter((r) => r === 'joined')).toHaveLength(4)
+    }
+    const mixed = createRoomId()
+    expect(await outcome(p1.url, mixed, 1)).toBe('joined')
+    expect(await outcome(p2.url, mixed, 2)).toBe('joined')
+    expect(await outcome(p2.url, mixed, 2)).toBe('full')
+  })
+
+  it('relays a v2 message to the addressed member on the other process only', async () => {
+    const room = createRoomId()
+    const a = track(await joinAs(p1.url, room, { v: 2 }))
+    const b = track(await joinAs(p2.url, room, { v: 2 }))
+    const c = track(await joinAs(p2.url, room, { v: 2 }))
+    const seenByB = record(b.socket)
+    const atC = next(c.socket, 'message')
+    a.socket.emit('message', room, offer, c.id)
+    expect(await atC).toEqual([room, offer, a.id])
+    const atB = next(b.socket, 'message')
+    a.socket.emit('message', room, answer, b.id)
+    expect(await atB).toEqual([room, answer, a.id])
+    expect(seenByB.filter(([e]) => e === 'message')).toHaveLength(1)
   })
 
   it('a peer that reconnects through the other process resumes its slot', async () => {

@@ -1,4 +1,4 @@
-import { chromium, type Browser, type LaunchOptions } from 'playwright-core'
+import { chromium, type Browser, type BrowserContext, type LaunchOptions } from 'playwright-core'
 import { existsSync } from 'node:fs'
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
@@ -45,5 +45,20 @@ export async function launchChromium(o: FakeMediaOptions = {}, launch: LaunchOpt
     headless: true,
     args: [...BASE_ARGS, ...fakeMediaArgs(o), ...(o.extraArgs ?? [])],
     ...launch,
+  })
+}
+
+/**
+ * Chromium with a profile on disk (`userDataDir`): storage (IndexedDB, the origin private file system) lives on
+ * disk with a normal quota, where `launchChromium`'s contexts are off the record (storage in memory, small quota).
+ */
+export async function launchChromiumPersistent(userDataDir: string, o: FakeMediaOptions = {}): Promise<BrowserContext> {
+  if (!existsSync(CHROMIUM_PATH)) {
+    throw new Error(`Chromium not found at ${CHROMIUM_PATH}. Install it (apt-get install -y chromium) or set CHROMIUM_PATH.`)
+  }
+  return chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    args: [...BASE_ARGS, ...fakeMediaArgs(o), ...(o.extraArgs ?? [])],
   })
 }

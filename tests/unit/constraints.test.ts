@@ -50,3 +50,11 @@ describe('constraints', () => {
     expect(deviceLabel({ deviceId: '', kind: 'audiooutput', label: '' }, 1)).toBe('Speaker 2')
   })
 })
+
+describe('device pickers', () => {
+  test('list devices with an id, without the browser’s own "default" entry', async () => {
+    const { selectableDevices } = await import('@/lib/constraints')
+    const d = (deviceId: string, kind: MediaDeviceKind = 'audioinput') => ({ deviceId, kind, label: deviceId })
+    expect(selectableDevices([d('default'), d('a'), d(''), d('b')]).map((x) => x.deviceId)).toEqual(['a', 'b'])
+  })
+})

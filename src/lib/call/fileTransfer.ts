@@ -5,6 +5,7 @@
  * responsive; the receiver collects the chunks of one file at a time (the channel is ordered and reliable).
  * Written against a structural channel type so Node tests can drive it with a fake channel.
  */
+import { t } from '@/i18n'
 import { FILE_CHUNK_BYTES, type FileControl, type FileStart } from './dataProtocol.ts'
 
 export interface ChannelLike {
@@ -32,7 +33,7 @@ export interface SendFileOptions {
 }
 
 export class TransferAborted extends Error {
-  constructor(message = 'The transfer was cancelled.') {
+  constructor(message: string = t('feedback.transferCancelled')) {
     super(message)
     this.name = 'TransferAborted'
   }
@@ -58,7 +59,7 @@ export function drained(channel: ChannelLike, low: number, signal?: AbortSignal)
     }
     const onClose = () => {
       cleanup()
-      reject(new TransferAborted('The connection closed during the transfer.'))
+      reject(new TransferAborted(t('call.chat.closed')))
     }
     const onAbort = () => {
       cleanup()
@@ -83,7 +84,7 @@ export async function sendFile(channel: ChannelLike, blob: Blob, options: SendFi
   channel.bufferedAmountLowThreshold = low
   const ensureOpen = () => {
     if (signal?.aborted) throw new TransferAborted()
-    if (channel.readyState !== 'open') throw new TransferAborted('The connection closed during the transfer.')
+    if (channel.readyState !== 'open') throw new TransferAborted(t('call.chat.closed'))
   }
   ensureOpen()
   const start: FileStart = { t: 'file-start', id: options.id, name: options.name, size: blob.size, mime: options.mime }

@@ -3,6 +3,8 @@
  * the 7xx the spec adds for servers that cannot be reached) and a failed connection, with what to do about it.
  */
 
+import { t } from '@/i18n'
+
 export interface IceCandidateErrorInfo {
   url: string
   errorCode: number
@@ -24,22 +26,22 @@ export function describeCandidateError(e: IceCandidateErrorInfo): IceProblem | n
     case 431:
       return {
         kind: 'turn-auth',
-        title: 'The relay server refused the credentials',
-        message: `The TURN server (${e.url}) answered ${e.errorCode} ${e.errorText || 'Unauthorized'}: the credentials the signaling server handed out are wrong or have expired. Check that TURN_SECRET matches coturn's static-auth-secret and that both servers' clocks are right.`,
+        title: t('call.ice.authTitle'),
+        message: t('call.ice.auth', { url: e.url, code: e.errorCode, text: e.errorText || 'Unauthorized' }),
       }
     case 437:
     case 486:
     case 508:
       return {
         kind: 'turn-quota',
-        title: 'The relay server is full',
-        message: `The TURN server (${e.url}) cannot give out another relay (${e.errorCode} ${e.errorText}). Try again in a moment.`,
+        title: t('call.ice.quotaTitle'),
+        message: t('call.ice.quota', { url: e.url, code: e.errorCode, text: e.errorText }),
       }
     case 701:
       return {
         kind: 'turn-unreachable',
-        title: 'The relay server cannot be reached',
-        message: `No answer from the TURN server (${e.url}). Check TURN_URLS and that the server is up and reachable from this network.`,
+        title: t('call.ice.unreachableTitle'),
+        message: t('call.ice.unreachable', { url: e.url }),
       }
     default:
       return null
@@ -51,9 +53,8 @@ export function expiredCredentials(expiresAt: number | null, now: number): IcePr
   if (expiresAt === null || expiresAt > now) return null
   return {
     kind: 'turn-expired',
-    title: 'The relay credentials have expired',
-    message:
-      'The signaling server handed out TURN credentials that had already expired. The clock of the server (or of this device) is probably wrong; check it, or raise TURN_TTL.',
+    title: t('call.ice.expiredTitle'),
+    message: t('call.ice.expired'),
   }
 }
 
@@ -61,15 +62,13 @@ export function iceFailed(relayOnly: boolean, relayCandidates: number): IceProbl
   if (relayOnly && relayCandidates === 0) {
     return {
       kind: 'no-relay',
-      title: 'No relay route',
-      message:
-        'Relay-only mode is on, but no TURN relay could be used, so there is no way to reach the other person. Ask whoever runs this server to configure TURN (TURN_URLS and TURN_SECRET), or turn relay-only mode off.',
+      title: t('call.ice.noRelayTitle'),
+      message: t('call.ice.noRelay'),
     }
   }
   return {
     kind: 'failed',
-    title: 'The media connection failed',
-    message:
-      'Your browsers could not find a network path to each other, even after several retries. A firewall may block it: a TURN relay (TURN_URLS) gets through most of them. Press "Try again" to retry.',
+    title: t('call.ice.failedTitle'),
+    message: t('call.ice.failed'),
   }
 }

@@ -4,6 +4,8 @@
  * score (1 = bad, 4.4 = as good as a phone call gets). Video that collapses (a few frames a second) caps it.
  */
 
+import { t } from '@/i18n'
+
 export type QualityLevel = 'unknown' | 'poor' | 'fair' | 'good' | 'excellent'
 
 export interface QualityInput {
@@ -46,9 +48,9 @@ export function callQuality(input: QualityInput): Quality {
   const mos = meanOpinionScore(rttMs ?? 0, jitterMs ?? 0, lossPct ?? 0)
   let index = LEVELS.findIndex((l) => mos >= l.min)
   let reason = ''
-  if ((lossPct ?? 0) >= 2) reason = `${(lossPct ?? 0).toFixed(1)} % of packets lost`
-  else if ((rttMs ?? 0) >= 300) reason = `high delay (${Math.round(rttMs ?? 0)} ms round trip)`
-  else if ((jitterMs ?? 0) >= 30) reason = `uneven delivery (${Math.round(jitterMs ?? 0)} ms jitter)`
+  if ((lossPct ?? 0) >= 2) reason = t('call.qualityReason.loss', { pct: (lossPct ?? 0).toFixed(1) })
+  else if ((rttMs ?? 0) >= 300) reason = t('call.qualityReason.delay', { ms: Math.round(rttMs ?? 0) })
+  else if ((jitterMs ?? 0) >= 30) reason = t('call.qualityReason.jitter', { ms: Math.round(jitterMs ?? 0) })
   const fps = input.recvFps
   if (fps !== undefined && fps !== null && fps < 8) {
     // Smooth audio with a slideshow for video is not a good call.
@@ -56,7 +58,7 @@ export function callQuality(input: QualityInput): Quality {
       index,
       LEVELS.findIndex((l) => l.level === 'fair'),
     )
-    reason ||= `video at ${Math.round(fps)} frames per second`
+    reason ||= t('call.qualityReason.fps', { fps: Math.round(fps) })
   }
   const { level, bars } = LEVELS[index]!
   return { level, bars, mos: Math.round(mos * 100) / 100, reason }

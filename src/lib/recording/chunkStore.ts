@@ -7,6 +7,7 @@
  * has saved the finished file, so a failed save (or a failed export) never loses the recording.
  */
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb'
+import { t } from '@/i18n'
 
 export const RECORDINGS_DB = 'media-studio-recordings'
 const DB_VERSION = 1
@@ -59,12 +60,12 @@ function db(): Promise<IDBPDatabase<RecordingsSchema>> {
 export function describeStorageError(err: unknown): string {
   const name = err && typeof err === 'object' && 'name' in err ? String((err as { name: unknown }).name) : ''
   if (name === 'QuotaExceededError') {
-    return 'The browser ran out of storage space for this recording. It was stopped; what was recorded so far is kept. Free some space (delete old recordings) and try again.'
+    return t('feedback.recorder.storageFull')
   }
   if (name === 'InvalidStateError' || name === 'UnknownError') {
-    return 'The browser\'s storage failed (private browsing, or the disk is unavailable). The recording cannot be saved safely.'
+    return t('feedback.recorder.storageFailed')
   }
-  return `Saving the recording failed (${err instanceof Error ? err.message : String(err)}).`
+  return t('feedback.recorder.saveFailed', { reason: err instanceof Error ? err.message : String(err) })
 }
 
 export function newRecordingId(): string {
@@ -88,7 +89,7 @@ export async function appendChunk(id: string, seq: number, data: Blob, update: {
   const session = await sessions.get(id)
   if (!session) {
     tx.abort()
-    throw new Error(`Recording ${id} is not in storage (it was discarded).`)
+    throw new Error(t('feedback.recorder.discarded', { id }))
   }
   await tx.objectStore('chunks').put({ id, seq, data })
   session.chunks = Math.max(session.chunks, seq + 1)

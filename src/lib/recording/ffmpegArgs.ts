@@ -26,8 +26,13 @@ export interface Mp4Options {
    * @default 'ultrafast'
    */
   preset?: 'ultrafast' | 'superfast' | 'veryfast' | 'faster' | 'fast' | 'medium'
-  /** @default 23 */
+  /** @default 23 (when no `encode.videoBps` is given) */
   crf?: number
+  /**
+   * Export settings for a transcode (always re-encodes, H.264 input too): output size, frame rate (null keeps the
+   * recording's timing) and a video bitrate (the size estimate is made from it).
+   */
+  encode?: { width: number; height: number; frameRate: number | null; videoBps: number }
 }
 
 /** `-ss`/`-to` as input options: fast seeking. With `-c:v copy` the cut snaps to the key frame at or before start. */
@@ -47,23 +52,23 @@ export function mp4Args(o: Mp4Options): string[] {
   const audio = o.hasAudio ? (o.audio ?? 'aac') : 'none'
   const args = [...trimArgs(o.trim), '-i', o.input, '-map', '0:v:0']
   if (audio !== 'none') args.push('-map', '0:a:0?')
-  if (mp4Path(o.videoCodec) === 'remux') {
+  if (!o.encode && mp4Path(o.videoCodec) === 'remux') {
     args.push('-c:v', 'copy')
   } else {
     // yuv420p + even sizes: what every H.264 decoder accepts; -threads 0 lets the mt core use its pool.
-    args.push(
-      '-c:v', 'libx264',
-      '-preset', o.preset ?? 'ultrafast',
-      '-crf', String(o.crf ?? 23),
-      '-pix_fmt', 'yuv420p',
-      '-vf', 'scale=trunc(iw/2)*2:trunc(ih/2)*2',
-    )
+    const e = o.encode
+    const rate = e
+      ? ['-b:v', String(e.videoBps), '-maxrate', String(Math.round(e.videoBps * 1.5)), '-bufsize', String(e.videoBps * 2)]
+      : ['-crf', String(o.crf ?? 23)]
+    const scale = e ? `scale=${e.width}:${e.height}` : 'scale=trunc(iw/2)*2:trunc(ih/2)*2'
+    args.push('-c:v', 'libx264', '-preset', o.preset ?? 'ultrafast', ...rate, '-pix_fmt', 'yuv420p', '-vf', e?.frameRate ? `fps=${e.frameRate},${scale}` : scale)
   }
   if (audio === 'aac') args.push('-c:a', 'aac', '-b:a', '128k')
   else if (audio === 'copy') args.push('-c:a', 'copy')
   else args.push('-an')
-  // Recorder timestamps can start above zero and are variable frame rate: keep them as they are (passthrough).
-  args.push('-fps_mode', 'passthrough', '-avoid_negative_ts', 'make_zero', '-movflags', '+faststart', '-f', 'mp4', o.output)
+  // Recorder timestamps can start above zero and are variable frame rate: keep them as they are (passthrough),
+  // unless a frame rate was asked for (the fps filter made the timing constant).
+  args.push('-fps_mode', o.encode?.frameRate ? 'cfr' : 'passthrough', '-avoid_negative_ts', 'make_zero', '-movflags', '+faststart', '-f', 'mp4', o.output)
   return args
 }
 

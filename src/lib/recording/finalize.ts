@@ -10,21 +10,21 @@
  * unmaintained. ffmpeg.wasm `-c copy` stays as the fallback if mediabunny cannot read a damaged file.
  */
 import {
-  ALL_FORMATS,
-  BlobSource,
   BufferTarget,
   CanvasSink,
   EncodedAudioPacketSource,
   EncodedPacketSink,
   EncodedVideoPacketSource,
-  Input,
   MkvOutputFormat,
   Mp4OutputFormat,
   Output,
   WebMOutputFormat,
 } from 'mediabunny'
+import { t } from '@/i18n'
 import { blobType, describeFormat, type RecordingFormat } from './formats.ts'
-import { discardRecording, getSession, listSessions, readChunks, updateSession, type RecordingSession } from './chunkStore.ts'
+import { mediaInfo, openInput } from './mediaInfo.ts'
+import { getSession, readChunks, updateSession } from './chunkStore.ts'
+import { fileTarget, privateFile, prunePrivateFiles } from './fileTarget.ts'
 
 /** What the gallery stores for a finished recording. */
 export interface FinishedRecording {
@@ -45,36 +45,7 @@ export interface FinishedRecording {
   chunks: number
 }
 
-export interface MediaInfo {
-  durationS: number
-  width: number
-  height: number
-  videoCodec: string | null
-  audioCodec: string | null
-  hasAudio: boolean
-}
-
-function openInput(blob: Blob): Input {
-  return new Input({ source: new BlobSource(blob), formats: ALL_FORMATS })
-}
-
-export async function mediaInfo(blob: Blob): Promise<MediaInfo> {
-  const input = openInput(blob)
-  try {
-    const video = await input.getPrimaryVideoTrack()
-    const audio = await input.getPrimaryAudioTrack()
-    return {
-      durationS: await input.computeDuration(),
-      width: video ? await video.getDisplayWidth() : 0,
-      height: video ? await video.getDisplayHeight() : 0,
-      videoCodec: video ? await video.getCodec() : null,
-      audioCodec: audio ? await audio.getCodec() : null,
-      hasAudio: !!audio,
-    }
-  } finally {
-    input.dispose()
-  }
-}
+export { mediaInfo, type MediaInfo } from './mediaInfo.ts'
 
 /**
  * A seekable copy of a MediaRecorder stream (Duration, Cues), same codecs, packets copied untouched but for one
@@ -83,16 +54,28 @@ export async function mediaInfo(blob: Blob): Promise<MediaInfo> {
  * non-increasing timestamps, so each such packet is moved 1 ms later. The container stays the recorder's: WebM
  * (VP8/VP9/AV1), Matroska (H.264: WebM does not allow it), or MP4 with its index in front (Safari's recordings).
  */
-export async function makeSeekable(raw: Blob, format: RecordingFormat, signal?: AbortSignal, onProgress?: (p: number) => void): Promise<Blob> {
+export async function makeSeekable(
+  raw: Blob,
+  format: RecordingFormat,
+  signal?: AbortSignal,
+  onProgress?: (p: number) => void,
+  out?: FileSystemFileHandle | null,
+): Promise<Blob> {
   const input = openInput(raw)
-  const target = new BufferTarget()
+  // To a file on disk when we have one (any length in bounded memory), else in memory.
+  const disk = out ? await fileTarget(out) : null
+  const target = disk?.target ?? new BufferTarget()
   const container =
-    format.container === 'webm' ? new WebMOutputFormat() : format.container === 'mp4' ? new Mp4OutputFormat({ fastStart: 'in-memory' }) : new MkvOutputFormat()
+    format.container === 'webm'
+      ? new WebMOutputFormat()
+      : format.container === 'mp4'
+        ? new Mp4OutputFormat({ fastStart: disk ? false : 'in-memory' })
+        : new MkvOutputFormat()
   const output = new Output({ format: container, target })
   try {
     const video = await input.getPrimaryVideoTrack()
     const audio = await input.getPrimaryAudioTrack()
-    if (!video?.codec) throw new Error('The recording holds no readable video.')
+    if (!video?.codec) throw new Error(t('feedback.recorder.noReadableVideo'))
     const duration = Math.max(0.001, await input.computeDuration())
     const vsrc = new EncodedVideoPacketSource(video.codec)
     output.addVideoTrack(vsrc)
@@ -132,13 +115,17 @@ export async function makeSeekable(raw: Blob, format: RecordingFormat, signal?: 
       }
     }
     await output.finalize()
+    await disk?.close()
   } catch (err) {
     if (output.state !== 'finalized') await output.cancel().catch(() => undefined)
+    await disk?.abort()
     throw err
   } finally {
     input.dispose()
   }
-  return new Blob([target.buffer!], { type: blobType(format) })
+  // A File from disk is read on demand: the finished recording never has to fit in memory.
+  if (out) return new File([await out.getFile()], out.name, { type: blobType(format) })
+  return new Blob([(target as BufferTarget).buffer!], { type: blobType(format) })
 }
 
 async function remuxWithFfmpeg(raw: Blob, format: RecordingFormat, signal?: AbortSignal): Promise<Blob> {
@@ -179,20 +166,32 @@ export async function makeThumbnail(blob: Blob, width = 320): Promise<Blob | nul
   }
 }
 
+/** Where finished recordings are written (origin private file system), for at least an hour. */
+export const FINISHED_DIR = 'finished-recordings'
+
 /**
  * Builds the finished file from a session's stored chunks: seekable, with size, duration and thumbnail. Works the
  * same for a recording that was stopped and for one whose tab died (then it is a recovery). The chunks stay in
- * the store until `discardRecording(id)`.
+ * the store until `discardRecording(id)`. The file streams from the chunk store to a file in the origin private
+ * file system (where there is one), so a recording of any length finishes in bounded memory.
  */
 export async function finalizeRecording(id: string, signal?: AbortSignal): Promise<FinishedRecording> {
   const session = await getSession(id)
-  if (!session) throw new Error('This recording is no longer in storage.')
+  if (!session) throw new Error(t('feedback.recorder.notInStorage'))
   const { blob: raw, chunks } = await readChunks(id)
-  if (raw.size === 0 || chunks === 0) throw new Error('Nothing was recorded: no data reached storage.')
+  if (raw.size === 0 || chunks === 0) throw new Error(t('feedback.recorder.noDataStored'))
   const format = describeFormat(session.mimeType)
   let blob: Blob
+  const fileName = `${id}.${format.ext}`
+  await prunePrivateFiles(FINISHED_DIR, undefined, new Set([fileName]))
   try {
-    blob = await makeSeekable(raw, format, signal)
+    const out = await privateFile(FINISHED_DIR, fileName)
+    blob = await makeSeekable(raw, format, signal, undefined, out).catch((err: unknown) => {
+      // A disk that refuses the file (full, or no stream writes here): make it in memory as before.
+      if (!out || signal?.aborted) throw err
+      console.warn('Writing the finished recording to disk failed; making it in memory instead.', err)
+      return makeSeekable(raw, format, signal)
+    })
   } catch (err) {
     if (signal?.aborted) throw err
     // A file mediabunny cannot read (damaged in a way we have not met): ffmpeg's demuxer is more forgiving.
@@ -217,45 +216,7 @@ export async function finalizeRecording(id: string, signal?: AbortSignal): Promi
   }
 }
 
-/** Sessions being recorded right now (by any tab), from the Web Locks the recorder holds while it runs. */
-async function liveSessionIds(): Promise<Set<string>> {
-  const locks = typeof navigator !== 'undefined' ? navigator.locks : undefined
-  if (!locks) return new Set(activeHere)
-  const state = await locks.query()
-  const names = (state.held ?? []).map((l) => l.name ?? '')
-  return new Set([...activeHere, ...names.filter((n) => n.startsWith(LOCK_PREFIX)).map((n) => n.slice(LOCK_PREFIX.length))])
-}
-
-export const LOCK_PREFIX = 'media-studio-recording:'
-const activeHere = new Set<string>()
-
-/**
- * Marks a session as live for as long as `until` is pending (held as a Web Lock, so other tabs see it too and a
- * crashed tab releases it).
- */
-export function holdLiveLock(id: string, until: Promise<unknown>): void {
-  activeHere.add(id)
-  const done = () => activeHere.delete(id)
-  if (typeof navigator !== 'undefined' && navigator.locks) {
-    void navigator.locks.request(LOCK_PREFIX + id, () => until.catch(() => undefined)).finally(done)
-  } else {
-    void until.catch(() => undefined).finally(done)
-  }
-}
-
-export interface UnfinishedRecording extends RecordingSession {
-  /** True when the tab died while recording; false for a stopped recording the gallery has not taken yet. */
-  interrupted: boolean
-}
-
-/** Recordings in storage that no tab is recording and the gallery has not taken: offer them on app start. */
-export async function listUnfinished(): Promise<UnfinishedRecording[]> {
-  const live = await liveSessionIds()
-  const sessions = (await listSessions()).filter((s) => !live.has(s.id))
-  // A session that never got a chunk (the tab died in its first half second) holds nothing to recover.
-  for (const s of sessions) if (s.chunks === 0) await discardRecording(s.id).catch(() => undefined)
-  return sessions.filter((s) => s.chunks > 0).map((s) => ({ ...s, interrupted: s.state !== 'stopped' }))
-}
+export { holdLiveLock, listUnfinished, LOCK_PREFIX, type UnfinishedRecording } from './sessions.ts'
 
 /** Recovers an interrupted recording into a valid, seekable file (everything up to the last stored chunk). */
 export function recover(id: string, signal?: AbortSignal): Promise<FinishedRecording> {

@@ -25,22 +25,24 @@ export interface RecordingFormat {
 }
 
 /**
- * What we ask MediaRecorder for, best first. H.264 first so that mp4 export is a remux. H.264 goes into Matroska
- * (`video/webm;codecs=h264` yields the same, labelled Matroska by Chromium): MediaRecorder's Matroska/WebM muxer
- * hands out every timeslice's blocks as they are written, so the chunk store never lags more than a timeslice.
+ * What we ask MediaRecorder for, best first. H.264 first, in any container, so that mp4 export is a copy, not a
+ * transcode. H.264 goes into Matroska where the browser offers it (`video/webm;codecs=h264` yields the same,
+ * labelled Matroska by Chromium): MediaRecorder's Matroska/WebM muxer hands out every timeslice's blocks as they are
+ * written, so the chunk store never lags more than a timeslice. Then MP4 with H.264 + AAC, which is what Safari
+ * records natively (Chromium has no AAC encoder and refuses that type). Then VP9/VP8 WebM (Firefox records VP8 + Opus;
+ * its `vp9,opus` is refused).
  *
- * MP4 comes only last, for browsers that record nothing else (Safari before WebM support): Chromium's MP4 muxer
- * (fragmented MP4) holds every sample until a fragment closes (measured: nothing but the 1.2 kB header in the
- * first 3 s at `start(500)`; with a 1 s key frame interval still a full fragment behind), so a crash can lose more
- * than the last second there. Where Matroska/WebM exists it is used and remuxed to mp4 at export.
+ * A bare `video/mp4` comes only last: Chromium's MP4 muxer (fragmented MP4) holds every sample until a fragment
+ * closes (measured: nothing but the 1.2 kB header in the first 3 s at `start(500)`), so a crash can lose more than
+ * the last second there.
  */
 export const RECORDING_CANDIDATES: readonly string[] = [
   'video/x-matroska;codecs=avc1,opus',
   'video/webm;codecs=h264,opus',
+  'video/mp4;codecs=avc1,mp4a.40.2',
   'video/webm;codecs=vp9,opus',
   'video/webm;codecs=vp8,opus',
   'video/webm',
-  'video/mp4;codecs=avc1,mp4a.40.2',
   'video/mp4',
 ]
 
@@ -99,22 +101,26 @@ export interface ProbeEnvironment {
     new (stream: MediaStream, options?: MediaRecorderOptions): MediaRecorder
     isTypeSupported(type: string): boolean
   }
-  /** A tiny live stream to try `start()` on (a small canvas, plus silence when `audio`). */
+  /** A tiny live stream to try `start()` on (a small canvas). */
   createTestStream(audio: boolean): { stream: MediaStream; stop(): void }
-  /** Milliseconds to wait for the first non-empty chunk before a candidate is declared broken. */
-  timeoutMs?: number
+  /**
+   * Milliseconds after `start()` in which an `error` event still refuses a candidate.
+   * @default 100
+   */
+  graceMs?: number
 }
 
 export interface ProbeResult {
   format: RecordingFormat | null
   /** Every candidate tried and why it was refused, for the troubleshooting section. */
-  tried: { mimeType: string; outcome: 'ok' | 'unsupported' | 'start-failed' | 'no-data'; detail?: string }[]
+  tried: { mimeType: string; outcome: 'ok' | 'unsupported' | 'start-failed'; detail?: string }[]
 }
 
 /**
- * Finds the first candidate that really records: `isTypeSupported` says yes, `start()` does not throw, no `error`
- * event fires, and a non-empty chunk arrives. `isTypeSupported` alone is not enough (some browsers accept a type and
- * fail at start, or record nothing).
+ * Finds the first candidate the browser really starts recording: `isTypeSupported` says yes, and on a test stream
+ * `start()` neither throws nor fires `error` within a short grace. It does not wait for data: Firefox's first chunk takes about half a second to come and a
+ * fragmented MP4 recorder's much longer, so a wait for data cannot settle quickly; the recorder itself notices a
+ * recording that writes nothing (useRecorder). Settles in about `graceMs` per candidate tried.
  */
 export async function probeRecorderFormat(env: ProbeEnvironment, audio: boolean, candidates = candidatesFor(audio)): Promise<ProbeResult> {
   const tried: ProbeResult['tried'] = []
@@ -125,10 +131,8 @@ export async function probeRecorderFormat(env: ProbeEnvironment, audio: boolean,
     }
     const test = env.createTestStream(audio)
     try {
-      const outcome = await tryRecord(env, test.stream, mimeType)
+      const outcome = await tryStart(env, test.stream, mimeType)
       tried.push({ mimeType, ...outcome })
-      // The asked type, not the reported one: the test stream has no audio, so the browser drops the audio codec
-      // from what it reports, but the real stream will have one.
       if (outcome.outcome === 'ok') return { format: describeFormat(mimeType), tried }
     } finally {
       test.stop()
@@ -137,15 +141,11 @@ export async function probeRecorderFormat(env: ProbeEnvironment, audio: boolean,
   return { format: null, tried }
 }
 
-function tryRecord(
-  env: ProbeEnvironment,
-  stream: MediaStream,
-  mimeType: string,
-): Promise<{ outcome: 'ok' | 'start-failed' | 'no-data'; detail?: string; actual?: string }> {
+function tryStart(env: ProbeEnvironment, stream: MediaStream, mimeType: string): Promise<{ outcome: 'ok' | 'start-failed'; detail?: string }> {
   return new Promise((resolve) => {
-    let rec: MediaRecorder
+    let rec: MediaRecorder | undefined
     let done = false
-    const finish = (r: { outcome: 'ok' | 'start-failed' | 'no-data'; detail?: string; actual?: string }) => {
+    const finish = (r: { outcome: 'ok' | 'start-failed'; detail?: string }) => {
       if (done) return
       done = true
       clearTimeout(timer)
@@ -156,12 +156,9 @@ function tryRecord(
       }
       resolve(r)
     }
-    const timer = setTimeout(() => finish({ outcome: 'no-data', detail: 'no chunk arrived' }), env.timeoutMs ?? 2500)
+    const timer = setTimeout(() => finish({ outcome: 'ok' }), env.graceMs ?? 100)
     try {
       rec = new env.MediaRecorder(stream, { mimeType })
-      rec.ondataavailable = (e) => {
-        if (e.data.size > 0) finish({ outcome: 'ok', actual: rec.mimeType || mimeType })
-      }
       rec.onerror = (e) => finish({ outcome: 'start-failed', detail: String((e as ErrorEvent).error ?? e.type) })
       rec.start(100)
     } catch (err) {

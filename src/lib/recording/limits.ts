@@ -1,4 +1,5 @@
 /** Recording clock (elapsed without paused time) and the optional stop limits. Pure, unit-tested. */
+import { t } from '@/i18n'
 
 export interface RecordingLimits {
   /** Stop by itself after this much recorded time (pauses excluded). */
@@ -70,7 +71,7 @@ export class RecordingClock {
 
 /** Human text for a limit that stopped a recording. */
 export function limitMessage(hit: LimitHit): string | null {
-  if (hit === 'duration') return 'The recording reached its time limit and stopped by itself.'
-  if (hit === 'size') return 'The recording reached its size limit and stopped by itself.'
+  if (hit === 'duration') return t('feedback.recorder.timeLimit')
+  if (hit === 'size') return t('feedback.recorder.sizeLimit')
   return null
 }

@@ -5,7 +5,7 @@
 import { io, type Socket } from 'socket.io-client'
 import {
   PeerKey,
-  PROTOCOL_VERSION,
+  type ProtocolVersion,
   type ClientToServerEvents,
   type InstanceId,
   type JoinOptions,
@@ -16,12 +16,18 @@ import {
 
 export type SignalingSocket = Socket<ServerToClientEvents, ClientToServerEvents>
 
-/** What a caller chooses about a join; the protocol version is added by `joinOptions`. */
-export type JoinRequest = Omit<JoinOptions, 'v'>
+/**
+ * The protocol version the app's call page speaks: 1 (one-to-one) while its call composables handle one peer
+ * connection. Group calls (version 2, see docs/signaling.md) are served already; the app moves to 2 with its mesh.
+ */
+export const APP_PROTOCOL_VERSION: ProtocolVersion = 1
 
-/** The `join` options on the wire: this client's protocol version plus the caller's choices. */
+/** What a caller chooses about a join; `joinOptions` adds the protocol version unless `v` is given. */
+export type JoinRequest = Omit<JoinOptions, 'v'> & { v?: ProtocolVersion }
+
+/** The `join` options on the wire: the protocol version (the app's unless given) plus the caller's choices. */
 export function joinOptions(request: JoinRequest = {}): JoinOptions {
-  return { v: PROTOCOL_VERSION, ...request }
+  return { ...request, v: request.v ?? APP_PROTOCOL_VERSION }
 }
 
 export interface SignalingClientOptions {

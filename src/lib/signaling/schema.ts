@@ -3,7 +3,7 @@
  * against it) and the browser client (which gets its types from it). Pure TypeScript, no DOM and no Node APIs,
  * so it type-checks and runs on both sides.
  *
- * client → server: `join(room, { v, name? })`, `leave(room)`, `message(room, data)`
+ * client → server: `join(room, { v, name? })`, `leave(room)`, `message(room, data, to?)`
  * server → client: `joined(room, id, info)`, `otherjoin(room, id, info)`, `full(room)`, `leaved(room, id, info)`,
  *                  `bye(room, id, info)`, `message(room, data, from)`, `iceservers(room, info)`, `error(info)`
  * docs/signaling.md describes all of it for people writing another client.
@@ -11,11 +11,25 @@
  */
 import { z } from 'zod'
 
-/** Rooms hold a caller and a callee, nobody else. */
-export const ROOM_CAPACITY = 2
+/**
+ * Protocol versions this schema describes, sent as `v` in every `join` (a server that speaks neither refuses the join
+ * with an `error` of code `version`):
+ * - 1: one-to-one. A room holds two people; `message(room, data)` goes to the other one.
+ * - 2: group calls. A room holds up to four people in a full mesh; every `message(room, data, to)` names the peer it
+ *   is for. A v1 member in a room keeps it at two people, so v1 and v2 clients can still call each other one-to-one.
+ */
+export const PROTOCOL_VERSIONS = [1, 2] as const
+export type ProtocolVersion = (typeof PROTOCOL_VERSIONS)[number]
+/** The newest version. */
+export const PROTOCOL_VERSION = 2 satisfies ProtocolVersion
 
-/** Sent in every `join`; a server that speaks another version refuses the join with an `error` of code `version`. */
-export const PROTOCOL_VERSION = 1
+/** The most people in one room (a full mesh: every pair runs its own peer connection). */
+export const MAX_ROOM_SIZE = 4
+
+/** How many people a room may hold for a member that joined with version `v`. */
+export function roomCapacity(v: ProtocolVersion): number {
+  return v === 1 ? 2 : MAX_ROOM_SIZE
+}
 
 /**
  * Room ids must be unguessable, since knowing one is all it takes to join: 22 to 64 URL-safe characters, so at least
@@ -58,7 +72,7 @@ export type DisplayName = z.infer<typeof DisplayName>
 export const HandshakeAuth = z.strictObject({ peerKey: PeerKey, instance: InstanceId })
 export type HandshakeAuth = z.infer<typeof HandshakeAuth>
 
-export const JoinOptions = z.strictObject({ v: z.literal(PROTOCOL_VERSION), name: DisplayName.optional() })
+export const JoinOptions = z.strictObject({ v: z.union([z.literal(1), z.literal(2)]), name: DisplayName.optional() })
 export type JoinOptions = z.infer<typeof JoinOptions>
 
 /** Generous for real SDP (a Chromium offer with audio, video, simulcast and a data channel is ~10 KB). */
@@ -96,13 +110,13 @@ export const IceServer = z.strictObject({
 })
 export type IceServer = z.infer<typeof IceServer>
 
-/** What a peer knows about the other member of its room. */
+/** What a peer knows about another member of its room. */
 export const PeerInfo = z.strictObject({ id: PeerId, name: DisplayName.optional(), instance: InstanceId })
 export type PeerInfo = z.infer<typeof PeerInfo>
 
 export const JoinedInfo = z.strictObject({
-  /** The other member, if any (it may be away: its slot is kept while it reconnects). */
-  peers: z.array(PeerInfo).max(ROOM_CAPACITY - 1),
+  /** The other members, if any (some may be away: their slots are kept while they reconnect). */
+  peers: z.array(PeerInfo).max(MAX_ROOM_SIZE - 1),
   iceServers: z.array(IceServer),
   /** Unix ms after which the TURN credentials in `iceServers` stop working for new allocations. */
   iceServersExpireAt: z.number().nullable(),
@@ -141,7 +155,7 @@ export type IceServersInfo = z.infer<typeof IceServersInfo>
  * - version: `join` without `v`, or with a version this server does not speak;
  * - rate-limited: over the per-connection event budget (a client that keeps going is disconnected);
  * - not-in-room: `message` or `leave` for a room this connection has not joined;
- * - full: the room has two people (also sent as `full`);
+ * - full: the room is full: four people, or two when one of them (or the joiner) speaks version 1 (also sent as `full`);
  * - unavailable: the server cannot do it right now (its Redis is down): retry after `retryInMs`;
  * - turn-limit: no TURN credentials this time (too many from this address); the join itself succeeded.
  */
@@ -163,14 +177,15 @@ export type SignalingError = z.infer<typeof SignalingError>
 export const ClientEventArgs = {
   join: z.tuple([RoomId, JoinOptions]),
   leave: z.tuple([RoomId]),
-  message: z.tuple([RoomId, SignalData]),
+  /** `to` (the recipient's id) is required from version 2 clients; version 1 clients leave it out. */
+  message: z.tuple([RoomId, SignalData, PeerId.optional()]),
 } as const
 export type ClientEventName = keyof typeof ClientEventArgs
 
 export interface ClientToServerEvents {
   join: (room: RoomId, options: JoinOptions) => void
   leave: (room: RoomId) => void
-  message: (room: RoomId, data: SignalData) => void
+  message: (room: RoomId, data: SignalData, to?: PeerId) => void
 }
 
 export interface ServerToClientEvents {
@@ -178,13 +193,13 @@ export interface ServerToClientEvents {
   joined: (room: RoomId, id: PeerId, info: JoinedInfo) => void
   /** Another peer joined (or came back): start or restart negotiation with it. */
   otherjoin: (room: RoomId, id: PeerId, info: OtherJoinInfo) => void
-  /** The room already holds two peers. */
+  /** The room is full (see `roomCapacity`). */
   full: (room: RoomId) => void
   /** You are out of `room` (after your `leave`, or because another connection of yours replaced this one). */
   leaved: (room: RoomId, id: PeerId, info: LeaveInfo) => void
-  /** The other peer is gone; the room is ready for someone new. */
+  /** Another peer is gone; its seat is free for someone new. */
   bye: (room: RoomId, id: PeerId, info: LeaveInfo) => void
-  /** Signaling data from the other member of `room`. */
+  /** Signaling data from another member of `room` (`from`), addressed to you. */
   message: (room: RoomId, data: SignalData, from: PeerId) => void
   /** New ICE servers for future gathering (TURN credentials renewed before `iceServersExpireAt`). */
   iceservers: (room: RoomId, info: IceServersInfo) => void

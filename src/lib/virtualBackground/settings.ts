@@ -3,6 +3,8 @@
  * Browser objects (the uploaded file, the worker, tracks) never live here; `useVirtualBackground` keeps those.
  */
 
+import { LOOK_IDS, type LookId } from './looks'
+
 export type BackgroundMode = 'none' | 'blur' | 'image' | 'color' | 'video'
 export type BackgroundEngine = 'chroma' | 'segmentation'
 export type SegmentationModel = 'landscape' | 'general'
@@ -38,6 +40,20 @@ export interface SegmentationSettings {
   temporalSmoothing: number
 }
 
+/** A colour look (lib/virtualBackground/looks.ts) over the whole picture. */
+export interface LookSettings {
+  /** @default 'none' */
+  id: LookId
+  /** How much of the look is mixed in, 0..1. @default 0.8 */
+  strength: number
+}
+
+/** Touch-up (美颜): skin smoothing inside the person (lib/virtualBackground/touchUp.ts). */
+export interface TouchUpSettings {
+  /** 0 (off) .. 1 (strong). @default 0 */
+  strength: number
+}
+
 export interface VirtualBackgroundSettings {
   /** @default 'none' */
   mode: BackgroundMode
@@ -55,6 +71,9 @@ export interface VirtualBackgroundSettings {
   segmentation: SegmentationSettings
   /** Before/after: show the camera as it is, keeping the processed track (and its consumers) alive. @default false */
   showOriginal: boolean
+  /** Colour look of the processed picture (background and person alike). */
+  look: LookSettings
+  touchUp: TouchUpSettings
 }
 
 export interface BuiltinBackground {
@@ -73,6 +92,7 @@ export const BUILTIN_BACKGROUNDS: readonly BuiltinBackground[] = [
 ]
 
 export const DEFAULT_CHROMA: Readonly<ChromaKeySettings> = { keyColor: '#00ff00', similarity: 0.4, smoothness: 0.08, spill: 0.1 }
+export const DEFAULT_LOOK: Readonly<LookSettings> = { id: 'none', strength: 0.8 }
 export const DEFAULT_SEGMENTATION: Readonly<SegmentationSettings> = { model: 'landscape', maskFps: 30, edgeSoftness: 0.5, temporalSmoothing: 0.5 }
 
 export function defaultVirtualBackgroundSettings(): VirtualBackgroundSettings {
@@ -86,6 +106,8 @@ export function defaultVirtualBackgroundSettings(): VirtualBackgroundSettings {
     chroma: { ...DEFAULT_CHROMA },
     segmentation: { ...DEFAULT_SEGMENTATION },
     showOriginal: false,
+    look: { ...DEFAULT_LOOK },
+    touchUp: { strength: 0 },
   }
 }
 
@@ -110,6 +132,8 @@ export function normalizeSettings(input: unknown): VirtualBackgroundSettings {
   const o = (input && typeof input === 'object' ? input : {}) as Record<string, unknown>
   const c = (o.chroma && typeof o.chroma === 'object' ? o.chroma : {}) as Record<string, unknown>
   const s = (o.segmentation && typeof o.segmentation === 'object' ? o.segmentation : {}) as Record<string, unknown>
+  const l = (o.look && typeof o.look === 'object' ? o.look : {}) as Record<string, unknown>
+  const tu = (o.touchUp && typeof o.touchUp === 'object' ? o.touchUp : {}) as Record<string, unknown>
   return {
     mode: oneOf(o.mode, ['none', 'blur', 'image', 'color', 'video'], d.mode),
     engine: oneOf(o.engine, ['chroma', 'segmentation'], d.engine),
@@ -130,5 +154,7 @@ export function normalizeSettings(input: unknown): VirtualBackgroundSettings {
       temporalSmoothing: clamp(s.temporalSmoothing, 0, 1, d.segmentation.temporalSmoothing),
     },
     showOriginal: o.showOriginal === true,
+    look: { id: oneOf(l.id, LOOK_IDS, d.look.id), strength: clamp(l.strength, 0, 1, d.look.strength) },
+    touchUp: { strength: clamp(tu.strength, 0, 1, d.touchUp.strength) },
   }
 }

@@ -2,6 +2,7 @@
  * What the user may use as a background, decided before any decoding: the message says what to do.
  * Large pictures are not refused: `planDownscale` gives the size they are decoded to.
  */
+import { t } from '@/i18n'
 
 export type BackgroundKind = 'image' | 'video'
 
@@ -26,19 +27,17 @@ const VIDEO_EXT = /\.(webm|mp4|m4v|mov|ogv)$/i
 export function classifyBackgroundFile(file: FileLike): UploadVerdict {
   const type = (file.type || '').toLowerCase()
   const name = file.name ?? ''
-  if (file.size === 0) return { ok: false, message: `"${name || 'The file'}" is empty. Choose a picture or a video.` }
+  const shown = name || t('feedback.upload.theFile')
+  if (file.size === 0) return { ok: false, message: t('feedback.upload.empty', { name: shown }) }
   if (file.size > MAX_UPLOAD_BYTES) {
-    return { ok: false, message: `"${name || 'The file'}" is larger than 1 GB. Choose a smaller picture or a shorter video.` }
+    return { ok: false, message: t('feedback.upload.tooLarge', { name: shown }) }
   }
   if (type === 'image/svg+xml' || /\.svg$/i.test(name)) {
-    return { ok: false, message: 'SVG drawings cannot be used as a background. Export it as PNG or JPEG and try again.' }
+    return { ok: false, message: t('feedback.upload.svg') }
   }
   if (type.startsWith('image/') || (!type && IMAGE_EXT.test(name))) return { ok: true, kind: 'image' }
   if (type.startsWith('video/') || (!type && VIDEO_EXT.test(name))) return { ok: true, kind: 'video' }
-  return {
-    ok: false,
-    message: `"${name || 'The file'}" is not a picture or a video${type ? ` (it is ${type})` : ''}. Choose a JPEG, PNG or WebP picture, or a WebM or MP4 video.`,
-  }
+  return { ok: false, message: type ? t('feedback.upload.notMediaType', { name: shown, type }) : t('feedback.upload.notMedia', { name: shown }) }
 }
 
 /** Guesses image or video from a URL's extension (built-in backgrounds, links); null when it cannot tell. */
@@ -75,22 +74,9 @@ export function planDownscale(
     width: w,
     height: h,
     scaled: true,
-    message: `The picture is ${mp.toFixed(mp >= 10 ? 0 : 1)} megapixels (${width}x${height}); it was scaled down to ${w}x${h} for the background.`,
+    message: t('feedback.upload.scaled', { mp: mp.toFixed(mp >= 10 ? 0 : 1), width, height, w, h }),
   }
 }
 
-/**
- * Source rectangle (in the background's pixels) that covers a frame of the given aspect, centred,
- * as CSS `object-fit: cover` does. Returned as UV scale and offset for the shader and as a rect for 2D.
- */
-export function coverRect(bgWidth: number, bgHeight: number, frameWidth: number, frameHeight: number) {
-  const bgAspect = bgWidth / bgHeight
-  const frameAspect = frameWidth / frameHeight
-  let sw = bgWidth
-  let sh = bgHeight
-  if (bgAspect > frameAspect) sw = bgHeight * frameAspect
-  else sh = bgWidth / frameAspect
-  const sx = (bgWidth - sw) / 2
-  const sy = (bgHeight - sh) / 2
-  return { sx, sy, sw, sh, uvScale: [sw / bgWidth, sh / bgHeight] as [number, number], uvOffset: [sx / bgWidth, sy / bgHeight] as [number, number] }
-}
+// The workers' renderers import coverRect from ./coverRect (this module translates its messages, the workers have no i18n).
+export { coverRect } from './coverRect'

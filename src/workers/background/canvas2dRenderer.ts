@@ -2,10 +2,12 @@
  * The fallback renderer, for browsers without WebGL2 (in a worker with OffscreenCanvas, or on the main
  * thread with a plain canvas where OffscreenCanvas is missing). It keeps every feature working, slower:
  * the chroma key runs per pixel on the CPU (the same maths as the shader, without the 5-tap box filter),
- * the mask is feathered with the canvas `blur()` filter, the background blur is not mask-weighted.
+ * the mask is feathered with the canvas `blur()` filter, the background blur is not mask-weighted, and
+ * the colour look is a pass over the finished picture (getImageData, the look's table, putImageData).
  */
 import { parseHexColor, rgbToCrCb } from '@/lib/virtualBackground/color'
-import { coverRect } from '@/lib/virtualBackground/upload'
+import { applyDenseTable, buildDenseTable } from '@/lib/virtualBackground/looks'
+import { coverRect } from '@/lib/virtualBackground/coverRect'
 import type { RenderSettings } from './protocol'
 import { blurRadius, frameSize, maskEdges, temporalBase, type DrawPlan, type FramePlanes, type FrameSource, type Renderer } from './renderer'
 
@@ -40,6 +42,8 @@ export class Canvas2DRenderer implements Renderer {
   private readonly maskCtx = ctx2d(this.mask, true)
   private bg: AnyCanvas | null = null
   private maskValid = false
+  private lookTable: Uint32Array | null = null
+  private lookKey = ''
 
   constructor(canvas: AnyCanvas) {
     this.ctx = ctx2d(canvas)
@@ -106,6 +110,7 @@ export class Canvas2DRenderer implements Renderer {
     if (plan.engine === 0) {
       out.globalCompositeOperation = 'copy'
       out.drawImage(this.frame, 0, 0)
+      if (plan.look) this.applyLook(s, width, height)
       return
     }
     // Foreground: the frame with alpha from the key or the mask.
@@ -138,6 +143,18 @@ export class Canvas2DRenderer implements Renderer {
     }
     out.globalCompositeOperation = 'source-over'
     out.drawImage(this.fg, 0, 0)
+    if (plan.look) this.applyLook(s, width, height)
+  }
+
+  private applyLook(s: RenderSettings, width: number, height: number) {
+    const key = `${s.look.id}:${s.look.strength}`
+    if (key !== this.lookKey) {
+      this.lookTable = buildDenseTable(s.look.id, s.look.strength)
+      this.lookKey = key
+    }
+    const img = this.ctx.getImageData(0, 0, width, height)
+    applyDenseTable(this.lookTable!, new Uint32Array(img.data.buffer))
+    this.ctx.putImageData(img, 0, 0)
   }
 
   private keyInPlace(d: Uint8ClampedArray, s: RenderSettings) {

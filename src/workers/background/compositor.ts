@@ -9,6 +9,7 @@
  * background tab.
  */
 import { averageKeyColor } from '@/lib/virtualBackground/color'
+import { isLookActive } from '@/lib/virtualBackground/looks'
 import { Canvas2DRenderer } from './canvas2dRenderer'
 import { CpuRenderer } from './cpuRenderer'
 import {
@@ -25,6 +26,20 @@ import { frameSize, frameYuv, PLANE_FORMATS, type DrawPlan, type FramePlanes, ty
 import { WebGL2Renderer } from './webgl2Renderer'
 
 export type Post = (event: CompositorEvent, transfer?: Transferable[]) => void
+
+/** Where finished pictures go: the canvas the renderer draws on, and what happens after each picture. */
+export interface FrameSink {
+  canvas: OffscreenCanvas | HTMLCanvasElement
+  /** Called after each drawn picture, with the camera frame's timestamp (µs). */
+  present(timestamp: number): void
+  dispose(): void
+}
+
+/** Pictures drawn on a canvas that is itself the output (a transferred or page canvas under captureStream()). */
+export const canvasSink = (canvas: OffscreenCanvas | HTMLCanvasElement): FrameSink => ({ canvas, present() {}, dispose() {} })
+
+/** After this many pictures in a row failed to draw, the compositor reports a fatal error (the output would freeze). */
+const MAX_FAILED_FRAMES = 15
 
 function percentile(sorted: number[], p: number): number {
   if (!sorted.length) return 0
@@ -90,14 +105,16 @@ export class Compositor {
   private height = 0
   private statsTimer: ReturnType<typeof setInterval>
   private disposed = false
+  private failedInARow = 0
+  private sourceTrack: MediaStreamTrack | null = null
 
   constructor(
-    canvas: OffscreenCanvas | HTMLCanvasElement,
+    private readonly sink: FrameSink,
     settings: RenderSettings,
     private readonly post: Post,
     prefer?: RendererKind,
   ) {
-    const { renderer, note } = createRenderer(canvas, prefer)
+    const { renderer, note } = createRenderer(sink.canvas, prefer)
     this.renderer = renderer
     this.settings = settings
     post({ type: 'ready', renderer: renderer.kind, note })
@@ -111,9 +128,12 @@ export class Compositor {
       case 'source':
         void this.setSource(cmd.stream)
         break
+      case 'sourceTrack':
+        this.setSourceTrack(cmd.track)
+        break
       case 'frame':
         this.framesIn++
-        void this.process(cmd.bitmap).then(() => this.post({ type: 'frameDone' }))
+        void this.process(cmd.frame).then(() => this.post({ type: 'frameDone' }))
         break
       case 'settings': {
         const prev = this.settings
@@ -157,7 +177,9 @@ export class Compositor {
   private async setSource(stream: ReadableStream<VideoFrame> | null) {
     const old = this.reader
     this.reader = null
-    if (old) await old.cancel().catch(() => {})
+    // Not awaited: a cancel that never settles (seen with transferred tracks) must not hold up the new camera.
+    // The old loop sees it is no longer the reader and stops.
+    if (old) void old.cancel().catch(() => {})
     if (!stream || this.disposed) return
     const reader = stream.getReader()
     this.reader = reader
@@ -174,8 +196,20 @@ export class Compositor {
         await this.process(value)
       }
     } catch (err) {
-      if (this.reader === reader) this.post({ type: 'error', message: `The camera's frames stopped: ${String(err)}`, fatal: false })
+      if (this.reader === reader) this.post({ type: 'error', message: `the camera's frames stopped (${String(err)})`, fatal: true })
     }
+  }
+
+  /** A transferred camera track (Safari 18+): read here with the worker's own MediaStreamTrackProcessor. */
+  private setSourceTrack(track: MediaStreamTrack | null) {
+    this.sourceTrack?.stop()
+    this.sourceTrack = track
+    if (!track) {
+      void this.setSource(null)
+      return
+    }
+    const processor = new MediaStreamTrackProcessor({ track: track as MediaStreamVideoTrack, maxBufferSize: 1 })
+    void this.setSource(processor.readable)
   }
 
   private stopBackgroundStream() {
@@ -205,7 +239,7 @@ export class Compositor {
         this.setPendingBackground(value)
       }
     } catch (err) {
-      if (this.bgReader === reader) this.post({ type: 'error', message: `The background video stopped: ${String(err)}`, fatal: false })
+      if (this.bgReader === reader) this.post({ type: 'error', message: `the background video stopped (${String(err)})`, fatal: false })
     }
   }
 
@@ -253,7 +287,7 @@ export class Compositor {
 
   private wantsMask(): boolean {
     const s = this.settings
-    return s.engine === 'segmentation' && s.mode !== 'none' && !s.showOriginal
+    return s.engine === 'segmentation' && (s.mode !== 'none' || s.touchUp.strength > 0) && !s.showOriginal
   }
 
   /** Returns true when it took ownership of `frame` (an ImageBitmap, which cannot be cloned): it closes it. */
@@ -284,12 +318,15 @@ export class Compositor {
 
   private plan(): DrawPlan {
     const s = this.settings
-    if (s.showOriginal || s.mode === 'none') return { engine: 0, background: 0 }
+    if (s.showOriginal) return { engine: 0, background: 0, look: false, touchUp: false }
+    const look = isLookActive(s.look)
+    const touch = s.touchUp.strength > 0
+    if (s.mode === 'none') return { engine: 0, background: 0, look, touchUp: touch && s.engine === 'segmentation' && this.renderer.hasMask }
     let engine: DrawPlan['engine'] = 1
     if (s.engine === 'segmentation') engine = this.renderer.hasMask ? 2 : 0
     const background: DrawPlan['background'] =
       s.mode === 'blur' ? 2 : (s.mode === 'image' || s.mode === 'video') && this.renderer.hasBackground ? 1 : 0
-    return { engine, background }
+    return { engine, background, look, touchUp: touch && engine !== 0 }
   }
 
   /** A VideoFrame's planes, copied out for the WebGL2 renderer; null when it should take the frame whole. */
@@ -328,9 +365,13 @@ export class Compositor {
       if (!planes && this.renderer.kind === 'cpu') throw new Error(`frames of format ${'format' in frame ? frame.format : 'bitmap'} cannot be read`)
       this.renderer.draw(planes ?? frame, width, height, this.plan(), this.settings)
       this.renderer.finish()
+      this.sink.present('timestamp' in frame ? frame.timestamp : Math.round(performance.now() * 1000))
       this.framesOut++
+      this.failedInARow = 0
     } catch (err) {
-      this.post({ type: 'error', message: `Drawing the background failed: ${String(err)}`, fatal: false })
+      // One bad frame is skipped; a run of them means the output has frozen, and the main thread must take over.
+      const fatal = ++this.failedInARow === MAX_FAILED_FRAMES
+      if (this.failedInARow === 1 || fatal) this.post({ type: 'error', message: `drawing the background failed (${String(err)})`, fatal })
     } finally {
       if (!owned) frame.close()
     }
@@ -363,9 +404,10 @@ export class Compositor {
     if (this.disposed) return
     this.disposed = true
     clearInterval(this.statsTimer)
-    void this.setSource(null)
+    this.setSourceTrack(null)
     this.stopBackgroundStream()
     this.setSegmenter(null)
     this.renderer.dispose()
+    this.sink.dispose()
   }
 }

@@ -12,10 +12,15 @@
  * - Segmentation masks are refined (temporal smoothing, joint bilateral filter guided by the frame the
  *   mask came from, smoothstep) at the model's size, once per mask, then upsampled to chroma size.
  * - The blur is mask-weighted (background pixels only, normalised) at a quarter of the chroma size.
+ * - The colour look is a 64³ table of packed pixels (looks.ts's buildDenseTable, strength mixed in), looked
+ *   up as each foreground or edge pixel is written; background pixels are graded once where they are made
+ *   (the colour, the fitted picture, the small blur), so the look costs one lookup per person pixel.
  */
 import { parseHexColor } from '@/lib/virtualBackground/color'
+import { applyDenseTable, buildDenseTable, denseIndex } from '@/lib/virtualBackground/looks'
 import { smoothstep, temporalWeight } from '@/lib/virtualBackground/mask'
-import { coverRect } from '@/lib/virtualBackground/upload'
+import { buildSkinTable, smoothLuma, TouchUpScratch } from '@/lib/virtualBackground/touchUp'
+import { coverRect } from '@/lib/virtualBackground/coverRect'
 import { buildKeyTables, buildRgbTables, type KeyTables, type RgbTables } from '@/lib/virtualBackground/yuvKey'
 import type { RenderSettings } from './protocol'
 import { blurRadius, frameSize, maskEdges, temporalBase, type DrawPlan, type FramePlanes, type FrameSource, type Renderer } from './renderer'
@@ -85,6 +90,11 @@ export class CpuRenderer implements Renderer {
   private lastPlanes: FramePlanes | null = null
   private scratch: { canvas: AnyCanvas; ctx: Ctx2D } | null = null
   private yuvCopy: Uint8Array | null = null
+  private lookTable: Uint32Array | null = null
+  private lookKey = ''
+  private skin: Uint8Array | null = null
+  private touchWeight = new Uint8Array(0)
+  private readonly touchScratch = new TouchUpScratch()
 
   constructor(canvas: AnyCanvas) {
     this.ctx = ctx2d(canvas)
@@ -240,25 +250,41 @@ export class CpuRenderer implements Renderer {
       const uv = layout[1]!
       return { data, y: layout[0]!, u: uv, v: { offset: uv.offset + 1, stride: uv.stride }, uStep: 2 }
     }
-    // RGB formats (screen capture): convert to I420 here, BT.601 video range.
+    // RGB formats (screen capture; every camera frame in Firefox, which hands over BGRX): convert to I420 here,
+    // BT.601 video range, in integer maths on whole pixels (one 32-bit read each), chroma from each 2x2 block's top-left.
     const cw = (w + 1) >> 1
     const ch = (h + 1) >> 1
     const size = w * h + 2 * cw * ch
     if (!this.yuvCopy || this.yuvCopy.length < size) this.yuvCopy = new Uint8Array(size)
     const o = this.yuvCopy
     const bgr = p.format === 'BGRA' || p.format === 'BGRX'
+    const rs = bgr ? 16 : 0
+    const bs = bgr ? 0 : 16
     const { offset, stride } = layout[0]!
+    const aligned = (data.byteOffset + offset) % 4 === 0 && stride % 4 === 0
+    const px = aligned ? new Uint32Array(data.buffer, data.byteOffset + offset, (stride * (h - 1)) / 4 + w) : null
+    const uBase = w * h
+    const vBase = uBase + cw * ch
     for (let y = 0; y < h; y++) {
-      for (let x = 0; x < w; x++) {
-        const i = offset + y * stride + x * 4
-        const r = data[bgr ? i + 2 : i]!
-        const g = data[i + 1]!
-        const b = data[bgr ? i : i + 2]!
-        o[y * w + x] = (16 + 0.257 * r + 0.504 * g + 0.098 * b) | 0
-        if (!(x & 1) && !(y & 1)) {
-          const ci = w * h + (y >> 1) * cw + (x >> 1)
-          o[ci] = (128 - 0.148 * r - 0.291 * g + 0.439 * b) | 0
-          o[ci + cw * ch] = (128 + 0.439 * r - 0.368 * g - 0.071 * b) | 0
+      const even = !(y & 1)
+      const crow = (y >> 1) * cw
+      let yi = y * w
+      const row = px ? (y * stride) >> 2 : 0
+      for (let x = 0; x < w; x++, yi++) {
+        let v: number
+        if (px) v = px[row + x]!
+        else {
+          const i = offset + y * stride + x * 4
+          v = data[i]! | (data[i + 1]! << 8) | (data[i + 2]! << 16)
+        }
+        const r = (v >>> rs) & 255
+        const g = (v >>> 8) & 255
+        const b = (v >>> bs) & 255
+        o[yi] = ((66 * r + 129 * g + 25 * b + 128) >> 8) + 16
+        if (even && !(x & 1)) {
+          const ci = crow + (x >> 1)
+          o[uBase + ci] = ((-38 * r - 74 * g + 112 * b + 128) >> 8) + 128
+          o[vBase + ci] = ((112 * r - 94 * g - 18 * b + 128) >> 8) + 128
         }
       }
     }
@@ -278,6 +304,16 @@ export class CpuRenderer implements Renderer {
     }
     const planes = this.toI420(frame)
     const { cw, ch } = this
+    let look: Uint32Array | null = null
+    let lookStamp = 'no-look'
+    if (plan.look) {
+      lookStamp = `${s.look.id}:${s.look.strength}`
+      if (lookStamp !== this.lookKey) {
+        this.lookTable = buildDenseTable(s.look.id, s.look.strength)
+        this.lookKey = lookStamp
+      }
+      look = this.lookTable
+    }
     let alphaC: Uint8Array | null = null
     let spill: Uint16Array | null = null
     if (plan.engine === 1) {
@@ -305,26 +341,29 @@ export class CpuRenderer implements Renderer {
       this.maskToChroma(s)
       alphaC = this.maskAlphaC
     }
+    if (plan.touchUp) this.touchUp(planes, plan.engine === 0 ? null : alphaC, s)
     let bgColor = 0
     let bg: Uint32Array | null = null
     let stamp = 'none'
     if (plan.engine !== 0) {
       if (plan.background === 1 && this.bgSource) {
-        const key = `${this.bgVersion}:${width}x${height}`
+        const key = `${this.bgVersion}:${width}x${height}:${lookStamp}`
         if (key !== this.bgFittedKey) {
           this.bg32.set(coverPixels(this.bgSource, width, height))
+          if (look) applyDenseTable(look, this.bg32)
           this.bgFittedKey = key
         }
         bg = this.bg32
         stamp = `picture:${key}`
       } else if (plan.background === 2) {
-        this.blurBackground(planes, alphaC!, s)
+        this.blurBackground(planes, alphaC!, s, look)
         this.bgFittedKey = ''
         bg = this.bg32
         stamp = `blur:${++this.blurCount}`
       } else {
         const c = parseHexColor(s.color) ?? [0, 0, 0]
         bgColor = pack(Math.round(c[0] * 255), Math.round(c[1] * 255), Math.round(c[2] * 255))
+        if (look) bgColor = look[denseIndex(bgColor)]!
         stamp = `color:${bgColor}`
       }
     }
@@ -333,7 +372,7 @@ export class CpuRenderer implements Renderer {
     const staticBg = stamp === this.bgStamp && !stamp.startsWith('blur')
     if (!staticBg) this.prevCls.fill(255)
     this.bgStamp = stamp
-    this.composite(planes, alphaC, spill, bg, bgColor)
+    this.composite(planes, alphaC, spill, bg, bgColor, look)
     this.ctx.putImageData(this.img!, 0, 0)
   }
 
@@ -348,6 +387,7 @@ export class CpuRenderer implements Renderer {
     spill: Uint16Array | null,
     bg: Uint32Array | null,
     bgColor: number,
+    look: Uint32Array | null,
   ) {
     const { w, h, cw, ch } = this
     const out = this.out32
@@ -453,14 +493,50 @@ export class CpuRenderer implements Renderer {
             out[q + w] = 0xff000000 | (CL[Y + bu]! << 16) | (CL[Y + g]! << 8) | CL[Y + rv]!
             Y = TY[d[yi + ys + 1]!]!
             out[q + w + 1] = 0xff000000 | (CL[Y + bu]! << 16) | (CL[Y + g]! << 8) | CL[Y + rv]!
+            if (look) {
+              out[q] = look[denseIndex(out[q]!)]!
+              out[q + 1] = look[denseIndex(out[q + 1]!)]!
+              out[q + w] = look[denseIndex(out[q + w]!)]!
+              out[q + w + 1] = look[denseIndex(out[q + w + 1]!)]!
+            }
           }
         } else {
-          for (let b = bx; b < end; b++) this.edgeBlock(planes, alphaC, spill, bg, bgColor, b, by, uRow, vRow)
+          for (let b = bx; b < end; b++) this.edgeBlock(planes, alphaC, spill, bg, bgColor, look, b, by, uRow, vRow)
         }
         bx = end
       }
       prev.set(cls, aRow)
     }
+  }
+
+  /**
+   * Skin smoothing of the Y plane, in place (the planes are the compositor's own copy of the frame), before
+   * the composite reads it: weight per chroma cell = skin likelihood of its (U, V) x person alpha.
+   */
+  private touchUp(planes: ReturnType<CpuRenderer['toI420']>, alphaC: Uint8Array | null, s: RenderSettings) {
+    let person = alphaC
+    if (!person) {
+      if (!this.maskValid) return
+      this.maskToChroma(s)
+      person = this.maskAlphaC
+    }
+    const { cw, ch } = this
+    if (!this.skin) this.skin = buildSkinTable()
+    if (this.touchWeight.length !== cw * ch) this.touchWeight = new Uint8Array(cw * ch)
+    const wt = this.touchWeight
+    const skin = this.skin
+    const d = planes.data
+    const step = planes.uStep
+    for (let y = 0; y < ch; y++) {
+      let ui = planes.u.offset + y * planes.u.stride
+      let vi = planes.v.offset + y * planes.v.stride
+      const row = y * cw
+      for (let x = 0; x < cw; x++, ui += step, vi += step) {
+        const a = person[row + x]!
+        wt[row + x] = a ? (skin[(d[ui]! << 8) | d[vi]!]! * a + 127) / 255 : 0
+      }
+    }
+    smoothLuma({ data: d, offset: planes.y.offset, stride: planes.y.stride }, this.w, this.h, wt, s.touchUp.strength, this.touchScratch)
   }
 
   private cls = new Uint8Array(0)
@@ -486,6 +562,7 @@ export class CpuRenderer implements Renderer {
     spill: Uint16Array | null,
     bg: Uint32Array | null,
     bgColor: number,
+    look: Uint32Array | null,
     bx: number,
     by: number,
     uRow: number,
@@ -520,6 +597,13 @@ export class CpuRenderer implements Renderer {
       R = R < 0 ? 0 : R > 255 ? 255 : R
       G = G < 0 ? 0 : G > 255 ? 255 : G
       B = B < 0 ? 0 : B > 255 ? 255 : B
+      if (look) {
+        // The person's colour is graded before the blend; the background already is.
+        const p = look[denseIndex((B << 16) | (G << 8) | R)]!
+        R = p & 255
+        G = (p >> 8) & 255
+        B = (p >> 16) & 255
+      }
       const oi = (y0 + dy) * w + x0 + dx
       let A = 255
       if (alphaC) {
@@ -541,7 +625,7 @@ export class CpuRenderer implements Renderer {
   private blurSmall = { w: 0, h: 0, r: new Float32Array(0), g: new Float32Array(0), b: new Float32Array(0), a: new Float32Array(0), t: new Float32Array(0) }
 
   /** Background-only (inverse-mask-weighted) blur at a quarter of chroma size, upsampled into bg32. */
-  private blurBackground(planes: ReturnType<CpuRenderer['toI420']>, alphaC: Uint8Array, s: RenderSettings) {
+  private blurBackground(planes: ReturnType<CpuRenderer['toI420']>, alphaC: Uint8Array, s: RenderSettings, look: Uint32Array | null) {
     const { w, h, cw, ch } = this
     const f = Math.max(1, Math.round(w / 320))
     const sw = Math.max(1, Math.round(w / f))
@@ -587,6 +671,8 @@ export class CpuRenderer implements Renderer {
       const b = Math.min(255, B.b[i]! * inv) | 0
       small[i] = ((255 << 24) | (b << 16) | (g << 8) | r) >>> 0
     }
+    // Graded small (a few thousand pixels) rather than after upsampling.
+    if (look) applyDenseTable(look, small)
     upsamplePacked(small, sw, sh, this.bg32, w, h, this)
   }
 

@@ -22,12 +22,27 @@ export type RenderSettings = Omit<VirtualBackgroundSettings, 'image' | 'video'>
  */
 export type RendererKind = 'webgl2' | 'cpu' | 'canvas2d'
 
+/**
+ * Where the compositor's pictures go (chosen on the main thread by capability, see
+ * composables/virtualBackground/pipeline.ts):
+ * - `canvas`: the processed track's canvas, transferred with transferControlToOffscreen (Chromium);
+ * - `generator`: a VideoTrackGenerator made in the worker, whose track is posted back (`track` event; Safari 18+);
+ * - `bitmap`: a canvas of the worker's own, each picture posted as an ImageBitmap (`output` event) to a
+ *   main-thread `bitmaprenderer` canvas whose captureStream() is the processed track (Firefox).
+ */
+export type OutputInit = { kind: 'canvas'; canvas: OffscreenCanvas } | { kind: 'generator' } | { kind: 'bitmap' }
+
 export type CompositorCommand =
-  | { type: 'init'; canvas: OffscreenCanvas; settings: RenderSettings; renderer?: RendererKind }
+  | { type: 'init'; output: OutputInit; settings: RenderSettings; renderer?: RendererKind }
   /** Frames of the camera as a stream of VideoFrames (Chromium's MediaStreamTrackProcessor); null to stop. */
   | { type: 'source'; stream: ReadableStream<VideoFrame> | null }
-  /** One camera frame, where streams of frames cannot be transferred; answered by `frameDone`. */
-  | { type: 'frame'; bitmap: ImageBitmap }
+  /** The camera track itself, transferred; the worker reads it with its own MediaStreamTrackProcessor (Safari 18+) and stops it when replaced. */
+  | { type: 'sourceTrack'; track: MediaStreamTrack | null }
+  /**
+   * One camera frame, where streams of frames cannot be transferred; answered by `frameDone`. A VideoFrame
+   * where the page can make one from a `<video>` (it keeps the camera's own YUV, no copy), else an ImageBitmap.
+   */
+  | { type: 'frame'; frame: VideoFrame | ImageBitmap }
   | { type: 'settings'; settings: RenderSettings }
   /** The picture of the `image` mode (already scaled to a sane size), or null. */
   | { type: 'backgroundImage'; bitmap: ImageBitmap | null }
@@ -60,6 +75,10 @@ export interface CompositorStats {
 
 export type CompositorEvent =
   | { type: 'ready'; renderer: RendererKind; note?: string }
+  /** The processed track of a `generator` output (sent once, before `ready`). */
+  | { type: 'track'; track: MediaStreamTrack }
+  /** One composited picture of a `bitmap` output; answered by nothing (the main thread shows it at once). */
+  | { type: 'output'; bitmap: ImageBitmap }
   | { type: 'stats'; stats: CompositorStats }
   | { type: 'frameDone' }
   | { type: 'backgroundFrameDone' }

@@ -33,6 +33,13 @@ export interface DrawPlan {
   engine: 0 | 1 | 2
   /** 0 solid colour, 1 picture or video frame, 2 blur. */
   background: 0 | 1 | 2
+  /** Apply the colour look (settings.look) to the composited picture (false: none, zero strength, or before/after). */
+  look: boolean
+  /**
+   * Smooth skin inside the person (settings.touchUp): only when a person alpha exists, from the chroma key
+   * (engine 1) or the segmentation mask (which the renderer holds even when `engine` is 0, for no background).
+   */
+  touchUp: boolean
 }
 
 export interface Renderer {

@@ -120,6 +120,12 @@ async function loadModel(m: SegmentationModel) {
   status({ type: 'loading', model: m })
   await checkModelFile(m)
   if (!solution) {
+    // The package uploads every input frame through WebGL, even with CPU inference: without WebGL in
+    // workers (headless Firefox, WebKitGTK, a browser with WebGL switched off) it fails deep in its wasm.
+    const probe = new OffscreenCanvas(1, 1)
+    const gl = probe.getContext('webgl2') ?? probe.getContext('webgl')
+    if (!gl) throw new Error('person detection needs WebGL in workers, which this browser does not offer (it may be switched off in its settings)')
+    gl.getExtension('WEBGL_lose_context')?.loseContext()
     loadRuntime()
     const Solution = scope.SelfieSegmentation
     if (!Solution) throw new Error('the MediaPipe loader did not load')

@@ -56,6 +56,60 @@ vec3 frameRGB(vec2 uv) {
 }
 `
 
+/**
+ * The colour look: a 3D LUT (lib/virtualBackground/looks.ts's buildLut, red along x, green y, blue z)
+ * sampled trilinearly at the lattice's cell centres, mixed with the input by the strength (0: no look).
+ */
+const LOOK = `
+uniform mediump sampler3D u_lut;
+uniform float u_lookStrength;
+uniform float u_lutSize;
+vec3 look(vec3 c) {
+  if (u_lookStrength <= 0.0) return c;
+  vec3 g = texture(u_lut, c * ((u_lutSize - 1.0) / u_lutSize) + 0.5 / u_lutSize).rgb;
+  return mix(c, g, u_lookStrength);
+}
+`
+
+/**
+ * Touch-up: a bilateral filter of the luma (16 taps on two rings, spatial weight by ring, range weight
+ * exp(-d² / sigma²)), mixed in by skin likelihood (BT.601 Cb/Cr inside Chai and Ngan's box, sides softened
+ * inwards as in touchUp.ts) x person alpha x strength. Only the luma changes, so colours stay put.
+ */
+const TOUCH_UP = `
+uniform float u_touch;
+uniform vec2 u_touchStep;
+uniform float u_touchSigma2;
+const vec3 LUMA601 = vec3(0.299, 0.587, 0.114);
+float skinBox(float x, float lo, float hi) { return clamp(min(x - lo, hi - x) / ${f(10 / 255)}, 0.0, 1.0); }
+float skin(vec3 c) {
+  float cr = dot(c, CR.xyz) + CR.w;
+  float cb = dot(c, CB.xyz) + CB.w;
+  return skinBox(cb, ${f(77 / 255)}, ${f(127 / 255)}) * skinBox(cr, ${f(133 / 255)}, ${f(173 / 255)});
+}
+vec3 touchUp(vec3 fg, float person) {
+  if (u_touch <= 0.0) return fg;
+  float w = skin(fg) * person;
+  if (w <= 0.0) return fg;
+  float y0 = dot(fg, LUMA601);
+  float sum = y0;
+  float wsum = 1.0;
+  for (int ring = 1; ring <= 2; ring++) {
+    float sw = ring == 1 ? 1.0 : 0.7;
+    for (int k = 0; k < 8; k++) {
+      float ang = float(k) * 0.785398 + (ring == 2 ? 0.392699 : 0.0);
+      vec2 off = vec2(cos(ang), sin(ang)) * float(ring) * u_touchStep;
+      float y = dot(frameRGB(v_uv + off), LUMA601);
+      float d = y - y0;
+      float wt = sw * exp(-d * d / u_touchSigma2);
+      sum += y * wt;
+      wsum += wt;
+    }
+  }
+  return clamp(fg + (sum / wsum - y0) * u_touch * w, 0.0, 1.0);
+}
+`
+
 /** A region of the camera frame as RGBA (for picking the key colour). */
 export const FRAME_COPY = `${HEADER}${FRAME}
 uniform vec4 u_rect;
@@ -63,9 +117,10 @@ void main() { o = vec4(frameRGB(u_rect.xy + v_uv * u_rect.zw), 1.0); }`
 
 /**
  * The composite, at the frame's full size: foreground alpha from the chroma key (engine 1) or the
- * refined mask (engine 2), over a colour (bg 0), a picture or video (bg 1) or the mask-weighted blur (bg 2).
+ * refined mask (engine 2), over a colour (bg 0), a picture or video (bg 1) or the mask-weighted blur (bg 2);
+ * the colour look is applied to the result in the same pass.
  */
-export const COMPOSITE = `${HEADER}${CHROMA}${FRAME}
+export const COMPOSITE = `${HEADER}${CHROMA}${FRAME}${LOOK}${TOUCH_UP}
 uniform sampler2D u_mask;
 uniform sampler2D u_bg;
 uniform sampler2D u_blur;
@@ -77,7 +132,12 @@ uniform vec2 u_texel;
 uniform vec2 u_edge;
 void main() {
   vec3 fg = frameRGB(v_uv);
-  if (u_engine == 0) { o = vec4(fg, 1.0); return; }
+  if (u_engine == 0) {
+    // No background; touch-up may still use the mask to stay on the person.
+    if (u_touch > 0.0) fg = touchUp(fg, smoothstep(u_edge.x, u_edge.y, texture(u_mask, v_uv).r));
+    o = vec4(look(fg), 1.0);
+    return;
+  }
   float a;
   if (u_engine == 1) {
     // OBS's box-filtered distance: the centre and four neighbours (counted twice), over 9.
@@ -93,6 +153,7 @@ void main() {
   } else {
     a = smoothstep(u_edge.x, u_edge.y, texture(u_mask, v_uv).r);
   }
+  fg = touchUp(fg, a);
   vec3 bg;
   if (u_bgMode == 0) {
     bg = u_color;
@@ -102,7 +163,7 @@ void main() {
     vec4 b = texture(u_blur, v_uv);
     bg = b.a > 0.002 ? b.rgb / b.a : fg;
   }
-  o = vec4(mix(bg, fg, a), 1.0);
+  o = vec4(look(mix(bg, fg, a)), 1.0);
 }`
 
 /**

@@ -4,13 +4,18 @@
  * temporal smoothing and an edge-aware refinement, so the composite itself only samples the mask.
  */
 import { parseHexColor, rgbToCrCb, yuvToRgbMatrix } from '@/lib/virtualBackground/color'
+import { buildLut, type LookId } from '@/lib/virtualBackground/looks'
 import { gaussianLinearTaps, reducedSize } from '@/lib/virtualBackground/mask'
-import { coverRect } from '@/lib/virtualBackground/upload'
+import { touchUpEps } from '@/lib/virtualBackground/touchUp'
+import { coverRect } from '@/lib/virtualBackground/coverRect'
 import type { RenderSettings } from './protocol'
 import { blurRadius, frameSize, maskEdges, temporalBase, type DrawPlan, type FramePlanes, type FrameSource, type Renderer } from './renderer'
 import { BLUR_1D, BLUR_DOWN, COMPOSITE, FRAME_COPY, MASK_REFINE, MASK_TEMPORAL, MAX_BLUR_TAPS, VERTEX } from './shaders'
 
 type Canvas = OffscreenCanvas | HTMLCanvasElement
+
+/** Points per axis of the look's 3D LUT (33³ is the common size of .cube files; trilinear between them). */
+const LUT_SIZE = 33
 
 interface Program {
   program: WebGLProgram
@@ -46,6 +51,9 @@ export class WebGL2Renderer implements Renderer {
   private readonly bgTex: WebGLTexture
   private readonly maskInTex: WebGLTexture
   private readonly guideTex: WebGLTexture
+  /** The colour look's 3D LUT (LUT_SIZE³), made when the look changes. */
+  private readonly lutTex: WebGLTexture
+  private lutLook: LookId | null = null
   private pickTarget: Target | null = null
   private maskHistory: [Target | null, Target | null] = [null, null]
   private maskRefined: Target | null = null
@@ -87,8 +95,34 @@ export class WebGL2Renderer implements Renderer {
     this.bgTex = this.texture()
     this.maskInTex = this.texture()
     this.guideTex = this.texture()
+    this.lutTex = gl.createTexture()!
     gl.pixelStorei(gl.UNPACK_PREMULTIPLY_ALPHA_WEBGL, false)
     gl.pixelStorei(gl.UNPACK_COLORSPACE_CONVERSION_WEBGL, gl.NONE)
+  }
+
+  /** Binds the look's LUT to texture unit 6 (uploading it first when the look changed) and sets its uniforms. */
+  private setLook(p: Program, plan: DrawPlan, s: RenderSettings) {
+    const gl = this.gl
+    const on = plan.look && s.look.id !== 'none'
+    gl.activeTexture(gl.TEXTURE6)
+    gl.bindTexture(gl.TEXTURE_3D, this.lutTex)
+    if (on && this.lutLook !== s.look.id) {
+      gl.pixelStorei(gl.UNPACK_ALIGNMENT, 1)
+      gl.texImage3D(gl.TEXTURE_3D, 0, gl.RGBA8, LUT_SIZE, LUT_SIZE, LUT_SIZE, 0, gl.RGBA, gl.UNSIGNED_BYTE, buildLut(s.look.id, LUT_SIZE))
+      gl.pixelStorei(gl.UNPACK_ALIGNMENT, 4)
+      for (const [k, v] of [
+        [gl.TEXTURE_MIN_FILTER, gl.LINEAR],
+        [gl.TEXTURE_MAG_FILTER, gl.LINEAR],
+        [gl.TEXTURE_WRAP_S, gl.CLAMP_TO_EDGE],
+        [gl.TEXTURE_WRAP_T, gl.CLAMP_TO_EDGE],
+        [gl.TEXTURE_WRAP_R, gl.CLAMP_TO_EDGE],
+      ] as const)
+        gl.texParameteri(gl.TEXTURE_3D, k, v)
+      this.lutLook = s.look.id
+    }
+    gl.uniform1i(p.u.u_lut ?? null, 6)
+    gl.uniform1f(p.u.u_lutSize ?? null, LUT_SIZE)
+    gl.uniform1f(p.u.u_lookStrength ?? null, on && this.lutLook ? s.look.strength : 0)
   }
 
   private uploadPlanes(p: FramePlanes) {
@@ -317,6 +351,12 @@ export class WebGL2Renderer implements Renderer {
     gl.uniform2f(p.u.u_texel ?? null, 1 / width, 1 / height)
     gl.uniform2f(p.u.u_edge ?? null, edges[0], edges[1])
     this.setChroma(p, s)
+    this.setLook(p, plan, s)
+    // Touch-up: taps about 1/180 and 1/90 of the height away; range sigma grows with the strength (touchUp.ts's eps).
+    const step = Math.max(1, Math.round(height / 180))
+    gl.uniform1f(p.u.u_touch ?? null, plan.touchUp ? s.touchUp.strength : 0)
+    gl.uniform2f(p.u.u_touchStep ?? null, step / width, step / height)
+    gl.uniform1f(p.u.u_touchSigma2 ?? null, touchUpEps(s.touchUp.strength) / (255 * 255))
     this.pass(p, null, width, height)
   }
 
@@ -388,7 +428,7 @@ export class WebGL2Renderer implements Renderer {
         gl.deleteFramebuffer(t.fbo)
       }
     }
-    for (const t of [this.frameTex, this.frameUTex, this.frameVTex, this.bgTex, this.maskInTex, this.guideTex]) gl.deleteTexture(t)
+    for (const t of [this.frameTex, this.frameUTex, this.frameVTex, this.bgTex, this.maskInTex, this.guideTex, this.lutTex]) gl.deleteTexture(t)
     gl.getExtension('WEBGL_lose_context')?.loseContext()
   }
 }

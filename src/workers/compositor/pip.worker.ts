@@ -7,7 +7,8 @@
  * 11–50 ms gaps, which made ffmpeg's decoder complain about the remuxed mp4), and a still screen (screen capture
  * sends frames only on change) never freezes the camera bubble.
  */
-import { bubbleRect, centreSquare, type FromPipWorker, type PipLayout, type ToPipWorker } from './pipProtocol'
+import type { FromPipWorker, PipLayout, ToPipWorker } from './pipProtocol'
+import { drawPip } from './drawPip'
 
 // Typed by hand: a `lib="webworker"` reference here would leak worker globals into the whole app's types.
 const scope = self as unknown as { postMessage(m: FromPipWorker): void; onmessage: ((e: MessageEvent<ToPipWorker>) => void) | null }
@@ -39,25 +40,14 @@ function compose() {
     canvas = new OffscreenCanvas(w, h)
     ctx = canvas.getContext('2d', { alpha: false })
   }
-  const c = ctx!
-  c.drawImage(screen, 0, 0, w, h)
-  if (camera) {
-    const { x, y, d } = bubbleRect(w, h, layout)
-    const { sx, sy, s } = centreSquare(camera.displayWidth, camera.displayHeight)
-    c.save()
-    c.beginPath()
-    if (layout.shape === 'round') c.arc(x + d / 2, y + d / 2, d / 2, 0, Math.PI * 2)
-    else c.rect(x, y, d, d)
-    c.clip()
-    c.drawImage(camera, sx, sy, s, s, x, y, d, d)
-    c.restore()
-    c.lineWidth = Math.max(2, d * 0.02)
-    c.strokeStyle = 'rgba(255,255,255,0.9)'
-    c.beginPath()
-    if (layout.shape === 'round') c.arc(x + d / 2, y + d / 2, d / 2, 0, Math.PI * 2)
-    else c.rect(x, y, d, d)
-    c.stroke()
-  }
+  drawPip(
+    ctx!,
+    w,
+    h,
+    { image: screen, width: w, height: h },
+    camera ? { image: camera, width: camera.displayWidth, height: camera.displayHeight } : null,
+    layout,
+  )
   // Timestamps must rise strictly.
   const timestamp = Math.max(lastTimestamp + 1, Math.round(now * 1000))
   lastTimestamp = timestamp
@@ -70,7 +60,7 @@ function compose() {
     },
     (err: unknown) => {
       writing = false
-      post({ type: 'error', message: `The composite could not be sent: ${String(err)}` })
+      post({ type: 'error', code: 'send-failed', detail: String(err) })
     },
   )
   frame.close()
@@ -96,7 +86,7 @@ async function pump(frames: ReadableStream<VideoFrame>, which: 'screen' | 'camer
       }
     }
   } catch (err) {
-    post({ type: 'error', message: `A ${which} frame could not be read: ${String(err)}` })
+    post({ type: 'error', code: 'read-failed', source: which, detail: String(err) })
   } finally {
     reader.releaseLock()
     // The source ended (or was replaced): drop its last frame if nothing newer came.

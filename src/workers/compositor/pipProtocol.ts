@@ -17,7 +17,10 @@ export type ToPipWorker =
   | { type: 'layout'; layout: PipLayout }
   | { type: 'stop' }
 
-export type FromPipWorker = { type: 'started' } | { type: 'error'; message: string } | { type: 'stats'; framesOut: number }
+/** Errors carry a code and the browser's detail, not text: the page words them in the current language (workers have no i18n). */
+export type PipWorkerError = { type: 'error'; code: 'send-failed'; detail: string } | { type: 'error'; code: 'read-failed'; source: 'screen' | 'camera'; detail: string }
+
+export type FromPipWorker = { type: 'started' } | PipWorkerError | { type: 'stats'; framesOut: number }
 
 /** Where the bubble goes: a square of side `d` at (x, y), `margin` from the chosen corner. */
 export function bubbleRect(outW: number, outH: number, layout: PipLayout): { x: number; y: number; d: number } {

@@ -1,17 +1,29 @@
 /**
- * One entry point for every export: webm (mediabunny: packet copy with Duration + Cues, or WebCodecs transcode of
- * H.264 to VP9), mp4 (ffmpeg.wasm: `-c copy` remux of H.264, libx264 transcode of VP8/VP9) and gif (gif.js).
- * Every export reports progress, can be cancelled with an AbortSignal and never touches the recording it reads.
+ * One entry point for every export, run from the page; the work itself happens off the main thread:
+ * - webm (export worker, mediabunny): packet copy with Duration + Cues, or WebCodecs transcode of H.264 to VP9;
+ * - mp4: `-c copy` remux of H.264 with ffmpeg.wasm (its own worker); a transcode (VP8/VP9, or new size, rate or
+ *   bitrate) with the browser's H.264 encoder (WebCodecs, in the export worker), falling back to ffmpeg.wasm's
+ *   libx264 where the browser has no H.264 encoder;
+ * - gif (export worker): WebCodecs decode and scale, gif.js quantize and LZW in its own workers.
+ * Every export reports progress, can be cancelled with an AbortSignal, never touches the recording it reads, and
+ * says which path and which engine ran.
  */
-import { ALL_FORMATS, BlobSource, BufferTarget, Conversion, ConversionCanceledError, Input, Output, WebMOutputFormat } from 'mediabunny'
 import { mp4Args } from '@/lib/recording/ffmpegArgs'
 import { type GifOptions } from '@/lib/recording/gifOptions'
 import { normalizeTrim, trimmedDuration, type TrimRange } from '@/lib/recording/trim'
-import { mediaInfo, type MediaInfo } from '@/lib/recording/finalize'
-import { exportGif } from './gifExport'
+import type { MediaInfo } from '@/lib/recording/mediaInfo'
+import { MP4_DEFAULTS, planMp4, type Mp4Plan, type Mp4Settings } from '@/lib/recording/exportSettings'
+import { runExportJob } from './exportClient'
+import { NoNativeEncoderError } from './webcodecsMp4Error'
+import { ExportError } from './exportErrors'
+import { t } from '@/i18n'
 
 export type ExportFormat = 'webm' | 'mp4' | 'gif'
 export type ExportPath = 'remux' | 'transcode' | 'encode'
+/** What did the work: the browser's encoders (WebCodecs), ffmpeg.wasm, mediabunny's packet copy, gif.js. */
+export type ExportEngine = 'webcodecs' | 'ffmpeg.wasm' | 'mediabunny' | 'gif.js'
+/** For an MP4 transcode: 'auto' takes WebCodecs where the browser can encode H.264 (measured faster), else ffmpeg. */
+export type Mp4Engine = 'auto' | 'webcodecs' | 'ffmpeg.wasm'
 
 export interface ExportRequest {
   input: Blob
@@ -19,11 +31,22 @@ export interface ExportRequest {
   /** Start/end in seconds of the recording; out-of-range values are clamped. */
   trim?: Partial<TrimRange> | null
   gif?: Partial<GifOptions>
+  /** Resolution, quality or size limit, frame rate of an MP4 export. */
+  mp4?: Partial<Mp4Settings>
+  /** @default 'auto' */
+  mp4Engine?: Mp4Engine
   /**
    * Audio in mp4: 'aac' re-encodes Opus to AAC (plays everywhere), 'copy' keeps Opus.
    * @default 'aac'
    */
   mp4Audio?: 'aac' | 'copy'
+  /**
+   * Write the result to this file (File System Access or the origin private file system) as it is made, instead of
+   * holding it in memory; the result's blob is then that file, read from disk on demand. For long recordings.
+   * An MP4 made this way keeps the recording's Opus audio where the browser has no AAC encoder (the AAC step is
+   * ffmpeg.wasm's, which holds its whole output in memory).
+   */
+  out?: FileSystemFileHandle
   signal?: AbortSignal
   /** 0..1, monotonic. */
   onProgress?: (p: number) => void
@@ -35,7 +58,12 @@ export interface ExportResult {
   mime: string
   ext: string
   path: ExportPath
+  engine: ExportEngine
+  /** In words, for the UI: "H.264 by the browser (WebCodecs)". */
+  engineLabel: string
   size: number
+  /** What the settings said the size would be (MP4 and WebM). */
+  estimateBytes: number | null
   /** Seconds of media in the result. */
   mediaSeconds: number
   width: number
@@ -43,19 +71,31 @@ export interface ExportResult {
   elapsedMs: number
 }
 
+/** The engine's name for the person, in the current language (ffmpeg.wasm and gif.js are names in every language). */
+export function engineLabel(engine: ExportEngine): string {
+  if (engine === 'webcodecs') return t('feedback.engines.webcodecs')
+  if (engine === 'mediabunny') return t('feedback.engines.mediabunny')
+  return engine
+}
+
 export function isAbortError(err: unknown): boolean {
-  return (err instanceof DOMException && err.name === 'AbortError') || err instanceof ConversionCanceledError
+  return (err instanceof DOMException || err instanceof Error) && err.name === 'AbortError'
 }
 
 function abortError(): DOMException {
   return new DOMException('The export was cancelled.', 'AbortError')
 }
 
-/** Which path an export takes for a recording with this video codec (mediabunny's codec names). */
+/** Which path an export takes for a recording with this video codec (mediabunny's codec names), default settings. */
 export function exportPath(format: ExportFormat, videoCodec: string | null): ExportPath {
   if (format === 'gif') return 'encode'
   if (format === 'mp4') return videoCodec === 'avc' ? 'remux' : 'transcode'
   return videoCodec === 'vp8' || videoCodec === 'vp9' || videoCodec === 'av1' ? 'remux' : 'transcode'
+}
+
+/** Reads what an export needs to know about a recording (in the export worker). */
+export function readMediaInfo(input: Blob, signal?: AbortSignal): Promise<MediaInfo> {
+  return runExportJob({ kind: 'info', input }, { signal })
 }
 
 export async function exportRecording(req: ExportRequest): Promise<ExportResult> {
@@ -69,28 +109,38 @@ export async function exportRecording(req: ExportRequest): Promise<ExportResult>
       req.onProgress?.(p)
     }
   }
-  const info = await mediaInfo(req.input)
-  if (!info.width) throw new Error('This recording has no video track to export.')
+  const info = await readMediaInfo(req.input, req.signal)
+  if (!info.width) throw new ExportError('noVideoTrack')
   const trim = normalizeTrim(req.trim, info.durationS)
   const mediaSeconds = trimmedDuration(trim, info.durationS)
-  const path = exportPath(req.format, info.videoCodec)
-  let out: { blob: Blob; width: number; height: number }
+  let out: { blob: Blob; width: number; height: number; path: ExportPath; engine: ExportEngine; estimateBytes: number | null }
   if (req.format === 'gif') {
-    const r = await exportGif({ input: req.input, options: req.gif, trim, signal: req.signal, onProgress: progress })
-    out = r
+    const { gifWorkerURL } = await import('virtual:media-assets')
+    // Absolute: the worker resolves URLs against its own script's address.
+    const workerURL = new URL(gifWorkerURL, self.location.href).href
+    const r = await runExportJob({ kind: 'gif', input: req.input, trim, gif: req.gif, gifWorkerURL: workerURL }, { signal: req.signal, onProgress: progress })
+    out = { ...r, path: 'encode', engine: 'gif.js', estimateBytes: null }
   } else if (req.format === 'mp4') {
-    out = { blob: await exportMp4(req, info, trim, mediaSeconds, progress), width: info.width, height: info.height }
+    const plan = planMp4({ ...info, durationS: mediaSeconds, recordingS: info.durationS }, { ...MP4_DEFAULTS, ...req.mp4 })
+    const r = await exportMp4(req, info, trim, mediaSeconds, plan, progress)
+    out = { ...r, width: plan.width, height: plan.height, path: plan.remux ? 'remux' : 'transcode', estimateBytes: plan.estimateBytes }
   } else {
-    out = { blob: await exportWebm(req, info, trim, progress), width: info.width, height: info.height }
+    const path = exportPath('webm', info.videoCodec)
+    const { blob } = await runExportJob({ kind: 'webm', input: req.input, copyVideo: path === 'remux', trim, out: req.out }, { signal: req.signal, onProgress: progress })
+    out = { blob: blob ?? (await fileBlob(req.out!, 'video/webm')), width: info.width, height: info.height, path, engine: path === 'remux' ? 'mediabunny' : 'webcodecs', estimateBytes: null }
   }
+  progress(1)
   const ext = req.format
   return {
     blob: out.blob,
     format: req.format,
     mime: out.blob.type || (req.format === 'gif' ? 'image/gif' : `video/${req.format}`),
     ext,
-    path,
+    path: out.path,
+    engine: out.engine,
+    engineLabel: engineLabel(out.engine),
     size: out.blob.size,
+    estimateBytes: out.estimateBytes,
     mediaSeconds,
     width: out.width,
     height: out.height,
@@ -98,63 +148,65 @@ export async function exportRecording(req: ExportRequest): Promise<ExportResult>
   }
 }
 
-async function exportMp4(req: ExportRequest, info: MediaInfo, trim: TrimRange | null, mediaSeconds: number, progress: (p: number) => void): Promise<Blob> {
-  const { runFfmpeg } = await import('./ffmpegClient')
-  const inputName = 'input.mkv'
+async function exportMp4(
+  req: ExportRequest,
+  info: MediaInfo,
+  trim: TrimRange | null,
+  mediaSeconds: number,
+  plan: Mp4Plan,
+  progress: (p: number) => void,
+): Promise<{ blob: Blob; engine: ExportEngine }> {
+  const audio = req.mp4Audio ?? 'aac'
+  const engine = req.mp4Engine ?? 'auto'
+  if (!plan.remux && engine !== 'ffmpeg.wasm') {
+    try {
+      // The browser encodes the video; where it has no AAC encoder, ffmpeg.wasm re-encodes the audio after
+      // (the last few percent of the work).
+      const r = await runExportJob(
+        {
+          kind: 'mp4',
+          input: req.input,
+          hasAudio: info.hasAudio,
+          trim,
+          encode: { width: plan.width, height: plan.height, frameRate: plan.frameRate, videoBps: plan.videoBps, audioBps: plan.audioBps, audio },
+          out: req.out,
+        },
+        { signal: req.signal, onProgress: (p) => progress(p * 0.95) },
+      )
+      if (r.container === 'mp4') return { blob: r.blob ?? (await fileBlob(req.out!, 'video/mp4')), engine: 'webcodecs' }
+      const blob = await ffmpegMp4(r.blob!, 'video.mkv', mp4Args({ input: '/in/video.mkv', output: '/out/output.mp4', videoCodec: 'h264', hasAudio: info.hasAudio, audio }), mediaSeconds, req.signal, (p) =>
+        progress(0.95 + p * 0.05),
+      )
+      return { blob, engine: 'webcodecs' }
+    } catch (err) {
+      if (!(err instanceof Error && err.name === NoNativeEncoderError.NAME) || engine === 'webcodecs') throw err
+      // No H.264 encoder in this browser: ffmpeg.wasm below.
+    }
+  }
   const args = mp4Args({
-    input: `/in/${inputName}`,
+    input: '/in/input.mkv',
     output: '/out/output.mp4',
     videoCodec: info.videoCodec === 'avc' ? 'h264' : info.videoCodec === 'vp8' ? 'vp8' : info.videoCodec === 'vp9' ? 'vp9' : 'av1',
     hasAudio: info.hasAudio,
-    audio: req.mp4Audio ?? 'aac',
+    audio,
     trim,
+    encode: plan.remux ? undefined : { width: plan.width, height: plan.height, frameRate: plan.frameRate, videoBps: plan.videoBps },
   })
-  const { blob } = await runFfmpeg({
-    input: req.input,
-    inputName,
-    args,
-    outputName: 'output.mp4',
-    outputType: 'video/mp4',
-    mediaSeconds,
-    signal: req.signal,
-    onProgress: progress,
-  })
-  return blob
+  const blob = await ffmpegMp4(req.input, 'input.mkv', args, mediaSeconds, req.signal, progress)
+  if (!req.out) return { blob, engine: 'ffmpeg.wasm' }
+  // ffmpeg.wasm made it in memory; it still goes to the file asked for, so the page can let it go.
+  const w = await req.out.createWritable()
+  await w.write(blob)
+  await w.close()
+  return { blob: await fileBlob(req.out, 'video/mp4'), engine: 'ffmpeg.wasm' }
 }
 
-async function exportWebm(req: ExportRequest, info: MediaInfo, trim: TrimRange | null, progress: (p: number) => void): Promise<Blob> {
-  const input = new Input({ source: new BlobSource(req.input), formats: ALL_FORMATS })
-  const target = new BufferTarget()
-  const output = new Output({ format: new WebMOutputFormat(), target })
-  try {
-    const copyVideo = exportPath('webm', info.videoCodec) === 'remux'
-    const conversion = await Conversion.init({
-      input,
-      output,
-      // H.264 cannot go into WebM: re-encode to VP9 with the browser's own encoder (WebCodecs), native speed.
-      video: copyVideo ? {} : { codec: 'vp9', forceTranscode: true },
-      // WebM allows Opus/Vorbis only; the recorder's Opus is copied.
-      audio: { codec: 'opus' },
-      trim: trim ? { start: trim.startS, end: trim.endS ?? undefined } : undefined,
-      showWarnings: false,
-    })
-    if (!conversion.isValid) {
-      throw new Error(`This recording cannot be turned into WebM here (${conversion.discardedTracks.map((t) => `${t.track.type}: ${t.reason}`).join(', ')}).`)
-    }
-    conversion.onProgress = (p) => progress(Math.min(0.99, p))
-    const onAbort = () => void conversion.cancel()
-    req.signal?.addEventListener('abort', onAbort, { once: true })
-    try {
-      await conversion.execute()
-    } catch (err) {
-      if (req.signal?.aborted || err instanceof ConversionCanceledError) throw abortError()
-      throw err
-    } finally {
-      req.signal?.removeEventListener('abort', onAbort)
-    }
-  } finally {
-    input.dispose()
-  }
-  progress(1)
-  return new Blob([target.buffer!], { type: 'video/webm' })
+async function fileBlob(handle: FileSystemFileHandle, type: string): Promise<Blob> {
+  return new File([await handle.getFile()], handle.name, { type })
+}
+
+async function ffmpegMp4(input: Blob, inputName: string, args: string[], mediaSeconds: number, signal: AbortSignal | undefined, onProgress: (p: number) => void): Promise<Blob> {
+  const { runFfmpeg } = await import('./ffmpegClient')
+  const { blob } = await runFfmpeg({ input, inputName, args, outputName: 'output.mp4', outputType: 'video/mp4', mediaSeconds, signal, onProgress })
+  return blob
 }

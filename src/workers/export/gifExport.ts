@@ -7,9 +7,12 @@
 import { ALL_FORMATS, BlobSource, CanvasSink, Input } from 'mediabunny'
 import { gifDelays, gifFrameTimes, gifSize, normalizeGifOptions, trimGifPadding, type GifOptions } from '@/lib/recording/gifOptions'
 import type { TrimRange } from '@/lib/recording/trim'
+import { ExportError } from './exportErrors'
 
 export interface GifJob {
   input: Blob
+  /** URL of gif.js's worker script (from the page's `virtual:media-assets`: workers have no Vite plugins). */
+  gifWorkerURL: string
   options?: Partial<GifOptions>
   trim?: TrimRange | null
   signal?: AbortSignal
@@ -23,12 +26,12 @@ function abortError(): DOMException {
 }
 
 export async function exportGif(job: GifJob): Promise<{ blob: Blob; frames: number; width: number; height: number }> {
-  const [{ default: GIF }, { gifWorkerURL }] = await Promise.all([import('gif.js'), import('virtual:media-assets')])
+  const { default: GIF } = await import('gif.js')
   const input = new Input({ source: new BlobSource(job.input), formats: ALL_FORMATS })
   try {
     const video = await input.getPrimaryVideoTrack()
-    if (!video) throw new Error('This recording has no video to make a GIF from.')
-    if (!(await video.canDecode())) throw new Error('This browser cannot decode the recording\'s video, so it cannot make a GIF from it.')
+    if (!video) throw new ExportError('gifNoVideo')
+    if (!(await video.canDecode())) throw new ExportError('gifCannotDecode')
     const srcW = await video.getDisplayWidth()
     const srcH = await video.getDisplayHeight()
     const opts = normalizeGifOptions(job.options, srcW)
@@ -44,7 +47,7 @@ export async function exportGif(job: GifJob): Promise<{ blob: Blob; frames: numb
       dither: opts.dither,
       width,
       height,
-      workerScript: gifWorkerURL,
+      workerScript: job.gifWorkerURL,
       repeat: 0,
     })
     const onAbort = () => gif.abort()

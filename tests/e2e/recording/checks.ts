@@ -37,7 +37,8 @@ export async function decodeErrors(file: string): Promise<string> {
   const plain = await nullDecode(file, [])
   if (!plain) return ''
   const lines = plain.split('\n')
-  if (!lines.every((l) => /\[null @ [^\]]+\] Application provided invalid, non monotonically increasing dts/.test(l))) return plain
+  // ffmpeg folds repeats of the same message into "Last message repeated N times".
+  if (!lines.every((l) => /\[null @ [^\]]+\] Application provided invalid, non monotonically increasing dts|^\s*Last message repeated \d+ times/.test(l))) return plain
   console.warn(`${file}: ${lines.length} frame(s) closer than the guessed frame interval (capture jitter); decoding again with the input time base`)
   return nullDecode(file, ['-enc_time_base', '-1'])
 }

@@ -7,8 +7,11 @@ import { useRecorder, type UseRecorderReturn } from '@/composables/useRecorder'
 import { useMixedAudio } from '@/composables/useMixedAudio'
 import { usePipCompositor } from '@/composables/usePipCompositor'
 import { listUnfinished, recover, type FinishedRecording } from '@/lib/recording/finalize'
-import { discardRecording } from '@/lib/recording/chunkStore'
-import { exportRecording, type ExportFormat } from '@/workers/export/exportRecording'
+import { appendChunk, createSession, discardRecording, newRecordingId, updateSession } from '@/lib/recording/chunkStore'
+import { finalizeRecording } from '@/lib/recording/finalize'
+import { privateFile } from '@/lib/recording/fileTarget'
+import { exportRecording, type ExportFormat, type Mp4Engine } from '@/workers/export/exportRecording'
+import type { Mp4Settings } from '@/lib/recording/exportSettings'
 import type { GifOptions } from '@/lib/recording/gifOptions'
 import { probeBrowserFormat } from '@/lib/recording/browserProbe'
 
@@ -58,8 +61,12 @@ export interface ExportOk {
   ok: true
   key: string
   size: number
+  estimateBytes: number | null
   path: string
+  engine: string
   mime: string
+  /** The result is a file on disk (read on demand), not bytes in memory. */
+  onDisk: boolean
   elapsedMs: number
   mediaSeconds: number
   width: number
@@ -68,6 +75,12 @@ export interface ExportOk {
   progress: number
   lastProgress: number
   monotonic: boolean
+  /** Main-thread long tasks (over 50 ms) seen during the export, and the longest (ms). */
+  longTasks: number
+  longestTaskMs: number
+  /** requestAnimationFrame callbacks per second on this page during the export, and the longest gap between two (ms). */
+  rafFps: number
+  rafMaxGapMs: number
 }
 
 export interface ExportFailed {
@@ -78,6 +91,33 @@ export interface ExportFailed {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+/** Watches the main thread while an export runs: long tasks (PerformanceObserver) and the page's own rAF rate. */
+function watchMainThread() {
+  const tasks: number[] = []
+  const obs = new PerformanceObserver((list) => list.getEntries().forEach((e) => tasks.push(e.duration)))
+  obs.observe({ type: 'longtask' })
+  let frames = 0
+  let maxGap = 0
+  let prev = performance.now()
+  const t0 = prev
+  let raf = requestAnimationFrame(function tick(now) {
+    frames++
+    maxGap = Math.max(maxGap, now - prev)
+    prev = now
+    raf = requestAnimationFrame(tick)
+  })
+  return {
+    async stop() {
+      // Long-task entries are delivered asynchronously: give the observer a frame to report the last ones.
+      await new Promise((r) => setTimeout(r, 100))
+      cancelAnimationFrame(raf)
+      obs.disconnect()
+      const seconds = (performance.now() - t0) / 1000
+      return { longTasks: tasks.length, longestTaskMs: Math.round(Math.max(0, ...tasks)), rafFps: Math.round((frames / seconds) * 10) / 10, rafMaxGapMs: Math.round(maxGap) }
+    },
+  }
+}
 
 const harness = {
   async probe() {
@@ -139,6 +179,44 @@ const harness = {
     } else await sleep(ms)
     return harness.stopRecording()
   },
+  /**
+   * Puts a recording made elsewhere (native ffmpeg, served at `url`) into the chunk store as MediaRecorder would
+   * have, `chunkBytes` at a time. Finish it with `finish(id)`.
+   */
+  async injectRecording(url: string, mimeType: string, chunkBytes = 4 * 1024 * 1024) {
+    const id = newRecordingId()
+    await createSession({ id, mimeType, startedAt: Date.now(), width: null, height: null, label: 'injected' })
+    // The browser keeps a large download's bytes in its blob store (spilled to disk), not in this page.
+    const file = await (await fetch(url)).blob()
+    let seq = 0
+    for (let at = 0; at < file.size; at += chunkBytes) await appendChunk(id, seq++, file.slice(at, at + chunkBytes), { elapsedMs: 0 })
+    await updateSession(id, { state: 'stopped' })
+    return { id, chunks: seq }
+  },
+  /** Reads every byte of a stored recording's chunks (diagnostics). */
+  async readStored(id: string) {
+    const { readChunks } = await import('@/lib/recording/chunkStore')
+    const { blob } = await readChunks(id)
+    const r = blob.stream().getReader()
+    let n = 0
+    try {
+      for (;;) {
+        const { done, value } = await r.read()
+        if (done) break
+        n += value.byteLength
+      }
+      return { n, size: blob.size }
+    } catch (e) {
+      return { n, size: blob.size, error: String(e) }
+    }
+  },
+  /** Finishes a stored recording with the app's finalize (as useRecorder does on stop). */
+  async finish(id: string) {
+    const t0 = performance.now()
+    const r = await finalizeRecording(id)
+    recordings.set(r.id, r)
+    return { ...summary(r), finishMs: performance.now() - t0, onDisk: r.blob instanceof File }
+  },
   async listUnfinished() {
     return listUnfinished()
   },
@@ -156,18 +234,61 @@ const harness = {
     const { info } = await loadFfmpeg()
     return info
   },
-  async exportTo(id: string, format: ExportFormat, opts: { trim?: { startS: number; endS: number | null }; gif?: Partial<GifOptions>; cancelAfterMs?: number } = {}): Promise<ExportOk | ExportFailed> {
+  async exportTo(
+    id: string,
+    format: ExportFormat,
+    opts: {
+      trim?: { startS: number; endS: number | null }
+      gif?: Partial<GifOptions>
+      mp4?: Partial<Mp4Settings>
+      engine?: Mp4Engine
+      cancelAfterMs?: number
+      /** Write the export to a file in the origin private file system as it is made. */
+      toDisk?: boolean
+    } = {},
+  ): Promise<ExportOk | ExportFailed> {
     const r = recordings.get(id)
     if (!r) throw new Error(`no recording ${id}`)
     const ac = new AbortController()
     const progress: number[] = []
     if (opts.cancelAfterMs !== undefined) setTimeout(() => ac.abort(), opts.cancelAfterMs)
+    const watch = watchMainThread()
     try {
-      const res = await exportRecording({ input: r.blob, format, trim: opts.trim, gif: opts.gif, signal: ac.signal, onProgress: (p) => progress.push(p) })
+      const out = opts.toDisk ? ((await privateFile('exports', `${id}.${format}`)) ?? undefined) : undefined
+      if (opts.toDisk && !out) throw new Error('no private file system here')
+      const res = await exportRecording({
+        input: r.blob,
+        format,
+        trim: opts.trim,
+        gif: opts.gif,
+        mp4: opts.mp4,
+        mp4Engine: opts.engine,
+        out,
+        signal: ac.signal,
+        onProgress: (p) => progress.push(p),
+      })
       const key = `${id}.${format}`
       exports.set(key, res.blob)
-      return { ok: true, key, size: res.size, path: res.path, mime: res.mime, elapsedMs: res.elapsedMs, mediaSeconds: res.mediaSeconds, width: res.width, height: res.height, progress: progress.length, lastProgress: progress.at(-1) ?? 0, monotonic: progress.every((p, i) => i === 0 || p >= progress[i - 1]!) }
+      return {
+        ok: true,
+        key,
+        size: res.size,
+        estimateBytes: res.estimateBytes,
+        path: res.path,
+        engine: res.engine,
+        mime: res.mime,
+        onDisk: res.blob instanceof File,
+        elapsedMs: res.elapsedMs,
+        mediaSeconds: res.mediaSeconds,
+        width: res.width,
+        height: res.height,
+        progress: progress.length,
+        lastProgress: progress.at(-1) ?? 0,
+        monotonic: progress.every((p, i) => i === 0 || p >= progress[i - 1]!),
+        ...(await watch.stop()),
+      }
     } catch (err) {
+      await watch.stop()
       return { ok: false, error: err instanceof Error ? `${err.name}: ${err.message}` : String(err), aborted: ac.signal.aborted, progress: progress.length }
     }
   },

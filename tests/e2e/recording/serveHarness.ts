@@ -5,14 +5,16 @@
  * isolated and ffmpeg's multi-thread core is used, and the Content-Security-Policy the exports must work under).
  */
 import { createServer, type Server } from 'node:http'
-import { existsSync } from 'node:fs'
+import { createReadStream, existsSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { tmpdir } from 'node:os'
 import sirv from 'sirv'
 import { SECURITY_HEADERS } from '../../../server/app.ts'
+import { createHash } from 'node:crypto'
 
-export const HARNESS_DIR = join(tmpdir(), 'media-studio-recording-harness')
 const ROOT = new URL('../../../', import.meta.url).pathname
+// One build per checkout: two worktrees testing at once must not serve each other's build.
+export const HARNESS_DIR = join(tmpdir(), `media-studio-recording-harness-${createHash('sha1').update(ROOT).digest('hex').slice(0, 8)}`)
 
 let built: Promise<void> | null = null
 
@@ -39,14 +41,27 @@ export function buildHarness(): Promise<void> {
 export interface HarnessServer {
   /** URL of the harness page. */
   url: string
+  /** URL of one of `files`. */
+  fileUrl(name: string): string
   close(): Promise<void>
 }
 
-export async function serveHarness(opts: { isolated?: boolean } = {}): Promise<HarnessServer> {
+/**
+ * `files` maps names to local files the page may fetch at `/files/<name>` (recordings made by native ffmpeg that a
+ * test injects into the chunk store).
+ */
+export async function serveHarness(opts: { isolated?: boolean; files?: Record<string, string> } = {}): Promise<HarnessServer> {
   await buildHarness()
   const serve = sirv(HARNESS_DIR, { dev: true, etag: true })
   const server: Server = createServer((req, res) => {
     if (opts.isolated) for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value)
+    const file = req.url?.startsWith('/files/') ? opts.files?.[decodeURIComponent(req.url.slice('/files/'.length))] : undefined
+    if (file) {
+      res.setHeader('Content-Type', 'application/octet-stream')
+      res.setHeader('Content-Length', String(statSync(file).size))
+      createReadStream(file).pipe(res)
+      return
+    }
     serve(req, res, () => {
       res.statusCode = 404
       res.end('Not found')
@@ -57,6 +72,7 @@ export async function serveHarness(opts: { isolated?: boolean } = {}): Promise<H
   const port = typeof address === 'object' && address ? address.port : 0
   return {
     url: `http://localhost:${port}/tests/e2e/recording/harness.html`,
+    fileUrl: (name: string) => `http://localhost:${port}/files/${encodeURIComponent(name)}`,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   }
 }

@@ -20,7 +20,7 @@ import {
   joinOptions,
   type SignalingSocket,
 } from '../../../src/lib/signaling/client.ts'
-import type { ServerToClientEvents } from '../../../src/lib/signaling/schema.ts'
+import type { ProtocolVersion, ServerToClientEvents } from '../../../src/lib/signaling/schema.ts'
 
 export const ROOT = new URL('../../../', import.meta.url).pathname
 
@@ -129,12 +129,12 @@ export function record(socket: SignalingSocket): Array<[string, unknown[]]> {
   return seen
 }
 
-/** Connects and joins `room`; resolves with what `joined` said. */
-export async function joinAs(url: string, room: string, options: ClientOptions & { name?: string } = {}) {
+/** Connects and joins `room` (protocol version `v`, the app's by default); resolves with what `joined` said. */
+export async function joinAs(url: string, room: string, options: ClientOptions & { name?: string; v?: ProtocolVersion } = {}) {
   const socket = connectClient(url, options)
   await connected(socket)
   const joined = next(socket, 'joined')
-  socket.emit('join', room, joinOptions(options.name === undefined ? {} : { name: options.name }))
+  socket.emit('join', room, joinOptions({ ...(options.name === undefined ? {} : { name: options.name }), ...(options.v === undefined ? {} : { v: options.v }) }))
   const [, id, info] = await joined
   return { socket, id, info }
 }

@@ -1,0 +1,85 @@
+/**
+ * Frames of a `<video>`, one per requestVideoFrameCallback, for paths where frames cannot be streamed (no
+ * MediaStreamTrackProcessor on the page): the camera on Firefox's path, background videos everywhere but
+ * Chromium. A frame is taken only when the receiver has finished the previous one (`done()`), so a slow
+ * receiver gets fewer frames, never a queue.
+ *
+ * ImageBitmaps by default (every renderer draws them); with `videoFrames`, VideoFrames where the browser can
+ * make one from the element: Firefox then hands over the camera's own I420 planes (no RGB conversion on
+ * either side, and no copy on the main thread); ImageBitmaps again if making one fails.
+ */
+export interface FramePump {
+  /** The receiver finished the last frame: the next one may be sent. */
+  done(): void
+  stop(): void
+}
+
+export function framePump(video: HTMLVideoElement, send: (frame: ImageBitmap) => void): FramePump
+export function framePump(video: HTMLVideoElement, send: (frame: ImageBitmap | VideoFrame) => void, o: { videoFrames: true }): FramePump
+export function framePump(video: HTMLVideoElement, send: (frame: never) => void, o: { videoFrames?: boolean } = {}): FramePump {
+  let busy = false
+  let stopped = false
+  let handle = 0
+  const win = video.ownerDocument.defaultView ?? window
+  const rvfc = 'requestVideoFrameCallback' in video
+  let useVideoFrames = !!o.videoFrames && typeof win.VideoFrame === 'function'
+  const grab = (): Promise<ImageBitmap | VideoFrame> => {
+    if (useVideoFrames) {
+      try {
+        return Promise.resolve(new win.VideoFrame(video, { timestamp: Math.round(video.currentTime * 1e6) }))
+      } catch {
+        useVideoFrames = false
+      }
+    }
+    return win.createImageBitmap(video)
+  }
+  const schedule = () => {
+    if (stopped) return
+    if (rvfc) handle = video.requestVideoFrameCallback(tick)
+    else handle = win.setTimeout(tick, 33)
+  }
+  const tick = () => {
+    if (stopped) return
+    if (!busy && video.readyState >= 2 && video.videoWidth > 0) {
+      busy = true
+      grab()
+        .then((frame) => (stopped ? frame.close() : send(frame as never)))
+        .catch(() => (busy = false))
+    }
+    schedule()
+  }
+  schedule()
+  return {
+    done() {
+      busy = false
+    },
+    stop() {
+      stopped = true
+      if (rvfc) video.cancelVideoFrameCallback(handle)
+      else win.clearTimeout(handle)
+    },
+  }
+}
+
+/** A muted, inline, autoplaying `<video>` that is never attached to the page. */
+export function hiddenVideo(doc: Document): HTMLVideoElement {
+  const v = doc.createElement('video')
+  v.muted = true
+  v.playsInline = true
+  v.autoplay = true
+  return v
+}
+
+/** Plays a track in a hidden `<video>` (for framePump); `release()` detaches it. */
+export function playTrack(doc: Document, track: MediaStreamTrack): { video: HTMLVideoElement; release(): void } {
+  const video = hiddenVideo(doc)
+  video.srcObject = new MediaStream([track])
+  void video.play().catch(() => {})
+  return {
+    video,
+    release() {
+      video.pause()
+      video.srcObject = null
+    },
+  }
+}

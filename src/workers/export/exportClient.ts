@@ -1,0 +1,70 @@
+/**
+ * The page's side of the export worker: one worker, started on first use, jobs by id, progress and cancel.
+ * A job's Blob inputs and outputs cross by reference (a Blob is a handle, not a copy).
+ */
+import type { ExportJob, FromWorker, JobResults, ToWorker } from './exportProtocol'
+import { ExportError } from './exportErrors'
+import { t } from '@/i18n'
+
+interface Pending {
+  resolve: (r: never) => void
+  reject: (e: unknown) => void
+  onProgress?: (p: number) => void
+}
+
+let worker: Worker | null = null
+let nextId = 1
+const pending = new Map<number, Pending>()
+
+function getWorker(): Worker {
+  if (worker) return worker
+  const w = new Worker(new URL('./export.worker.ts', import.meta.url), { type: 'module', name: 'export' })
+  w.onmessage = (e: MessageEvent<FromWorker>) => {
+    const m = e.data
+    const p = pending.get(m.id)
+    if (!p) return
+    if (m.type === 'progress') p.onProgress?.(m.p)
+    else {
+      pending.delete(m.id)
+      if (m.type === 'done') p.resolve(m.result as never)
+      else if (m.name === 'AbortError') p.reject(new DOMException(m.message, 'AbortError'))
+      else p.reject(Object.assign(m.key ? new ExportError(m.key, m.params) : new Error(m.message), { name: m.name }))
+    }
+  }
+  const fail = (error: ExportError) => {
+    for (const p of pending.values()) p.reject(error)
+    pending.clear()
+    w.terminate()
+    if (worker === w) worker = null
+  }
+  w.onerror = (e) => fail(new ExportError('workerStopped', { reason: e.message || t('exportErrors.workerNotLoaded') }))
+  w.onmessageerror = () => fail(new ExportError('workerBadMessage'))
+  worker = w
+  return w
+}
+
+/** Runs one job in the export worker. Cancelling rejects with an AbortError once the worker has stopped the job. */
+export function runExportJob<J extends ExportJob>(job: J, opts: { signal?: AbortSignal; onProgress?: (p: number) => void } = {}): Promise<JobResults[J['kind']]> {
+  if (opts.signal?.aborted) return Promise.reject(new DOMException('The export was cancelled.', 'AbortError'))
+  const w = getWorker()
+  const id = nextId++
+  return new Promise<JobResults[J['kind']]>((resolve, reject) => {
+    const onAbort = () => w.postMessage({ type: 'cancel', id } satisfies ToWorker)
+    opts.signal?.addEventListener('abort', onAbort, { once: true })
+    const done = () => opts.signal?.removeEventListener('abort', onAbort)
+    pending.set(id, {
+      resolve: ((r: JobResults[J['kind']]) => (done(), resolve(r))) as never,
+      reject: (e) => (done(), reject(e)),
+      onProgress: opts.onProgress,
+    })
+    w.postMessage({ type: 'run', id, job } satisfies ToWorker)
+  })
+}
+
+/** Ends the worker (and any job in it); the next job starts a new one. */
+export function stopExportWorker(): void {
+  worker?.terminate()
+  worker = null
+  for (const p of pending.values()) p.reject(new DOMException('The export was cancelled.', 'AbortError'))
+  pending.clear()
+}

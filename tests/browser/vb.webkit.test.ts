@@ -1,0 +1,89 @@
+/**
+ * The virtual background in WebKitGTK (MiniBrowser under Xvfb through WebKitWebDriver, the engine closest to
+ * Safari that runs here), through the composable as the app loads it (Vite dev server, real workers).
+ * WebKit has MediaStreamTrackProcessor and VideoTrackGenerator only in workers, so the `worker-track` pipeline
+ * runs: the camera track is transferred to the compositor worker, whose generator's track is the output.
+ *
+ * The camera: first WebKit's mock camera (the preview through the pipeline), then, for pixels a test can
+ * predict, a canvas captureStream() painted from a `<video>` playing the chroma clip made at test time with
+ * ffmpeg (a textured horse on an uneven green screen, with its exact silhouette).
+ *
+ * WebKitGTK has no WebGL in workers, so the CPU renderer composites and person detection cannot run
+ * (MediaPipe uploads frames through WebGL): the test checks the message it gives instead. Safari has WebGL in
+ * workers; person detection there is untested here.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { iou, type Rect } from '../../src/lib/virtualBackground/mask.ts'
+import { chromaClip, type ChromaClip } from './clips.ts'
+import { clipUrl, colorClipUrl, openHarnessIn, startHarnessServer, type HarnessServer } from './harnessServer.ts'
+import { alphaOf, CLIP, insideRect, proveModes } from './vbProofs.ts'
+
+let server: HarnessServer
+let chroma: ChromaClip
+let chromaUrl: string
+let videoUrl: string
+
+beforeAll(async () => {
+  server = await startHarnessServer()
+  chroma = await chromaClip(640, 480)
+  chromaUrl = await clipUrl(server, chroma.path)
+  videoUrl = await colorClipUrl(server, CLIP.color)
+})
+afterAll(async () => {
+  await server?.close()
+})
+
+interface State {
+  trackId: string
+  readyState: string
+  pipeline: string
+  renderer: string
+  error: string | null
+  modelStatus: string
+  ended: string[]
+}
+
+const greenStrip: Rect = { x: 0, y: 0, width: 48, height: 480 }
+
+describe('WebKitGTK', () => {
+  it('previews the mock camera through the worker-track pipeline, then keys, blurs and replaces a green screen on the same track', async () => {
+    const h = await openHarnessIn(server, 'webkit')
+    try {
+      const { trackId } = await h.call<{ trackId: string }>('start', { width: 640, height: 480, fps: 30, settings: { engine: 'chroma', mode: 'none' } })
+      const preview = await h.call<{ fpsOut: number; pipeline: string; renderer: string }>('measure', 2)
+      console.log(`webkit preview: ${preview.fpsOut.toFixed(1)} fps on ${preview.pipeline}/${preview.renderer}`)
+      expect(preview.pipeline).toBe('worker-track')
+      expect(preview.renderer).toBe('cpu')
+      expect(preview.fpsOut).toBeGreaterThan(5)
+
+      await h.call('switchCamera', { width: 640, height: 480, fps: 30, clipUrl: chromaUrl })
+      // Mode `none`: the output is the clip as it is once its frames flow (the green strip turns green).
+      const t0 = Date.now()
+      for (;;) {
+        const [strip] = (await h.call<{ regions: { mean: number[] }[] }>('regions', [greenStrip])).regions
+        if (strip!.mean[1]! > strip!.mean[0]! + 60) break
+        if (Date.now() - t0 > 30_000) throw new Error(`the clip camera shows no green screen after 30 s: ${strip!.mean}`)
+        await new Promise((r) => setTimeout(r, 300))
+      }
+      const a = await alphaOf(h)
+      expect([a.width, a.height]).toEqual([640, 480])
+      const score = iou(a.data, chroma.truth, 128, 1)
+      console.log(`webkit chroma colour: IoU ${score.toFixed(4)} against the exact silhouette`)
+      expect(score).toBeGreaterThanOrEqual(0.97)
+      await proveModes(h, { fg: insideRect(chroma.truth, 640, 480, 48), bg: greenStrip, videoUrl, trackId, label: 'webkit chroma', settleMs: 2500 })
+
+      // Person detection cannot run without WebGL in workers: a message says so and what to do.
+      await h.call('setSettings', { engine: 'segmentation', mode: 'blur' })
+      const model = await h.call<{ status: string; error: string | null }>('waitModel')
+      expect(model.status).toBe('error')
+      expect(model.error).toMatch(/needs WebGL in workers.*Choose Green screen instead/)
+      const s = await h.call<State>('state')
+      expect([s.trackId, s.readyState, s.ended]).toEqual([trackId, 'live', []])
+    } catch (err) {
+      console.error(h.logs.join('\n'), JSON.stringify(await h.call('state').catch((e: unknown) => String(e))))
+      throw err
+    } finally {
+      await h.close()
+    }
+  })
+})

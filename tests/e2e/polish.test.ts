@@ -1,0 +1,183 @@
+/**
+ * The issues a new user ran into, each driven through the UI as a person does (headless Chromium, fake camera
+ * and microphone, the real server): a refused background file, photos in the same second, a quick start/stop of a
+ * recording, the Gallery's confirm dialog and its item dialog on a laptop screen.
+ */
+import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { launchChromium } from '../support/chromium.ts'
+import { scratchDir, stillClip } from '../support/media.ts'
+
+const baseURL = inject('baseURL')
+
+async function setSwitch(page: Page, name: string, on: boolean) {
+  const input = page.getByRole('switch', { name })
+  if ((await input.isChecked()) !== on) await page.locator('.el-switch', { has: input }).click()
+  await expect.poll(() => input.isChecked()).toBe(on)
+}
+
+async function cameraReady(page: Page) {
+  await page.waitForFunction(() => {
+    const v = document.querySelector('video[aria-label="Camera preview"]') as HTMLVideoElement | null
+    return !!v && v.readyState >= 2 && v.videoWidth > 0
+  })
+}
+
+describe('bugs a new user hit', () => {
+  let browser: Browser
+  let context: BrowserContext
+  let page: Page
+  let photoPage: Page
+
+  beforeAll(async () => {
+    const clip = await stillClip('portrait-astronaut.jpg', 640, 480)
+    browser = await launchChromium({ videoFile: clip })
+    context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-US' })
+    page = await context.newPage()
+    await page.goto(baseURL)
+    await cameraReady(page)
+  })
+  afterAll(async () => {
+    await browser?.close()
+  })
+
+  test('1: a background file that is not a picture says so on Capture, with what to do', async () => {
+    await page.locator('label', { has: page.getByRole('radio', { name: 'Image' }) }).click()
+    const text = join(scratchDir(), 'notes.txt')
+    writeFileSync(text, 'not a picture')
+    await page.getByTestId('background-file').setInputFiles(text)
+    const alert = page.getByTestId('background-error')
+    await alert.waitFor({ timeout: 10_000 })
+    expect(await alert.getByText('This background cannot be used').isVisible()).toBe(true)
+    expect(await alert.textContent()).toMatch(/notes\.txt.*Choose a JPEG, PNG or WebP picture/)
+
+    // A text file renamed .png: the name promises a picture, decoding says otherwise; that is said too.
+    const fake = join(scratchDir(), 'fake.png')
+    writeFileSync(fake, 'still not a picture')
+    await page.getByTestId('background-file').setInputFiles(fake)
+    await expect.poll(() => alert.textContent(), { timeout: 10_000 }).toMatch(/fake\.png/)
+    await page.locator('label', { has: page.getByRole('radio', { name: 'None' }) }).click()
+  })
+
+  test('the filter strip under the preview: one click applies a look live, and its slider sets the strength', async () => {
+    const strip = page.getByRole('region', { name: 'Looks' })
+    await strip.getByRole('button', { name: 'Sepia' }).click()
+    await expect.poll(() => strip.getByRole('button', { name: 'Sepia' }).getAttribute('aria-pressed')).toBe('true')
+    const filter = () => page.locator('video[aria-label="Camera preview"]').evaluate((v) => (v as HTMLVideoElement).style.filter)
+    await expect.poll(filter).toBe('sepia(100%)')
+    // The thumbnails are live: they play the camera.
+    const playing = await strip.locator('video').evaluateAll((vs) => vs.filter((v) => (v as HTMLVideoElement).readyState >= 2).length)
+    expect(playing).toBe(11)
+    const slider = strip.getByRole('slider', { name: 'Sepia strength' })
+    await slider.focus()
+    for (let i = 0; i < 10; i++) await page.keyboard.press('ArrowLeft')
+    await expect.poll(filter).toBe('sepia(90%)')
+    await strip.getByRole('button', { name: 'None' }).click()
+    await expect.poll(filter).toBe('none')
+  })
+
+  test('the resolution picker says what the camera delivers when it is not what was chosen', async () => {
+    // The fake camera plays a 640×480 clip whatever is asked; 720p is the default choice.
+    const note = page.getByTestId('resolution-mismatch')
+    await note.waitFor()
+    expect(await note.textContent()).toContain('640×480')
+  })
+
+  test('2: photos taken in the same second get different names, and "Saved" names each one', async () => {
+    // Every photo in this test is taken "at" the same instant: Date is fixed (timers keep running), in a context of
+    // its own so the other tests keep a real clock.
+    const own = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-US' })
+    await own.clock.setFixedTime(new Date(2026, 10, 29, 10, 15, 2))
+    photoPage = await own.newPage()
+    const page = photoPage
+    await page.goto(baseURL)
+    await cameraReady(page)
+    const take = page.getByRole('button', { name: 'Take photo' })
+    const saved = page.getByRole('link', { name: /^Saved photo-/ })
+    const names: string[] = []
+    let before = ''
+    for (let i = 0; i < 3; i++) {
+      await expect.poll(() => take.isEnabled()).toBe(true)
+      await take.click()
+      // "Saved …" must change with each photo: the same text would read as if the second shot was not saved.
+      await expect.poll(async () => ((await saved.count()) ? await saved.textContent() : ''), { timeout: 15_000 }).not.toBe(before)
+      before = (await saved.textContent()) ?? ''
+      names.push(/Saved (photo-\S+?\.png)/.exec(before)![1]!)
+    }
+    expect(names).toEqual(['photo-2026-11-29_10-15-02.png', 'photo-2026-11-29_10-15-02-2.png', 'photo-2026-11-29_10-15-02-3.png'])
+    await page.goto(`${baseURL}/gallery`)
+    const tiles = page.getByRole('button', { name: /^Open photo-2026-11-29_10-15-02/ })
+    await expect.poll(() => tiles.count()).toBe(3)
+    const accessible = await tiles.evaluateAll((els) => els.map((e) => e.textContent?.trim()))
+    expect(new Set(accessible).size).toBe(3)
+  })
+
+  test('5: the Gallery’s confirm dialog is styled (its CSS is in the build)', async () => {
+    const page = photoPage
+    await page.goto(`${baseURL}/gallery`)
+    await page.locator('.tile').first().waitFor()
+    const photosBefore = await page.getByRole('button', { name: /^Open photo-/ }).count()
+    await page.getByRole('button', { name: /^Delete photo-/ }).first().click()
+    // Element Plus puts role="dialog" on a full-screen wrapper; the box itself is .el-message-box inside it.
+    const box = page.getByRole('dialog', { name: 'Delete' }).locator('.el-message-box')
+    await box.waitFor()
+    const style = await box.evaluate((el) => {
+      const s = getComputedStyle(el)
+      return { bg: s.backgroundColor, radius: s.borderTopLeftRadius, width: el.getBoundingClientRect().width }
+    })
+    // Unstyled, the box is a transparent block as wide as the page.
+    expect(style.bg).toBe('rgb(255, 255, 255)')
+    expect(style.radius).not.toBe('0px')
+    expect(style.width).toBeLessThan(600)
+    await box.getByRole('button', { name: 'Delete' }).click()
+    await expect.poll(() => page.getByRole('button', { name: /^Open photo-/ }).count()).toBe(photosBefore - 1)
+    await page.context().close()
+  })
+
+  test('3: quick start/stop with R keeps no empty recording, and says why', async () => {
+    await page.goto(`${baseURL}/record`)
+    await page.locator('label', { has: page.getByRole('radio', { name: 'Camera', exact: true }) }).click()
+    await setSwitch(page, '3-second countdown before recording', false)
+    const start = page.getByRole('button', { name: 'Start recording' })
+    await expect
+      .poll(async () => ((await start.isEnabled()) ? 'ready' : await page.locator('main').innerText()), { timeout: 20_000 })
+      .toBe('ready')
+    // Three times: R starts, and 150 ms after the recording began, R stops it (what a double press does).
+    for (let i = 0; i < 3; i++) {
+      await page.keyboard.press('r')
+      await page.getByText(/^REC /).waitFor({ timeout: 10_000 })
+      await page.waitForTimeout(150)
+      await page.keyboard.press('r')
+      await expect.poll(() => start.isEnabled(), { timeout: 20_000 }).toBe(true)
+    }
+    await page.getByTestId('too-short').waitFor({ timeout: 10_000 })
+    expect(await page.getByTestId('too-short').textContent()).toMatch(/shorter than 1 s, so it was not kept/)
+    await page.goto(`${baseURL}/gallery`)
+    await page.getByRole('heading', { name: 'Gallery' }).waitFor()
+    await page.locator('.el-empty, .tile').first().waitFor()
+    expect(await page.getByRole('button', { name: /^Open recording-/ }).count()).toBe(0)
+  })
+
+  test('6: at 1280×800 the item dialog shows its actions without scrolling', async () => {
+    await page.goto(`${baseURL}/record`)
+    const start = page.getByRole('button', { name: 'Start recording' })
+    await expect.poll(() => start.isEnabled(), { timeout: 20_000 }).toBe(true)
+    await start.click()
+    await page.getByText(/^REC /).waitFor()
+    await page.waitForTimeout(2500)
+    await page.getByRole('button', { name: 'Stop recording' }).click()
+    await page.getByRole('status').filter({ hasText: 'Saved recording-' }).waitFor({ timeout: 30_000 })
+    await page.goto(`${baseURL}/gallery`)
+    await page.getByRole('button', { name: /^Open recording-/ }).first().click()
+    const dialog = page.getByRole('dialog', { name: /^recording-/ })
+    await dialog.locator('video').waitFor()
+    await page.waitForTimeout(300)
+    for (const name of [/^Export (MP4|WebM|GIF)$/, /^Download (original|MP4)/, /^Delete$/]) {
+      const b = await dialog.getByRole('button', { name }).first().boundingBox()
+      expect(b, String(name)).not.toBeNull()
+      expect(b!.y + b!.height, String(name)).toBeLessThanOrEqual(800)
+    }
+  })
+})
