@@ -115,7 +115,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close()
   await server?.close()
-  rmSync(dir, { recursive: true, force: true })
+  if (!process.env.KEEP_TMP) rmSync(dir, { recursive: true, force: true })
 })
 
 describe('recording engine (headless Chromium, fake devices)', () => {
