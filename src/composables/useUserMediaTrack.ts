@@ -1,6 +1,7 @@
 import { computed, ref, shallowRef, watch, onScopeDispose, type Ref, type ShallowRef, type ComputedRef } from 'vue'
 import { t as translate } from '@/i18n'
 import { describeMediaError, environmentError, readEnvironment, type MediaError } from '@/lib/mediaErrors'
+import { stopThumbnailCopies } from './useThumbnailStream'
 
 export interface UseUserMediaTrackOptions {
   kind: 'video' | 'audio'
@@ -63,6 +64,7 @@ export function useUserMediaTrack(options: UseUserMediaTrackOptions): UseUserMed
   }
 
   function release(s: MediaStream | undefined) {
+    stopThumbnailCopies(s)
     s?.getTracks().forEach((t) => t.stop())
   }
 

@@ -132,7 +132,8 @@ describe('a call Firefox ↔ Chromium through the real server', () => {
 
   test('chat goes both ways', async () => {
     await alice.getByRole('button', { name: 'Chat and files' }).click()
-    await bob.locator('button[aria-label^="Chat and files"]').click()
+    // Bob finds the same button by its role and name, in Firefox's accessibility tree (nothing unread yet).
+    await bob.locator('::-p-aria([role="button"][name="Chat and files"])').click()
 
     await alice.getByRole('textbox', { name: 'Message' }).fill('hello from Chromium')
     await alice.getByRole('button', { name: 'Send message' }).click()
@@ -141,8 +142,9 @@ describe('a call Firefox ↔ Chromium through the real server', () => {
       { timeout: 15_000 },
     )
 
-    await bob.locator('#chat-input:not([disabled])').fill('hello from Firefox')
-    await bob.locator('button[aria-label="Send message"]:not([disabled])').click()
+    // (Locators wait until the field and the button are enabled.)
+    await bob.locator('::-p-aria([role="textbox"][name="Message"])').fill('hello from Firefox')
+    await bob.locator('::-p-aria([role="button"][name="Send message"])').click()
     await expect.poll(() => alice.locator('.msg.peer .bubble').last().textContent(), { timeout: 15_000 }).toBe('hello from Firefox')
   })
 })

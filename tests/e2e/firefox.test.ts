@@ -10,7 +10,7 @@
  * and its Blob read back, byte for byte.
  */
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest'
-import type { Page } from 'puppeteer-core'
+import type { ElementHandle, Page } from 'puppeteer-core'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { ensurePulseAudio, launchFirefox, NO_SOUND_SERVER, type RunningFirefox } from '../support/firefox.ts'
@@ -43,10 +43,25 @@ async function openPage(ff: RunningFirefox, path: string): Promise<Page> {
   return page
 }
 
-/** Clicks a control (found by its accessible name) and saves what the page offers for download. */
-async function download(page: Page, ariaName: string, file: string): Promise<string> {
+/**
+ * The element with this role and accessible name, as a screen reader finds it: Firefox's own accessibility tree,
+ * queried over WebDriver BiDi (browsingContext.locateNodes), names matched exactly.
+ */
+function byRole(role: string, name: string): string {
+  return `::-p-aria([role="${role}"][name="${name}"])`
+}
+
+/** Element Plus draws its own radio, checkbox or switch over the input: click what a person clicks (its label or box). */
+async function clickControlOf(page: Page, role: 'radio' | 'checkbox' | 'switch', name: string, around = 'label'): Promise<void> {
+  const input = await page.waitForSelector(byRole(role, name), { timeout: 15_000 })
+  const drawn = (await input!.evaluateHandle((i, sel) => i.closest(sel), around)) as ElementHandle<Element>
+  await drawn.click()
+}
+
+/** Clicks a button (found by its accessible name) and saves what the page offers for download. */
+async function download(page: Page, buttonName: string, file: string): Promise<string> {
   const before = await page.evaluate(() => (window as unknown as { __downloads: unknown[] }).__downloads.length)
-  await page.locator(`::-p-aria(${ariaName})`).click()
+  await page.locator(byRole('button', buttonName)).click()
   await page.waitForFunction((n) => (window as unknown as { __downloads: unknown[] }).__downloads.length > n, { timeout: 30_000 }, before)
   const base64 = await page.evaluate(async () => {
     const d = (window as unknown as { __downloads: { blob: Blob }[] }).__downloads.at(-1)!
@@ -61,9 +76,9 @@ async function download(page: Page, ariaName: string, file: string): Promise<str
 }
 
 /** Element Plus draws its own switch over the input: click the switch, as a person does. */
-async function setSwitch(page: Page, ariaLabel: string, on: boolean) {
-  const checked = () => page.$eval(`input[aria-label="${ariaLabel}"]`, (i) => (i as HTMLInputElement).checked)
-  if ((await checked()) !== on) await page.locator(`.el-switch:has(input[aria-label="${ariaLabel}"])`).click()
+async function setSwitch(page: Page, name: string, on: boolean) {
+  const checked = () => page.$eval(byRole('switch', name), (i) => (i as HTMLInputElement).checked)
+  if ((await checked()) !== on) await clickControlOf(page, 'switch', name, '.el-switch')
   await expect.poll(checked).toBe(on)
 }
 
@@ -116,9 +131,8 @@ describe('Firefox: capture, photo and gallery', () => {
   })
 
   test('a grayscale photo is grey, full size, and is in the gallery after a reload', async () => {
-    const box = 'label.el-checkbox[aria-label="Grayscale filter"]'
-    await page.locator(box).click()
-    await expect.poll(() => page.$eval(`${box} input`, (i) => (i as HTMLInputElement).checked)).toBe(true)
+    await clickControlOf(page, 'checkbox', 'Grayscale filter')
+    await expect.poll(() => page.$eval(byRole('checkbox', 'Grayscale filter'), (i) => (i as HTMLInputElement).checked)).toBe(true)
     // The camera itself is colourful (its hue cycles): the grey must come from the filter.
     const { spread, width, height } = await page.evaluate(() => {
       const v = document.querySelector('video[aria-label="Camera preview"]') as HTMLVideoElement
@@ -130,15 +144,20 @@ describe('Firefox: capture, photo and gallery', () => {
       return { spread: max, width: v.videoWidth, height: v.videoHeight }
     })
     expect(spread).toBeGreaterThan(30)
-    await page.locator('::-p-aria(Take photo)').click()
-    await page.waitForSelector('a[aria-label="Last photo, open gallery"]', { timeout: 15_000 })
+    await page.locator(byRole('button', 'Take photo')).click()
+    // The page says which file it saved, in a link to the gallery.
+    const saved = await page.waitForSelector('::-p-text(Saved photo-)', { timeout: 15_000 })
+    const photo = (await saved!.evaluate((e) => e.textContent!.trim())).replace(/^Saved /, '')
+    expect(photo).toMatch(/^photo-.*\.png$/)
+    await page.waitForSelector(byRole('link', `Saved ${photo} Open gallery`), { timeout: 15_000 })
     await page.goto(`${baseURL}/gallery`)
     await page.reload()
-    await page.waitForSelector('button[aria-label^="Open photo-"]', { timeout: 15_000 })
-    expect(await page.$$eval('button[aria-label^="Open photo-"]', (b) => b.length)).toBe(1)
+    // After the reload the gallery holds that photo, and nothing else.
+    await page.waitForSelector(byRole('button', `Open ${photo}`), { timeout: 15_000 })
+    const items = await page.waitForSelector(byRole('list', 'Gallery items'))
+    expect(await items!.$$eval(':scope > li', (li) => li.length)).toBe(1)
     // The tile's download button is named after the file.
-    const name = await page.$eval('button[aria-label^="Download photo-"]', (b) => b.getAttribute('aria-label')!)
-    const file = await download(page, name, 'firefox-gray-photo.png')
+    const file = await download(page, `Download ${photo}`, 'firefox-gray-photo.png')
     const info = await probe(file)
     // Full size: the camera's own frame size, not the preview box's.
     expect([info.width, info.height]).toEqual([width, height])
@@ -151,21 +170,27 @@ describe('Firefox: capture, photo and gallery', () => {
 
 /**
  * Records at least `seconds` of the camera with the microphone from the Record view and waits until it is saved.
- * Returns the wall time from pressing Start to Stop having been pressed: the recording cannot be longer.
+ * Returns the name of the gallery tile that opens it (the file's name and its duration, as the page said when it was
+ * saved) and the wall time from pressing Start to Stop having been pressed: the recording cannot be longer.
  */
-async function recordCamera(page: Page, seconds: number): Promise<number> {
-  await page.locator('label.el-radio-button:has(input[value="camera"])').click()
+async function recordCamera(page: Page, seconds: number): Promise<{ tile: string; wallS: number }> {
+  await clickControlOf(page, 'radio', 'Camera')
   await setSwitch(page, '3-second countdown before recording', false)
   await setSwitch(page, 'Record the microphone', true)
-  await waitForVideo(page, 'video[aria-label="Recording preview: camera"]')
+  await waitForVideo(page, 'video[aria-label="Recording preview: Camera"]')
   const t0 = Date.now()
-  await page.locator('button[aria-label="Start recording"]:not([disabled])').click()
-  await page.waitForSelector('button[aria-label="Stop recording"]', { timeout: 10_000 })
+  // (The locator waits until the button is enabled.)
+  await page.locator(byRole('button', 'Start recording')).click()
+  await page.waitForSelector(byRole('button', 'Stop recording'), { timeout: 10_000 })
   await new Promise((r) => setTimeout(r, seconds * 1000))
-  await page.$eval('button[aria-label="Stop recording"]', (b) => (b as HTMLButtonElement).click())
+  await page.locator(byRole('button', 'Stop recording')).click()
   const wallS = (Date.now() - t0) / 1000
-  await page.waitForSelector('::-p-text(Saved recording-)', { timeout: 30_000 })
-  return wallS
+  const saved = await page.waitForSelector('::-p-text(Saved recording-)', { timeout: 30_000 })
+  const text = await saved!.evaluate((e) => e.textContent!)
+  // "Saved recording-….webm (0:05, 1.2 MB)."
+  const [, name, duration] = /Saved (recording-\S+\.(?:webm|mkv|mp4)) \(([^,]+),/.exec(text) ?? []
+  if (!name) throw new Error(`no file name and duration in "${text}"`)
+  return { tile: `Open ${name} ${duration}`, wallS }
 }
 
 /** The state a new AudioContext reaches within 3 s of asking it to run. */
@@ -196,11 +221,11 @@ describe('Firefox: recording with no sound server', () => {
     const page = await openPage(ff, '/record')
     // What the simulation must produce, or the test proves nothing: Web Audio does not run in this browser.
     expect(await audioContextState(page)).toBe('suspended')
-    const wallS = await recordCamera(page, 5)
+    const { tile, wallS } = await recordCamera(page, 5)
     const warnings = await alerts(page)
     expect(warnings.join('\n')).toMatch(/audio mixer did not start.*microphone is recorded directly/s)
-    await page.locator('::-p-aria(Open the gallery)').click()
-    await page.locator('button[aria-label^="Open recording-"]').click()
+    await page.locator(byRole('link', 'Open the gallery')).click()
+    await page.locator(byRole('button', tile)).click()
     const original = await download(page, 'Download original', 'firefox-nosound.webm')
     const o = await probe(original)
     expect([...o.codecs].sort()).toEqual(['opus', 'vp8'])
@@ -225,10 +250,10 @@ describe('Firefox: recording with PulseAudio, and every export', () => {
 
   test('a 5 s camera + microphone recording is mixed (no warning) and saved as VP8 + Opus WebM', async () => {
     expect(await audioContextState(page)).toBe('running')
-    const wallS = await recordCamera(page, 5)
+    const { tile, wallS } = await recordCamera(page, 5)
     expect((await alerts(page)).join('\n')).not.toMatch(/audio mixer/)
-    await page.locator('::-p-aria(Open the gallery)').click()
-    await page.locator('button[aria-label^="Open recording-"]').click()
+    await page.locator(byRole('link', 'Open the gallery')).click()
+    await page.locator(byRole('button', tile)).click()
     original = await download(page, 'Download original', 'firefox-pulse.webm')
     const o = await probe(original)
     expect([...o.codecs].sort()).toEqual(['opus', 'vp8'])
@@ -238,8 +263,8 @@ describe('Firefox: recording with PulseAudio, and every export', () => {
   })
 
   async function exportAs(label: 'WebM' | 'MP4' | 'GIF', file: string): Promise<string> {
-    await page.locator(`label.el-radio-button:has(input[value="${label.toLowerCase()}"]), label.el-radio:has(input[value="${label.toLowerCase()}"])`).click()
-    await page.locator('::-p-aria(Export)').click()
+    await clickControlOf(page, 'radio', label)
+    await page.locator(byRole('button', `Export ${label.toUpperCase()}`)).click()
     await page.waitForSelector(`::-p-text(${label.toUpperCase()} ready)`, { timeout: 90_000 })
     return download(page, 'Download export', file)
   }

@@ -13,6 +13,7 @@ import { openInput } from '@/lib/recording/mediaInfo'
 import type { TrimRange } from '@/lib/recording/trim'
 import { runConversion } from './webmExport'
 import { NoNativeEncoderError } from './webcodecsMp4Error'
+import { avcConfigProblem } from '@/lib/recording/avcConfig'
 
 export interface Mp4Encode {
   width: number
@@ -45,10 +46,49 @@ export interface WebCodecsMp4Result {
 
 export { NoNativeEncoderError }
 
-/** Whether this browser can encode H.264 at this size and bitrate with WebCodecs. */
+/** Whether this browser can encode H.264 at this size and bitrate with WebCodecs, into an MP4 that decodes. */
 export async function canEncodeH264(width: number, height: number, bitrate: number): Promise<boolean> {
   if (typeof VideoEncoder === 'undefined') return false
-  return canEncodeVideo('avc', { width, height, bitrate }).catch(() => false)
+  if (!(await canEncodeVideo('avc', { width, height, bitrate }).catch(() => false))) return false
+  return (avcConfigChecked ??= checkAvcConfig())
+}
+
+let avcConfigChecked: Promise<boolean> | undefined
+
+/**
+ * Encodes one small frame and checks the avcC the encoder hands out (see avcConfigProblem): Firefox 153's is
+ * malformed, and an MP4 made with it does not decode cleanly, so there ffmpeg.wasm makes the MP4 instead.
+ */
+async function checkAvcConfig(): Promise<boolean> {
+  let description: Uint8Array | undefined
+  let failed: unknown
+  const encoder = new VideoEncoder({
+    output: (_chunk, meta) => {
+      const d = meta?.decoderConfig?.description
+      // Copied: the encoder may reuse its buffer.
+      if (d && !description) description = ArrayBuffer.isView(d) ? new Uint8Array(d.buffer, d.byteOffset, d.byteLength).slice() : new Uint8Array(d).slice()
+    },
+    error: (e) => (failed = e),
+  })
+  try {
+    encoder.configure({ codec: 'avc1.64001f', width: 320, height: 240, bitrate: 500_000 })
+    // A canvas that was never drawn on cannot make a VideoFrame (Chromium: "Invalid source state").
+    const canvas = new OffscreenCanvas(320, 240)
+    canvas.getContext('2d')!.fillRect(0, 0, 320, 240)
+    const frame = new VideoFrame(canvas, { timestamp: 0 })
+    encoder.encode(frame, { keyFrame: true })
+    frame.close()
+    await encoder.flush()
+  } catch (err) {
+    failed = err
+  } finally {
+    if (encoder.state !== 'closed') encoder.close()
+  }
+  // No description means Annex B packets, from which the MP4 muxer builds its own (well-formed) avcC.
+  const malformed = description ? avcConfigProblem(description) : null
+  const problem = failed ? `its test encode failed: ${String(failed)}` : malformed ? `its avcC is malformed: ${malformed}` : null
+  if (problem) console.warn(`[export] MP4 is made with ffmpeg.wasm, not the browser's H.264 encoder: ${problem}`)
+  return !problem
 }
 
 export async function transcodeMp4WebCodecs(job: WebCodecsMp4Job): Promise<WebCodecsMp4Result> {
