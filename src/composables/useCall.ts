@@ -13,7 +13,8 @@
  *   to the person otherwise (on the pre-join screen if the join itself was refused, as a notice in the call).
  */
 import { t } from '@/i18n'
-import { computed, onScopeDispose, ref, shallowRef, toValue, watch, type ComputedRef, type MaybeRefOrGetter, type Ref } from 'vue'
+import { messageRef, msg, type Text } from '@/i18n/message'
+import { computed, onScopeDispose, ref, shallowRef, toValue, watch, type ComputedRef, type MaybeRefOrGetter, type Ref, type WritableComputedRef } from 'vue'
 import { useLocalStorage } from '@vueuse/core'
 import { isPolite } from '@/lib/signaling/client'
 import { DisplayName, type InstanceId, type PeerId, type RoomId, type SignalData } from '@/lib/signaling/schema'
@@ -74,7 +75,7 @@ export interface UseCallReturn {
   /** The latest event worth telling (someone joined, left, came back). */
   notice: Ref<CallNotice | null>
   /** Why the server refused to let us join (shown on the pre-join screen), or null. */
-  joinError: Ref<string | null>
+  joinError: WritableComputedRef<string | null, Text | null>
   /** This tab was in this room before a reload: join again without the pre-join screen. */
   wasInCall: boolean
   join(): void
@@ -99,7 +100,8 @@ export function useCall(options: UseCallOptions): UseCallReturn {
   const myId = ref<PeerId | null>(null)
   const peer = ref<CallPeer | null>(null)
   const notice = ref<CallNotice | null>(null)
-  const joinError = ref<string | null>(null)
+  // A message key, shown in the language of the moment.
+  const joinError = messageRef()
   const credentialProblem = ref<IceProblem | null>(null)
   const videoCaps = ref<VideoCaps>({ maxKbps: null, maxLines: null })
   const iceServers = shallowRef<RTCIceServer[]>([])
@@ -234,7 +236,7 @@ export function useCall(options: UseCallOptions): UseCallReturn {
           // Nothing to retry: this page and the server disagree. Back to the pre-join screen, with the reason.
           membership.value = 'out'
           signaling.forget()
-          joinError.value = t(`call.serverError.${err.code}`)
+          joinError.value = msg(`call.serverError.${err.code}`)
         } else tell('warning', t('call.serverError.refusedMessage', { reason: t(`call.serverError.${err.code}`) }))
     }
   })
