@@ -189,11 +189,17 @@ describe('bugs a new user hit', () => {
     await setSwitch(p, '3-second countdown before recording', false)
     const start = p.getByRole('button', { name: 'Start recording' })
     await expect.poll(() => start.isEnabled(), { timeout: 20_000 }).toBe(true)
-    await p.keyboard.press('r')
-    await p.locator('.rec-badge').waitFor({ timeout: 10_000 })
-    await p.waitForTimeout(150)
-    await p.keyboard.press('r')
     const short = p.getByTestId('too-short')
+    // The precondition, a recording too short to keep: on a loaded machine a 150 ms one may also end with no data at
+    // all (another message), so it is tried up to three times.
+    for (let i = 0; i < 3 && !(await short.count()); i++) {
+      await p.keyboard.press('r')
+      await p.locator('.rec-badge').waitFor({ timeout: 10_000 })
+      await p.waitForTimeout(150)
+      await p.keyboard.press('r')
+      await expect.poll(() => start.isEnabled(), { timeout: 20_000 }).toBe(true)
+      await p.waitForTimeout(300)
+    }
     await expect.poll(() => short.textContent(), { timeout: 20_000 }).toMatch(/shorter than 1 s, so it was not kept/)
     await switchTo('中文')
     await expect.poll(() => short.textContent()).toMatch(/这段录像不到 1 秒，所以没有保存/)
