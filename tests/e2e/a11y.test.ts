@@ -143,7 +143,7 @@ describe.each(['en', 'zh-CN'] as const)('axe in %s', (lang) => {
       await expectClean(page, 'gallery empty')
     })
 
-    test('Call: landing, pre-join, in the call, and each side panel (a sheet on a phone)', async () => {
+    test('Call: landing, pre-join, in the call, each side panel (a sheet on a phone), another tab, full, left', async () => {
       await page.goto(`${baseURL}/call`)
       await page.locator('.landing h1').waitFor()
       await expectClean(page, 'call landing')
@@ -176,6 +176,24 @@ describe.each(['en', 'zh-CN'] as const)('axe in %s', (lang) => {
         await expect.poll(() => page.locator('.side').count()).toBe(1)
         await expectClean(page, `in call, ${panel} panel`)
       }
+      // The other states of the room: the link opened in a fresh tab of this browser, a third person, leaving.
+      const fresh = await context.newPage()
+      await fresh.goto(page.url())
+      await fresh.getByTestId('call-elsewhere').waitFor({ timeout: 10_000 })
+      await expectClean(fresh, 'call joined from another tab')
+      await fresh.close()
+      const thirdContext = await browser.newContext({ ...VIEWPORTS[size], locale: lang })
+      const third = await thirdContext.newPage()
+      await third.goto(page.url())
+      await third.getByLabel(L.name).fill('Cy')
+      await third.getByRole('button', { name: L.join }).click()
+      await third.locator('section.out h1').waitFor({ timeout: 15_000 })
+      await expectClean(third, 'call full')
+      await thirdContext.close()
+      await page.locator('.side-head button').click()
+      await page.locator('[data-control="leave"]').click()
+      await page.locator('section.out h1').waitFor({ timeout: 10_000 })
+      await expectClean(page, 'call left')
       await otherContext.close()
     })
   })
