@@ -44,7 +44,8 @@ export interface CallPeer {
 export interface CallNotice {
   id: number
   type: 'info' | 'warning'
-  text: string
+  /** A message key and values (a view renders it with `render`, in the language of the moment). */
+  text: Text
 }
 
 export interface UseCallOptions {
@@ -133,7 +134,7 @@ export function useCall(options: UseCallOptions): UseCallReturn {
 
   const peerName = computed(() => peer.value?.name || t('call.guest'))
 
-  function tell(type: CallNotice['type'], text: string) {
+  function tell(type: CallNotice['type'], text: Text) {
     notice.value = { id: ++noticeId, type, text }
   }
 
@@ -169,7 +170,7 @@ export function useCall(options: UseCallOptions): UseCallReturn {
         // The other person left while our signaling was away.
         connection.close()
         peer.value = null
-        tell('info', t('call.notices.left', { name: current.name || t('call.notices.otherPerson') }))
+        tell('info', msg('call.notices.left', { name: current.name || msg('call.notices.otherPerson') }))
       }
       return
     }
@@ -181,7 +182,7 @@ export function useCall(options: UseCallOptions): UseCallReturn {
       connection.resync()
       return
     }
-    if (!firstJoin && current && current.id !== p.id) tell('info', t('call.notices.joined', { name: p.name || t('call.notices.someone') }))
+    if (!firstJoin && current && current.id !== p.id) tell('info', msg('call.notices.joined', { name: p.name || msg('call.notices.someone') }))
     connectTo(p)
   })
 
@@ -195,12 +196,12 @@ export function useCall(options: UseCallOptions): UseCallReturn {
       return
     }
     const p: CallPeer = { id, name: info.name, instance: info.instance }
-    const who = p.name || t('call.notices.otherPerson')
+    const who = p.name || msg('call.notices.otherPerson')
     tell(
       'info',
       info.resumed && current?.id === id
-        ? t('call.notices.back', { name: who })
-        : t('call.notices.joined', { name: p.name || t('call.notices.someone') }),
+        ? msg('call.notices.back', { name: who })
+        : msg('call.notices.joined', { name: p.name || msg('call.notices.someone') }),
     )
     connectTo(p)
   })
@@ -228,7 +229,7 @@ export function useCall(options: UseCallOptions): UseCallReturn {
         return // the `full` event says it
       case 'turn-limit':
       case 'rate-limited':
-        tell('warning', t(`call.serverError.${err.code}`))
+        tell('warning', msg(`call.serverError.${err.code}`))
         return
       case 'version':
       case 'invalid':
@@ -237,7 +238,7 @@ export function useCall(options: UseCallOptions): UseCallReturn {
           membership.value = 'out'
           signaling.forget()
           joinError.value = msg(`call.serverError.${err.code}`)
-        } else tell('warning', t('call.serverError.refusedMessage', { reason: t(`call.serverError.${err.code}`) }))
+        } else tell('warning', msg('call.serverError.refusedMessage', { reason: msg(`call.serverError.${err.code}`) }))
     }
   })
 
@@ -248,14 +249,14 @@ export function useCall(options: UseCallOptions): UseCallReturn {
 
   signaling.on('bye', (r, id, info) => {
     if (r !== room() || peer.value?.id !== id) return
-    const who = peer.value.name || t('call.notices.otherPerson')
+    const who = peer.value.name || msg('call.notices.otherPerson')
     connection.close()
     peer.value = null
     tell(
       'info',
       info.reason === 'timeout'
-        ? t('call.notices.lost', { name: who })
-        : t('call.notices.leftRoom', { name: who }),
+        ? msg('call.notices.lost', { name: who })
+        : msg('call.notices.leftRoom', { name: who }),
     )
   })
 
