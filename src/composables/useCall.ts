@@ -13,7 +13,8 @@
  *   to the person otherwise (on the pre-join screen if the join itself was refused, as a notice in the call).
  */
 import { t } from '@/i18n'
-import { computed, onScopeDispose, ref, shallowRef, toValue, watch, type ComputedRef, type MaybeRefOrGetter, type Ref } from 'vue'
+import { messageRef, msg, type Text } from '@/i18n/message'
+import { computed, onScopeDispose, ref, shallowRef, toValue, watch, type ComputedRef, type MaybeRefOrGetter, type Ref, type WritableComputedRef } from 'vue'
 import { useLocalStorage } from '@vueuse/core'
 import { isPolite } from '@/lib/signaling/client'
 import { DisplayName, type InstanceId, type PeerId, type RoomId, type SignalData } from '@/lib/signaling/schema'
@@ -43,7 +44,8 @@ export interface CallPeer {
 export interface CallNotice {
   id: number
   type: 'info' | 'warning'
-  text: string
+  /** A message key and values (a view renders it with `render`, in the language of the moment). */
+  text: Text
 }
 
 export interface UseCallOptions {
@@ -74,7 +76,7 @@ export interface UseCallReturn {
   /** The latest event worth telling (someone joined, left, came back). */
   notice: Ref<CallNotice | null>
   /** Why the server refused to let us join (shown on the pre-join screen), or null. */
-  joinError: Ref<string | null>
+  joinError: WritableComputedRef<string | null, Text | null>
   /** This tab was in this room before a reload: join again without the pre-join screen. */
   wasInCall: boolean
   join(): void
@@ -99,7 +101,8 @@ export function useCall(options: UseCallOptions): UseCallReturn {
   const myId = ref<PeerId | null>(null)
   const peer = ref<CallPeer | null>(null)
   const notice = ref<CallNotice | null>(null)
-  const joinError = ref<string | null>(null)
+  // A message key, shown in the language of the moment.
+  const joinError = messageRef()
   const credentialProblem = ref<IceProblem | null>(null)
   const videoCaps = ref<VideoCaps>({ maxKbps: null, maxLines: null })
   const iceServers = shallowRef<RTCIceServer[]>([])
@@ -131,7 +134,7 @@ export function useCall(options: UseCallOptions): UseCallReturn {
 
   const peerName = computed(() => peer.value?.name || t('call.guest'))
 
-  function tell(type: CallNotice['type'], text: string) {
+  function tell(type: CallNotice['type'], text: Text) {
     notice.value = { id: ++noticeId, type, text }
   }
 
@@ -167,7 +170,7 @@ export function useCall(options: UseCallOptions): UseCallReturn {
         // The other person left while our signaling was away.
         connection.close()
         peer.value = null
-        tell('info', t('call.notices.left', { name: current.name || t('call.notices.otherPerson') }))
+        tell('info', msg('call.notices.left', { name: current.name || msg('call.notices.otherPerson') }))
       }
       return
     }
@@ -179,7 +182,7 @@ export function useCall(options: UseCallOptions): UseCallReturn {
       connection.resync()
       return
     }
-    if (!firstJoin && current && current.id !== p.id) tell('info', t('call.notices.joined', { name: p.name || t('call.notices.someone') }))
+    if (!firstJoin && current && current.id !== p.id) tell('info', msg('call.notices.joined', { name: p.name || msg('call.notices.someone') }))
     connectTo(p)
   })
 
@@ -193,12 +196,12 @@ export function useCall(options: UseCallOptions): UseCallReturn {
       return
     }
     const p: CallPeer = { id, name: info.name, instance: info.instance }
-    const who = p.name || t('call.notices.otherPerson')
+    const who = p.name || msg('call.notices.otherPerson')
     tell(
       'info',
       info.resumed && current?.id === id
-        ? t('call.notices.back', { name: who })
-        : t('call.notices.joined', { name: p.name || t('call.notices.someone') }),
+        ? msg('call.notices.back', { name: who })
+        : msg('call.notices.joined', { name: p.name || msg('call.notices.someone') }),
     )
     connectTo(p)
   })
@@ -226,7 +229,7 @@ export function useCall(options: UseCallOptions): UseCallReturn {
         return // the `full` event says it
       case 'turn-limit':
       case 'rate-limited':
-        tell('warning', t(`call.serverError.${err.code}`))
+        tell('warning', msg(`call.serverError.${err.code}`))
         return
       case 'version':
       case 'invalid':
@@ -234,8 +237,8 @@ export function useCall(options: UseCallOptions): UseCallReturn {
           // Nothing to retry: this page and the server disagree. Back to the pre-join screen, with the reason.
           membership.value = 'out'
           signaling.forget()
-          joinError.value = t(`call.serverError.${err.code}`)
-        } else tell('warning', t('call.serverError.refusedMessage', { reason: t(`call.serverError.${err.code}`) }))
+          joinError.value = msg(`call.serverError.${err.code}`)
+        } else tell('warning', msg('call.serverError.refusedMessage', { reason: msg(`call.serverError.${err.code}`) }))
     }
   })
 
@@ -246,14 +249,14 @@ export function useCall(options: UseCallOptions): UseCallReturn {
 
   signaling.on('bye', (r, id, info) => {
     if (r !== room() || peer.value?.id !== id) return
-    const who = peer.value.name || t('call.notices.otherPerson')
+    const who = peer.value.name || msg('call.notices.otherPerson')
     connection.close()
     peer.value = null
     tell(
       'info',
       info.reason === 'timeout'
-        ? t('call.notices.lost', { name: who })
-        : t('call.notices.leftRoom', { name: who }),
+        ? msg('call.notices.lost', { name: who })
+        : msg('call.notices.leftRoom', { name: who }),
     )
   })
 

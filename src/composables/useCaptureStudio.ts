@@ -1,5 +1,5 @@
 import { computed, ref, watch, onMounted } from 'vue'
-import { t } from '@/i18n'
+import { messageRef, msg } from '@/i18n/message'
 import { storeToRefs } from 'pinia'
 import { useSettingsStore } from '@/stores/settings'
 import { useScreenShare } from './useScreenShare'
@@ -40,12 +40,12 @@ export function useCaptureStudio() {
   watch([camera.track, microphone.track], () => void devices.refresh())
 
   // Hot-plug: when the remembered speaker disappears, fall back to the default and say so.
-  const speakerNotice = ref<string | null>(null)
+  const speakerNotice = messageRef()
   watch(devices.speakers, (list) => {
     const r = resolveDevice(s.speakerId, list)
     if (r.lost) {
       s.speakerId = ''
-      speakerNotice.value = t('capture.speakerGone')
+      speakerNotice.value = msg('capture.speakerGone')
     }
   })
 

@@ -4,13 +4,13 @@
  * export worker (decode, scale, encode, quantize, mux), ffmpeg.wasm's worker, gif.js's workers.
  * The recording itself is only read: a failed or cancelled export never touches it.
  */
-import { computed, onScopeDispose, ref, shallowRef, type ComputedRef, type Ref, type ShallowRef } from 'vue'
+import { computed, onScopeDispose, ref, shallowRef, type ComputedRef, type Ref, type ShallowRef, type WritableComputedRef } from 'vue'
 import type { ExportFormat, ExportRequest, ExportResult } from '@/workers/export/exportRecording'
 import type { GifOptions } from '@/lib/recording/gifOptions'
 import type { Mp4Settings } from '@/lib/recording/exportSettings'
 import type { TrimRange } from '@/lib/recording/trim'
-import { t } from '@/i18n'
-import { errorMessage } from '@/lib/errorMessage'
+import { messageRef, msg, type Text } from '@/i18n/message'
+import { errorText } from '@/lib/errorMessage'
 
 export type { ExportFormat, ExportResult }
 export type ExportState = 'idle' | 'running' | 'done' | 'error' | 'cancelled'
@@ -32,7 +32,8 @@ export interface UseExportReturn {
   progress: Ref<number>
   /** The last finished export (blob, size, mime, ext, path). */
   result: ShallowRef<ExportResult | null>
-  error: Ref<string | null>
+  /** Read as text in the current language; set with a message (or null). */
+  error: WritableComputedRef<string | null, Text | null>
   running: ComputedRef<boolean>
   /** Exports `input`; resolves with the result, or null when cancelled or failed (see `error`). */
   run(input: Blob, options: ExportOptions): Promise<ExportResult | null>
@@ -47,7 +48,8 @@ export function useExport(): UseExportReturn {
   const state = ref<ExportState>('idle')
   const progress = ref(0)
   const result = shallowRef<ExportResult | null>(null)
-  const error = ref<string | null>(null)
+  // A message key, not a frozen text: shown in the language of the moment.
+  const error = messageRef()
   let controller: AbortController | null = null
   let url: string | null = null
 
@@ -92,7 +94,7 @@ export function useExport(): UseExportReturn {
         state.value = 'cancelled'
       } else {
         state.value = 'error'
-        error.value = t('feedback.exportFailed', { format: FORMAT_NAME[options.format], reason: errorMessage(err) })
+        error.value = msg('feedback.exportFailed', { format: FORMAT_NAME[options.format], reason: errorText(err) })
       }
       return null
     } finally {

@@ -10,8 +10,8 @@
  * carries no samples, and a recorder given it may write nothing. So `resume()` never waits long: it answers within
  * `RESUME_TIMEOUT_MS` whether the mix runs, and a caller records a source track directly when it does not.
  */
-import { onScopeDispose, ref, shallowRef, toValue, watch, type MaybeRefOrGetter, type Ref, type ShallowRef } from 'vue'
-import { t } from '@/i18n'
+import { onScopeDispose, ref, shallowRef, toValue, watch, type MaybeRefOrGetter, type Ref, type ShallowRef, type WritableComputedRef } from 'vue'
+import { messageRef, msg, type Text } from '@/i18n/message'
 
 export interface UseMixedAudioOptions {
   /** Named sources, e.g. `{ screen: screenAudioTrack, mic: micTrack }`; null/undefined entries are left out. */
@@ -32,7 +32,7 @@ export interface UseMixedAudioReturn {
   muted: Ref<Record<string, boolean>>
   /** Current loudness per source, 0..1 (RMS), updated about 10 times a second. */
   levels: Ref<Record<string, number>>
-  error: Ref<string | null>
+  error: WritableComputedRef<string | null, Text | null>
   /**
    * Resumes a context the browser suspended (call it from a click). Resolves within `RESUME_TIMEOUT_MS` with
    * whether the mix is running; never rejects, never waits on a `resume()` that does not settle.
@@ -57,7 +57,8 @@ export function useMixedAudio(options: UseMixedAudioOptions): UseMixedAudioRetur
   const gains = ref<Record<string, number>>({ ...(options.gains ?? {}) })
   const muted = ref<Record<string, boolean>>({})
   const levels = ref<Record<string, number>>({})
-  const error = ref<string | null>(null)
+  // A message key, shown in the language of the moment.
+  const error = messageRef()
   const suspended = ref(false)
   let ctx: AudioContext | null = options.audioContext ?? null
   let dest: MediaStreamAudioDestinationNode | null = null
@@ -67,7 +68,7 @@ export function useMixedAudio(options: UseMixedAudioOptions): UseMixedAudioRetur
 
   function ensureContext(): AudioContext | null {
     if (!isSupported) {
-      error.value = t('feedback.mix.noWebAudio')
+      error.value = msg('feedback.mix.noWebAudio')
       return null
     }
     if (!ctx) ctx = new AudioContext()
@@ -134,7 +135,7 @@ export function useMixedAudio(options: UseMixedAudioOptions): UseMixedAudioRetur
         // A source that ends (tab closed, mic unplugged) just leaves the mix.
         track.addEventListener('ended', () => disconnect(name), { once: true })
       } catch (err) {
-        error.value = t('feedback.mix.addFailed', { name, reason: err instanceof Error ? err.message : String(err) })
+        error.value = msg('feedback.mix.addFailed', { name, reason: err instanceof Error ? err.message : String(err) })
       }
     }
   }

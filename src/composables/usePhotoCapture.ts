@@ -1,9 +1,10 @@
-import { ref, onScopeDispose, toValue, type MaybeRefOrGetter, type Ref } from 'vue'
+import { ref, onScopeDispose, toValue, type MaybeRefOrGetter, type Ref, type WritableComputedRef } from 'vue'
 import { burstLooks, cssFilter, previewToFrameScale, type FilterSetting } from '@/lib/filters'
 import { applyFilter, contextFilterWorks } from '@/lib/filterPixels'
 import { extensionFor, timestampedName, type PhotoFormat } from '@/lib/format'
 import { makeThumbnail } from '@/stores/thumbnail'
-import { t } from '@/i18n'
+import { MessageError, messageRef, msg, type Text } from '@/i18n/message'
+import { errorText } from '@/lib/errorMessage'
 import { useGalleryStore, type GalleryItem } from '@/stores/gallery'
 
 export interface UsePhotoCaptureOptions {
@@ -20,8 +21,8 @@ export interface UsePhotoCaptureReturn {
   /** Seconds left in a running countdown, 0 when none runs. */
   secondsLeft: Ref<number>
   busy: Ref<boolean>
-  error: Ref<string | null>
-  notice: Ref<string | null>
+  error: WritableComputedRef<string | null, Text | null>
+  notice: WritableComputedRef<string | null, Text | null>
   lastPhoto: Ref<GalleryItem | null>
   take: () => Promise<GalleryItem | null>
   /** One photo per filter, each filter alone: a contact sheet of looks. */
@@ -36,15 +37,16 @@ export function usePhotoCapture(options: UsePhotoCaptureOptions): UsePhotoCaptur
   const gallery = useGalleryStore()
   const secondsLeft = ref(0)
   const busy = ref(false)
-  const error = ref<string | null>(null)
-  const notice = ref<string | null>(null)
+  // Messages (keys and values), shown in the language of the moment.
+  const error = messageRef()
+  const notice = messageRef()
   const lastPhoto = ref<GalleryItem | null>(null)
   let cancelCountdown: (() => void) | undefined
 
   function frameSource(): HTMLVideoElement {
     const video = toValue(options.video)
     if (!video || !video.videoWidth || video.readyState < HTMLMediaElement.HAVE_CURRENT_DATA) {
-      throw new Error(t('feedback.photo.nothing'))
+      throw new MessageError(msg('feedback.photo.nothing'))
     }
     return video
   }
@@ -60,7 +62,7 @@ export function usePhotoCapture(options: UsePhotoCaptureOptions): UsePhotoCaptur
     const h = video.videoHeight
     const canvas = new OffscreenCanvas(w, h)
     const ctx = canvas.getContext('2d')
-    if (!ctx) throw new Error(t('feedback.photo.noCanvas'))
+    if (!ctx) throw new MessageError(msg('feedback.photo.noCanvas'))
     // Where the context ignores `filter` (Safari, WebKit), the same filters are computed on the pixels, so the photo
     // still looks like the CSS-filtered preview.
     const onPixels = filter !== 'none' && !contextFilterWorks(ctx)
@@ -72,7 +74,7 @@ export function usePhotoCapture(options: UsePhotoCaptureOptions): UsePhotoCaptur
     const wanted = toValue(options.format)
     const blob = await canvas.convertToBlob({ type: wanted, quality: QUALITY })
     if (blob.type !== wanted) {
-      notice.value = t('feedback.photo.savedAs', { wanted: extensionFor(wanted).toUpperCase(), actual: extensionFor(blob.type).toUpperCase() })
+      notice.value = msg('feedback.photo.savedAs', { wanted: extensionFor(wanted).toUpperCase(), actual: extensionFor(blob.type).toUpperCase() })
     }
     const createdAt = Date.now()
     const thumb = await makeThumbnail(canvas, w, h)
@@ -121,7 +123,7 @@ export function usePhotoCapture(options: UsePhotoCaptureOptions): UsePhotoCaptur
       if (!(await countdown())) return null
       return await work()
     } catch (err) {
-      error.value = (err as Error).message
+      error.value = errorText(err)
       return null
     } finally {
       busy.value = false

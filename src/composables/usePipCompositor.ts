@@ -7,8 +7,8 @@
  *
  * The output track stays the same while sources and layout change, so a recording never restarts.
  */
-import { onScopeDispose, ref, shallowRef, toValue, watch, type MaybeRefOrGetter, type Ref, type ShallowRef } from 'vue'
-import { t } from '@/i18n'
+import { onScopeDispose, shallowRef, toValue, watch, type MaybeRefOrGetter, type ShallowRef, type WritableComputedRef } from 'vue'
+import { messageRef, msg, type Message, type Text } from '@/i18n/message'
 import type { FromPipWorker, PipCorner, PipLayout, PipShape, PipWorkerError, ToPipWorker } from '@/workers/compositor/pipProtocol'
 import { drawPip } from '@/workers/compositor/drawPip'
 
@@ -36,15 +36,15 @@ export interface UsePipCompositorReturn {
   track: ShallowRef<MediaStreamTrack | null>
   /** Resolves once the output track exists. */
   ready: Promise<void>
-  error: Ref<string | null>
+  error: WritableComputedRef<string | null, Text | null>
 }
 
 type ProcessorCtor = new (init: { track: MediaStreamTrack; maxBufferSize?: number }) => { readable: ReadableStream<VideoFrame> }
 type GeneratorCtor = new (init: { kind: 'video' }) => MediaStreamTrack & { writable: WritableStream<VideoFrame> }
 
-function pipErrorText(e: PipWorkerError): string {
-  if (e.code === 'send-failed') return t('feedback.pip.sendFailed', { detail: e.detail })
-  return t(e.source === 'screen' ? 'feedback.pip.readFailedScreen' : 'feedback.pip.readFailedCamera', { detail: e.detail })
+function pipErrorText(e: PipWorkerError): Message {
+  if (e.code === 'send-failed') return msg('feedback.pip.sendFailed', { detail: e.detail })
+  return msg(e.source === 'screen' ? 'feedback.pip.readFailedScreen' : 'feedback.pip.readFailedCamera', { detail: e.detail })
 }
 
 export function usePipCompositor(options: UsePipCompositorOptions): UsePipCompositorReturn {
@@ -56,7 +56,8 @@ export function usePipCompositor(options: UsePipCompositorOptions): UsePipCompos
         ? 'main'
         : 'unsupported'
   const track = shallowRef<MediaStreamTrack | null>(null)
-  const error = ref<string | null>(null)
+  // A message key, shown in the language of the moment.
+  const error = messageRef()
   const fps = options.fps ?? 30
   const layout = (): PipLayout => ({
     corner: toValue(options.corner) ?? 'bottom-right',
@@ -77,7 +78,7 @@ export function usePipCompositor(options: UsePipCompositorOptions): UsePipCompos
         else if (e.data.type === 'error') error.value = pipErrorText(e.data)
       }
     })
-    worker.onerror = (e) => (error.value = t('feedback.pip.workerFailed', { reason: e.message }))
+    worker.onerror = (e) => (error.value = msg('feedback.pip.workerFailed', { reason: e.message }))
     send({ type: 'init', output: generator.writable, fps, layout: layout() }, [generator.writable as unknown as Transferable])
     const clones: Record<'screen' | 'camera', MediaStreamTrack | null> = { screen: null, camera: null }
     const feed = (which: 'screen' | 'camera', t: MediaStreamTrack | null | undefined) => {
@@ -145,7 +146,7 @@ export function usePipCompositor(options: UsePipCompositorOptions): UsePipCompos
       stream.getTracks().forEach((t) => t.stop())
     }
   } else {
-    error.value = t('feedback.pip.unsupported')
+    error.value = msg('feedback.pip.unsupported')
     ready = Promise.resolve()
   }
 

@@ -10,7 +10,7 @@ import { useRecorder } from './useRecorder'
 import type { RecordingLimits } from '@/lib/recording/limits'
 import { discardRecording } from '@/lib/recording/chunkStore'
 import { useRememberedDevices } from './useRememberedDevices'
-import { t } from '@/i18n'
+import { messageRef, msg, render, type Message } from '@/i18n/message'
 
 /**
  * A recording shorter than this is not kept: a quick start/stop (a double press of R) would otherwise leave
@@ -18,9 +18,9 @@ import { t } from '@/i18n'
  */
 export const MIN_RECORDING_MS = 1000
 
-function directAudioWarning(mic: boolean, screenSound: boolean): string {
-  if (mic && screenSound) return t('record.audioWarning.both')
-  return t('record.audioWarning.one', { source: t(mic ? 'record.audioWarning.microphone' : 'record.audioWarning.screenSound') })
+function directAudioWarning(mic: boolean, screenSound: boolean): Message {
+  if (mic && screenSound) return msg('record.audioWarning.both')
+  return msg('record.audioWarning.one', { source: msg(mic ? 'record.audioWarning.microphone' : 'record.audioWarning.screenSound') })
 }
 
 /**
@@ -76,7 +76,7 @@ export function useRecordStudio() {
    */
   const mixerDown = ref(false)
   /** Why the recording's sound is not the mix, shown on the Record view; null when it is. */
-  const audioWarning = ref<string | null>(null)
+  const audioWarning = messageRef()
   const audioTrack = computed(() => (mixerDown.value ? (micSource.value ?? screenAudioSource.value) : mixer.track.value))
   const recordStream = computed(() => {
     const tracks = [videoTrack.value, audioTrack.value].filter((t): t is MediaStreamTrack => !!t)
@@ -97,9 +97,10 @@ export function useRecordStudio() {
   )
 
   const saved = ref<GalleryItem | null>(null)
-  const saveError = ref<string | null>(null)
+  // Messages (keys and values), shown in the language of the moment.
+  const saveError = messageRef()
   /** Said when a recording was too short to keep (and so was not saved). */
-  const tooShort = ref<string | null>(null)
+  const tooShort = messageRef()
   const recorder = useRecorder({
     stream: recordStream,
     countdownS: () => (s.countdown ? 3 : 0),
@@ -111,13 +112,13 @@ export function useRecordStudio() {
         tooShort.value = null
         if (!(rec.durationMs >= MIN_RECORDING_MS)) {
           await discardRecording(rec.id)
-          tooShort.value = t('record.tooShort', { s: MIN_RECORDING_MS / 1000 })
+          tooShort.value = msg('record.tooShort', { s: MIN_RECORDING_MS / 1000 })
           return
         }
         saved.value = await gallery.addRecording(rec)
       } catch (err) {
         // The chunks stay in the recorder's store: the recording is offered again on the next start.
-        saveError.value = t('record.saveFailed', { reason: (err as Error).message })
+        saveError.value = msg('record.saveFailed', { reason: (err as Error).message })
       }
     },
   })
@@ -151,10 +152,14 @@ export function useRecordStudio() {
   })
 
   const busy = computed(() => recorder.state.value !== 'idle')
-  const missingSource = computed(() => {
-    if (needsScreen.value && !screen.active.value) return t('record.chooseWhat')
-    if (needsCamera.value && !cameraVideo.value) return camera.error.value ? null : t('record.waitingCamera')
+  const missingSourceMessage = (): Message | null => {
+    if (needsScreen.value && !screen.active.value) return msg('record.chooseWhat')
+    if (needsCamera.value && !cameraVideo.value) return camera.error.value ? null : msg('record.waitingCamera')
     return null
+  }
+  const missingSource = computed(() => {
+    const m = missingSourceMessage()
+    return m && render(m)
   })
 
   async function chooseScreen() {
@@ -165,7 +170,7 @@ export function useRecordStudio() {
     saved.value = null
     tooShort.value = null
     if (!recordStream.value) {
-      recorder.error.value = missingSource.value ?? t('record.nothingYet')
+      recorder.error.value = missingSourceMessage() ?? msg('record.nothingYet')
       return
     }
     // Never wait on Web Audio for good: resume() answers within a moment whether the mix runs.

@@ -7,9 +7,9 @@
  * tracks, but it listens to them. A video track that ends (the browser's "Stop sharing", a camera unplugged) stops
  * the recording cleanly, as if Stop was pressed.
  */
-import { computed, onScopeDispose, ref, shallowRef, toValue, type ComputedRef, type MaybeRefOrGetter, type Ref, type ShallowRef } from 'vue'
-import { t } from '@/i18n'
-import { errorMessage } from '@/lib/errorMessage'
+import { computed, onScopeDispose, ref, shallowRef, toValue, type ComputedRef, type MaybeRefOrGetter, type Ref, type ShallowRef, type WritableComputedRef } from 'vue'
+import { messageRef, msg, type Text } from '@/i18n/message'
+import { errorText } from '@/lib/errorMessage'
 import { appendChunk, createSession, describeStorageError, discardRecording, newRecordingId, updateSession } from '@/lib/recording/chunkStore'
 import { probeBrowserFormat } from '@/lib/recording/browserProbe'
 import { describeFormat, type RecordingFormat } from '@/lib/recording/formats'
@@ -61,9 +61,9 @@ export interface UseRecorderReturn {
   /** Bytes recorded so far. */
   bytes: Ref<number>
   /** A message for people, or null. */
-  error: Ref<string | null>
+  error: WritableComputedRef<string | null, Text | null>
   /** A note that is not an error (a limit stopped the recording, the source ended). */
-  notice: Ref<string | null>
+  notice: WritableComputedRef<string | null, Text | null>
   /** The format in use (after start). */
   format: ShallowRef<RecordingFormat | null>
   /** Id of the recording in the chunk store (during and after a recording). */
@@ -98,8 +98,9 @@ export function useRecorder(options: UseRecorderOptions): UseRecorderReturn {
   const countdown = ref(0)
   const elapsedMs = ref(0)
   const bytes = ref(0)
-  const error = ref<string | null>(null)
-  const notice = ref<string | null>(null)
+  // Message keys, not frozen texts: shown in the language of the moment.
+  const error = messageRef()
+  const notice = messageRef()
   const format = shallowRef<RecordingFormat | null>(null)
   const recordingId = ref<string | null>(null)
   const stopReason = ref<StopReason | null>(null)
@@ -157,13 +158,13 @@ export function useRecorder(options: UseRecorderOptions): UseRecorderReturn {
     notice.value = null
     stopReason.value = null
     if (!isSupported.value) {
-      error.value = t('feedback.recorder.noRecorder')
+      error.value = msg('feedback.recorder.noRecorder')
       return
     }
     const stream = toValue(options.stream)
     const video = stream?.getVideoTracks().find((t) => t.readyState === 'live')
     if (!stream || !video) {
-      error.value = t('feedback.recorder.noSource')
+      error.value = msg('feedback.recorder.noSource')
       return
     }
     const hasAudio = stream.getAudioTracks().some((t) => t.readyState === 'live')
@@ -173,7 +174,7 @@ export function useRecorder(options: UseRecorderOptions): UseRecorderReturn {
       const probe = await probeBrowserFormat(hasAudio)
       fmt = probe.format
       if (!fmt) {
-        error.value = t('feedback.recorder.noFormat', { tried: probe.tried.map((p) => `${p.mimeType}: ${p.outcome}`).join('; ') })
+        error.value = msg('feedback.recorder.noFormat', { tried: probe.tried.map((p) => `${p.mimeType}: ${p.outcome}`).join('; ') })
         return
       }
     }
@@ -184,7 +185,7 @@ export function useRecorder(options: UseRecorderOptions): UseRecorderReturn {
     }
     if (video.readyState !== 'live') {
       state.value = 'idle'
-      error.value = t('feedback.recorder.sourceEnded')
+      error.value = msg('feedback.recorder.sourceEnded')
       return
     }
 
@@ -198,7 +199,7 @@ export function useRecorder(options: UseRecorderOptions): UseRecorderReturn {
       } as MediaRecorderOptions)
     } catch (err) {
       state.value = 'idle'
-      error.value = t('feedback.recorder.startFailed', { reason: err instanceof Error ? err.message : String(err) })
+      error.value = msg('feedback.recorder.startFailed', { reason: err instanceof Error ? err.message : String(err) })
       return
     }
     const id = newRecordingId()
@@ -244,13 +245,13 @@ export function useRecorder(options: UseRecorderOptions): UseRecorderReturn {
     }
     rec.onerror = (e) => {
       const detail = (e as unknown as { error?: DOMException }).error
-      error.value = detail ? t('feedback.recorder.recorderErrorDetail', { detail: `${detail.name}: ${detail.message}` }) : t('feedback.recorder.recorderError')
+      error.value = detail ? msg('feedback.recorder.recorderErrorDetail', { detail: `${detail.name}: ${detail.message}` }) : msg('feedback.recorder.recorderError')
       void stop('recorder-error')
     }
 
     const onEnded = () => {
       if (recorder !== rec) return
-      notice.value = t('feedback.recorder.sourceStopped')
+      notice.value = msg('feedback.recorder.sourceStopped')
       void stop('source-ended')
     }
     video.addEventListener('ended', onEnded)
@@ -263,14 +264,14 @@ export function useRecorder(options: UseRecorderOptions): UseRecorderReturn {
       releaseLock?.()
       recorder = null
       state.value = 'idle'
-      error.value = t('feedback.recorder.startFailed', { reason: err instanceof Error ? err.message : String(err) })
+      error.value = msg('feedback.recorder.startFailed', { reason: err instanceof Error ? err.message : String(err) })
       return
     }
     clock.start()
     state.value = 'recording'
     firstDataTimer = setTimeout(() => {
       if (recorder !== rec || bytes.value > 0 || state.value !== 'recording') return
-      error.value = t('feedback.recorder.noData', { mimeType: String(format.value?.mimeType), seconds: FIRST_DATA_TIMEOUT_MS / 1000 })
+      error.value = msg('feedback.recorder.noData', { mimeType: String(format.value?.mimeType), seconds: FIRST_DATA_TIMEOUT_MS / 1000 })
       void stop('recorder-error')
     }, FIRST_DATA_TIMEOUT_MS)
     ticker = setInterval(() => {
@@ -333,9 +334,9 @@ export function useRecorder(options: UseRecorderOptions): UseRecorderReturn {
         if (bytes.value === 0) {
           // Nothing was recorded: nothing to offer for recovery either.
           await discardRecording(id).catch(() => undefined)
-          error.value ??= t('feedback.recorder.nothingRecorded')
+          error.value ??= msg('feedback.recorder.nothingRecorded')
         } else {
-          error.value ??= t('feedback.recorder.finishFailed', { reason: errorMessage(err) })
+          error.value ??= msg('feedback.recorder.finishFailed', { reason: errorText(err) })
         }
         return null
       } finally {

@@ -1,11 +1,11 @@
-import { ref, onScopeDispose, toValue, type MaybeRefOrGetter, type Ref } from 'vue'
-import { t } from '@/i18n'
+import { ref, onScopeDispose, toValue, type MaybeRefOrGetter, type Ref, type WritableComputedRef } from 'vue'
+import { messageRef, msg, type Text } from '@/i18n/message'
 
 type SinkableAudio = HTMLAudioElement & { setSinkId?: (id: string) => Promise<void> }
 
 export interface UseSpeakerTestReturn {
   playing: Ref<boolean>
-  error: Ref<string | null>
+  error: WritableComputedRef<string | null, Text | null>
   /** Plays a short two-tone chime on the chosen speaker. */
   play: () => Promise<void>
 }
@@ -13,7 +13,8 @@ export interface UseSpeakerTestReturn {
 /** Lets the user hear which speaker is selected. The tone is made with Web Audio, routed through an <audio> element so `setSinkId` applies. */
 export function useSpeakerTest(speakerId: MaybeRefOrGetter<string>): UseSpeakerTestReturn {
   const playing = ref(false)
-  const error = ref<string | null>(null)
+  // A message key, shown in the language of the moment.
+  const error = messageRef()
   let ctx: AudioContext | undefined
   let audio: SinkableAudio | undefined
 
@@ -43,7 +44,7 @@ export function useSpeakerTest(speakerId: MaybeRefOrGetter<string>): UseSpeakerT
       await audio.play()
       await new Promise((r) => setTimeout(r, 700))
     } catch (err) {
-      error.value = t('speaker.testFailed', { reason: (err as Error).message })
+      error.value = msg('speaker.testFailed', { reason: (err as Error).message })
     } finally {
       audio?.pause()
       if (audio) audio.srcObject = null

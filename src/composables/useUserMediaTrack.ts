@@ -1,5 +1,5 @@
-import { computed, ref, shallowRef, watch, onScopeDispose, type Ref, type ShallowRef, type ComputedRef } from 'vue'
-import { t as translate } from '@/i18n'
+import { computed, ref, shallowRef, watch, onScopeDispose, type Ref, type ShallowRef, type ComputedRef, type WritableComputedRef } from 'vue'
+import { messageRef, msg, type Text } from '@/i18n/message'
 import { describeMediaError, environmentError, readEnvironment, type MediaError } from '@/lib/mediaErrors'
 import { stopThumbnailCopies } from './useThumbnailStream'
 
@@ -24,7 +24,7 @@ export interface UseUserMediaTrackReturn {
   starting: Ref<boolean>
   error: Ref<MediaError | null>
   /** Something the user should know that is not an error (a fallback to another device, say). */
-  notice: Ref<string | null>
+  notice: WritableComputedRef<string | null, Text | null>
   /** Opens the chosen device (the default one, with a notice, if it is gone). */
   start: () => Promise<boolean>
   stop: () => void
@@ -52,7 +52,8 @@ export function useUserMediaTrack(options: UseUserMediaTrackOptions): UseUserMed
   const settings = ref<MediaTrackSettings>()
   const starting = ref(false)
   const error = ref<MediaError | null>(null)
-  const notice = ref<string | null>(null)
+  // A message key, shown in the language of the moment.
+  const notice = messageRef()
   const active = computed(() => !!track.value && track.value.readyState === 'live' && !!settings.value)
   // Each acquisition gets a number; one that a newer one overtook is thrown away.
   let generation = 0
@@ -79,7 +80,7 @@ export function useUserMediaTrack(options: UseUserMediaTrackOptions): UseUserMed
       if (stream.value !== s) return
       stream.value = undefined
       settings.value = undefined
-      notice.value = translate(`notices.disconnected.${options.source}`)
+      notice.value = msg(`notices.disconnected.${options.source}`)
       choose('')
       void start()
     })
@@ -137,7 +138,7 @@ export function useUserMediaTrack(options: UseUserMediaTrackOptions): UseUserMed
         if (!wanted || (name !== 'NotFoundError' && name !== 'OverconstrainedError')) throw err
         // The remembered device is gone: use the default one and say so.
         const s = await open(options.constraints(undefined))
-        notice.value = translate(`notices.unavailable.${options.source}`)
+        notice.value = msg(`notices.unavailable.${options.source}`)
         choose('')
         return s
       }

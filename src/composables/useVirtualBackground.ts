@@ -22,8 +22,9 @@ import {
   type MaybeRefOrGetter,
   type Ref,
   type ShallowRef,
+  type WritableComputedRef,
 } from 'vue'
-import { t } from '@/i18n'
+import { messageRef, msg, render, type Message, type Text } from '@/i18n/message'
 import { defaultVirtualBackgroundSettings, type BackgroundEngine, type BackgroundMode, type VirtualBackgroundSettings } from '@/lib/virtualBackground/settings'
 import type { CompositorCommand, CompositorEvent, CompositorStats, RenderSettings, RendererKind } from '@/workers/background/protocol'
 import { mediapipeAssetBase } from 'virtual:mediapipe-assets'
@@ -69,9 +70,9 @@ export interface UseVirtualBackgroundReturn {
   /** Delivered fps, worker ms per frame (p50/p95), mask rate and time; updated every second. */
   stats: ShallowRef<VirtualBackgroundStats | null>
   /** What went wrong and what to do about it, in words for a person (null when all is well). */
-  error: Ref<string | null>
+  error: WritableComputedRef<string | null, Text | null>
   /** Something to know that is not an error (a large picture was scaled down, a slower renderer is used). */
-  notice: Ref<string | null>
+  notice: WritableComputedRef<string | null, Text | null>
   /** The browser can make a processed track at all (canvas.captureStream and workers). */
   isSupported: ComputedRef<boolean>
   /** Person segmentation can run (a worker with OffscreenCanvas and WebAssembly). */
@@ -122,8 +123,9 @@ export function useVirtualBackground(options: UseVirtualBackgroundOptions): UseV
   const track = shallowRef<MediaStreamTrack | null>(null)
   const stream = shallowRef<MediaStream | null>(null)
   const stats = shallowRef<VirtualBackgroundStats | null>(null)
-  const error = ref<string | null>(null)
-  const notice = ref<string | null>(null)
+  // Kept as message keys: shown in the language of the moment, also after a switch.
+  const error = messageRef()
+  const notice = messageRef()
   const pipeline = ref<VirtualBackgroundPipeline | null>(null)
   const renderer = ref<RendererKind | null>(null)
   const modelStatus = ref<ModelStatus>('idle')
@@ -154,7 +156,7 @@ export function useVirtualBackground(options: UseVirtualBackgroundOptions): UseV
     try {
       running.send(cmd, transfer)
     } catch (err) {
-      error.value = t('feedback.background.updateFailed', { reason: describe(err) })
+      error.value = msg('feedback.background.updateFailed', { reason: describe(err) })
     }
   }
 
@@ -162,8 +164,8 @@ export function useVirtualBackground(options: UseVirtualBackgroundOptions): UseV
    * The page's own person-detection error last shown ("Person detection …"), cleared again once the model is ready.
    * The worker's reports and all other errors stay.
    */
-  let detectionError: string | null = null
-  function showDetectionError(message: string) {
+  let detectionError: Message | null = null
+  function showDetectionError(message: Message) {
     detectionError = message
     error.value = message
   }
@@ -176,10 +178,10 @@ export function useVirtualBackground(options: UseVirtualBackgroundOptions): UseV
         onStatus(status, message, fromPage) {
           modelStatus.value = status
           if (status === 'error') {
-            const text = t('feedback.background.detectionFailed', { message: message ?? t('feedback.background.detectionStopped') })
+            const text = msg('feedback.background.detectionFailed', { message: message ?? msg('feedback.background.detectionStopped') })
             if (message === undefined || fromPage) showDetectionError(text)
             else error.value = text
-          } else if (status === 'ready' && detectionError !== null && error.value === detectionError) error.value = null
+          } else if (status === 'ready' && detectionError !== null && error.value === render(detectionError)) error.value = null
         },
       })
     : null
@@ -202,7 +204,7 @@ export function useVirtualBackground(options: UseVirtualBackgroundOptions): UseV
   let frozenReports = 0
   const watchdog = win?.setInterval(() => {
     if (!running || disposed) return
-    if (performance.now() - lastStatsAt > SILENT_MS) onFatal(t('feedback.background.stoppedResponding', { seconds: SILENT_MS / 1000 }))
+    if (performance.now() - lastStatsAt > SILENT_MS) onFatal(msg('feedback.background.stoppedResponding', { seconds: SILENT_MS / 1000 }))
   }, 1000)
 
   function onEvent(e: CompositorEvent) {
@@ -216,14 +218,14 @@ export function useVirtualBackground(options: UseVirtualBackgroundOptions): UseV
         stats.value = e.stats
         lastStatsAt = performance.now()
         frozenReports = e.stats.fpsIn > 0 && e.stats.fps === 0 ? frozenReports + 1 : 0
-        if (frozenReports >= FROZEN_REPORTS) onFatal(t('feedback.background.drawsNone'))
+        if (frozenReports >= FROZEN_REPORTS) onFatal(msg('feedback.background.drawsNone'))
         break
       case 'picked':
         picks.get(e.id)?.(e.color)
         picks.delete(e.id)
         break
       case 'error':
-        error.value = t('feedback.background.skippedPicture', { reason: e.message })
+        error.value = msg('feedback.background.skippedPicture', { reason: e.message })
         break
       default:
         break
@@ -231,7 +233,7 @@ export function useVirtualBackground(options: UseVirtualBackgroundOptions): UseV
   }
 
   /** No pipeline runs: the consumers get the raw camera, never a frozen or black picture. */
-  function showRawCamera(message: string) {
+  function showRawCamera(message: Text) {
     error.value = message
     running?.dispose()
     running = null
@@ -243,14 +245,14 @@ export function useVirtualBackground(options: UseVirtualBackgroundOptions): UseV
     else if (ready) attachSource(currentSource)
   }
 
-  function onFatal(reason: string) {
+  function onFatal(reason: Text) {
     if (disposed || !running) return
-    showRawCamera(t('feedback.background.stopped', { reason }))
+    showRawCamera(msg('feedback.background.stopped', { reason }))
   }
 
   async function start() {
     if (!isSupported.value || !win) {
-      showRawCamera(t('feedback.background.unsupported'))
+      showRawCamera(msg('feedback.background.unsupported'))
       return
     }
     const ctx: PipelineContext = { window: win, settings: renderSettings(settings.value), renderer: options.renderer, onEvent: (e) => !disposed && onEvent(e), onFatal }
@@ -273,7 +275,7 @@ export function useVirtualBackground(options: UseVirtualBackgroundOptions): UseV
         failures.push(`${kind}: ${describe(err)}`)
       }
     }
-    showRawCamera(t('feedback.background.startFailedBrowser', { reasons: failures.join('; ') }))
+    showRawCamera(msg('feedback.background.startFailedBrowser', { reasons: failures.join('; ') }))
   }
 
   function attachSource(src: MediaStreamTrack | null | undefined) {
@@ -303,7 +305,7 @@ export function useVirtualBackground(options: UseVirtualBackgroundOptions): UseV
     if (segmenter.running) return
     if (!isSegmentationSupported.value) {
       modelStatus.value = 'error'
-      showDetectionError(t('feedback.background.detectionNeedsNewer'))
+      showDetectionError(msg('feedback.background.detectionNeedsNewer'))
       return
     }
     segmenter.start(s.segmentation.model)
@@ -364,7 +366,7 @@ export function useVirtualBackground(options: UseVirtualBackgroundOptions): UseV
         if (running || !raw) attachSource(currentSource)
         applySettings()
       })
-      .catch((err: unknown) => showRawCamera(t('feedback.background.startFailed', { reason: describe(err) })))
+      .catch((err: unknown) => showRawCamera(msg('feedback.background.startFailed', { reason: describe(err) })))
     return ready
   }
 

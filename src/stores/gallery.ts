@@ -2,7 +2,7 @@ import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
 import { clearMedia, deleteMedia, listMedia, loadBlob, renameMedia, saveMedia, StorageFullError, type MediaItem } from './mediaDb'
 import { cleanFileName, extensionFor, timestampedName, uniqueName } from '@/lib/format'
-import { t } from '@/i18n'
+import { MessageError, messageRef, msg } from '@/i18n/message'
 import type { FinishedRecording } from '@/lib/recording/finalize'
 import { discardRecording } from '@/lib/recording/chunkStore'
 
@@ -29,7 +29,8 @@ export interface StorageUsage {
 export const useGalleryStore = defineStore('gallery', () => {
   const items = ref<GalleryItem[]>([])
   const loaded = ref(false)
-  const error = ref<string | null>(null)
+  // A message key, shown in the language of the moment.
+  const error = messageRef()
   const usage = ref<StorageUsage>({ gallery: 0 })
 
   const photos = computed(() => items.value.filter((i) => i.kind === 'photo'))
@@ -66,7 +67,7 @@ export const useGalleryStore = defineStore('gallery', () => {
       error.value = null
       await refreshUsage()
     } catch (err) {
-      error.value = t('gallery.openFailed', { reason: (err as Error).message })
+      error.value = msg('gallery.openFailed', { reason: (err as Error).message })
     }
   }
 
@@ -78,7 +79,7 @@ export const useGalleryStore = defineStore('gallery', () => {
     try {
       await saveMedia(item, blob)
     } catch (err) {
-      throw err instanceof StorageFullError ? err : new Error(t('gallery.saveFailed', { reason: (err as Error).message }))
+      throw err instanceof StorageFullError ? err : new MessageError(msg('gallery.saveFailed', { reason: (err as Error).message }))
     }
     // Ask once that the browser keeps our data under storage pressure; harmless if refused.
     void navigator.storage?.persist?.().catch(() => false)
@@ -144,7 +145,7 @@ export const useGalleryStore = defineStore('gallery', () => {
 
   async function blobOf(id: string): Promise<Blob> {
     const blob = await loadBlob(id)
-    if (!blob) throw new Error(t('gallery.gone'))
+    if (!blob) throw new MessageError(msg('gallery.gone'))
     return blob
   }
 

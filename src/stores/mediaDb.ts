@@ -1,5 +1,5 @@
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb'
-import { t } from '@/i18n'
+import { MessageError, msg } from '@/i18n/message'
 
 /**
  * The gallery's IndexedDB: metadata (with a small thumbnail) apart from the full blobs, so listing the
@@ -33,10 +33,10 @@ interface MediaDbSchema extends DBSchema {
 export const DB_NAME = 'media-studio'
 const DB_VERSION = 1
 
-export class StorageFullError extends Error {
+export class StorageFullError extends MessageError {
+  override name = 'StorageFullError'
   constructor() {
-    super(t('gallery.storageFull'))
-    this.name = 'StorageFullError'
+    super(msg('gallery.storageFull'))
   }
 }
 

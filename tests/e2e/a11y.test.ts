@@ -29,86 +29,173 @@ async function cameraReady(page: Page) {
   })
 }
 
+const VIEWPORTS = {
+  desktop: { viewport: { width: 1280, height: 800 } },
+  phone: { viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true },
+} as const
+
+/** One browser per language; each screen size in a context of its own (its own storage, so its own gallery). */
 describe.each(['en', 'zh-CN'] as const)('axe in %s', (lang) => {
   const L = T[lang]
   let browser: Browser
-  let context: BrowserContext
-  let page: Page
 
   beforeAll(async () => {
     const clip = await stillClip('portrait-astronaut.jpg', 640, 480)
     browser = await launchChromium({ videoFile: clip })
-    context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: lang })
-    page = await context.newPage()
   })
   afterAll(async () => {
     await browser?.close()
   })
 
-  test('the browser language picks the app language', async () => {
-    await page.goto(baseURL)
-    expect(await page.evaluate(() => document.documentElement.lang)).toBe(lang)
-    await page.getByRole('button', { name: L.take }).waitFor()
-  })
+  describe.each(['desktop', 'phone'] as const)('at %s size', (size) => {
+    let context: BrowserContext
+    let page: Page
 
-  test('Capture, with the camera on and a photo taken', async () => {
-    await cameraReady(page)
-    await expectClean(page, 'capture')
-    await page.getByRole('button', { name: L.take }).click()
-    await page.locator('.last-photo').waitFor()
-    await expectClean(page, 'capture after a photo')
-  })
-
-  test('Record, camera source', async () => {
-    await page.goto(`${baseURL}/record`)
-    await page.locator('label', { has: page.getByRole('radio', { name: L.camera, exact: true }) }).click()
-    await page.getByRole('button', { name: L.record }).waitFor()
-    await cameraReady(page)
-    await expectClean(page, 'record')
-  })
-
-  test('Gallery, its item dialog and its confirm dialog', async () => {
-    await page.goto(`${baseURL}/gallery`)
-    await page.getByRole('heading', { name: L.gallery }).waitFor()
-    await page.locator('.tile').first().waitFor()
-    await expectClean(page, 'gallery')
-    await page.locator('.tile .thumb').first().click()
-    await page.locator('.el-dialog .full img').waitFor()
-    await expectClean(page, 'gallery item dialog')
-    await page.keyboard.press('Escape')
-    await page.locator('.tile button', { hasText: L.del }).first().click()
-    await page.locator('.el-message-box').waitFor()
-    await expectClean(page, 'delete confirm')
-    await page.locator('.el-message-box').getByRole('button', { name: L.del }).click()
-    await page.locator('.el-empty').waitFor()
-    await expectClean(page, 'gallery empty')
-  })
-
-  test('Call: landing, pre-join, in the call with chat and statistics open', async () => {
-    await page.goto(`${baseURL}/call`)
-    await page.locator('.landing h1').waitFor()
-    await expectClean(page, 'call landing')
-    const room = createRoomId()
-    await page.goto(`${baseURL}/call/${room}`)
-    await page.getByLabel(L.name).fill('Ada')
-    await cameraReady(page)
-    await expectClean(page, 'pre-join')
-    await page.getByRole('button', { name: L.join }).click()
-    const other = await (await browser.newContext({ locale: lang })).newPage()
-    await other.goto(`${baseURL}/call/${room}`)
-    await other.getByLabel(L.name).fill('Bo')
-    await other.getByRole('button', { name: L.join }).click()
-    await page.waitForFunction(() => {
-      const v = document.querySelector('[data-testid="remote-video"] video') as HTMLVideoElement | null
-      return !!v && v.readyState >= 2 && v.videoWidth > 0
+    beforeAll(async () => {
+      context = await browser.newContext({ ...VIEWPORTS[size], locale: lang })
+      page = await context.newPage()
     })
-    await expectClean(page, 'in call')
-    await page.getByRole('button', { name: L.chat }).click()
-    await page.locator('#chat-input').waitFor()
-    await expectClean(page, 'in call, chat')
-    await page.getByRole('button', { name: L.stats }).click()
-    await expectClean(page, 'in call, statistics')
-    await other.context().close()
+    afterAll(async () => {
+      await context?.close()
+    })
+
+    test('the browser language picks the app language', async () => {
+      await page.goto(baseURL)
+      expect(await page.evaluate(() => document.documentElement.lang)).toBe(lang)
+      await page.getByRole('button', { name: L.take }).waitFor()
+    })
+
+    test('Capture, with the camera on and a photo taken', async () => {
+      await cameraReady(page)
+      await expectClean(page, 'capture')
+      await page.getByRole('button', { name: L.take }).click()
+      await page.locator('.last-photo').waitFor()
+      await expectClean(page, 'capture after a photo')
+    })
+
+    test('Record, camera source, while recording, and the recovery prompt for a recording a closed tab left', async () => {
+      await page.goto(`${baseURL}/record`)
+      await page.locator('label', { has: page.getByRole('radio', { name: L.camera, exact: true }) }).click()
+      const start = page.getByRole('button', { name: L.record })
+      await cameraReady(page)
+      await expect.poll(() => start.isEnabled(), { timeout: 20_000 }).toBe(true)
+      await expectClean(page, 'record')
+      // A recording for the Gallery's export (the countdown, then 2 s).
+      await start.click()
+      await page.locator('.rec-badge').waitFor({ timeout: 15_000 })
+      await expectClean(page, 'record, recording')
+      await page.waitForTimeout(2000)
+      await page.keyboard.press('r')
+      await expect.poll(() => start.isEnabled(), { timeout: 30_000 }).toBe(true)
+      await page.locator('[role="status"] a[href="/gallery"]').first().waitFor({ timeout: 30_000 })
+
+      // A second one, left unfinished by closing its tab: a new tab offers to recover it.
+      await start.click()
+      await page.locator('.rec-badge').waitFor({ timeout: 15_000 })
+      await page.waitForTimeout(1500)
+      await page.close()
+      page = await context.newPage()
+      await page.goto(`${baseURL}/record`)
+      const prompt = page.locator('.el-dialog', { has: page.locator('.list li') })
+      await prompt.waitFor({ timeout: 15_000 })
+      await expectClean(page, 'recovery prompt')
+      await prompt.locator('.list li').first().getByRole('button').first().click() // Discard
+      await page.keyboard.press('Escape')
+      await expect.poll(() => page.locator('.el-dialog .list li').count()).toBe(0)
+    })
+
+    test('Gallery, the photo and recording dialogs, an export and its result, rename and delete dialogs, empty', async () => {
+      await page.goto(`${baseURL}/gallery`)
+      await page.getByRole('heading', { name: L.gallery }).waitFor()
+      await expect.poll(() => page.locator('.tile').count()).toBe(2)
+      await expectClean(page, 'gallery')
+
+      await page.locator('.tile:not(:has(.duration)) .thumb').click()
+      await page.locator('.el-dialog .full img').waitFor()
+      await expectClean(page, 'gallery photo dialog')
+      await page.keyboard.press('Escape')
+      await expect.poll(() => page.locator('.el-dialog .full img').count()).toBe(0)
+
+      await page.locator('.tile:has(.duration) .thumb').click()
+      const dialog = page.locator('.el-dialog', { has: page.locator('.export') })
+      await dialog.locator('.full video').waitFor()
+      await expectClean(page, 'gallery recording dialog')
+      await dialog.locator('.export .row .el-button--primary').click()
+      await dialog.locator('.export .result[role="status"]').waitFor({ timeout: 60_000 })
+      await expectClean(page, 'export result')
+      await page.keyboard.press('Escape')
+      await expect.poll(() => page.locator('.el-dialog .full video').count()).toBe(0)
+
+      await page.locator('.tile .tile-actions .el-button').nth(1).click() // Rename
+      await page.locator('.el-message-box').waitFor()
+      await expectClean(page, 'rename prompt')
+      await page.keyboard.press('Escape')
+      await expect.poll(() => page.locator('.el-message-box').count()).toBe(0)
+
+      await page.locator('.tile button', { hasText: L.del }).first().click()
+      await page.locator('.el-message-box').waitFor()
+      await expectClean(page, 'delete confirm')
+      await page.locator('.el-message-box').getByRole('button', { name: L.del }).click()
+      await expect.poll(() => page.locator('.tile').count()).toBe(1)
+      await page.locator('.tile button', { hasText: L.del }).first().click()
+      await page.locator('.el-message-box').getByRole('button', { name: L.del }).click()
+      await page.locator('.el-empty').waitFor()
+      await expectClean(page, 'gallery empty')
+    })
+
+    test('Call: landing, pre-join, in the call, each side panel (a sheet on a phone), another tab, full, left', async () => {
+      await page.goto(`${baseURL}/call`)
+      await page.locator('.landing h1').waitFor()
+      await expectClean(page, 'call landing')
+      const room = createRoomId()
+      await page.goto(`${baseURL}/call/${room}`)
+      await page.getByLabel(L.name).fill('Ada')
+      await cameraReady(page)
+      await expectClean(page, 'pre-join')
+      await page.getByRole('button', { name: L.join }).click()
+      const otherContext = await browser.newContext({ locale: lang })
+      const other = await otherContext.newPage()
+      await other.goto(`${baseURL}/call/${room}`)
+      await other.getByLabel(L.name).fill('Bo')
+      await other.getByRole('button', { name: L.join }).click()
+      await page.waitForFunction(() => {
+        const v = document.querySelector('[data-testid="remote-video"] video') as HTMLVideoElement | null
+        return !!v && v.readyState >= 2 && v.videoWidth > 0
+      })
+      await expectClean(page, 'in call')
+      await page.getByRole('button', { name: L.chat }).click()
+      await page.locator('#chat-input').fill('hello')
+      await page.keyboard.press('Enter')
+      await page.locator('.side').getByText('hello').first().waitFor()
+      await expectClean(page, 'in call, chat')
+      for (const panel of ['stats', 'background', 'devices']) {
+        // On a phone the open sheet covers the controls: it is closed first, as a person does.
+        await page.locator('.side-head button').click()
+        await expect.poll(() => page.locator('.side').count()).toBe(0)
+        await page.locator(`[data-control="${panel}"]`).click()
+        await expect.poll(() => page.locator('.side').count()).toBe(1)
+        await expectClean(page, `in call, ${panel} panel`)
+      }
+      // The other states of the room: the link opened in a fresh tab of this browser, a third person, leaving.
+      const fresh = await context.newPage()
+      await fresh.goto(page.url())
+      await fresh.getByTestId('call-elsewhere').waitFor({ timeout: 10_000 })
+      await expectClean(fresh, 'call joined from another tab')
+      await fresh.close()
+      const thirdContext = await browser.newContext({ ...VIEWPORTS[size], locale: lang })
+      const third = await thirdContext.newPage()
+      await third.goto(page.url())
+      await third.getByLabel(L.name).fill('Cy')
+      await third.getByRole('button', { name: L.join }).click()
+      await third.locator('section.out h1').waitFor({ timeout: 15_000 })
+      await expectClean(third, 'call full')
+      await thirdContext.close()
+      await page.locator('.side-head button').click()
+      await page.locator('[data-control="leave"]').click()
+      await page.locator('section.out h1').waitFor({ timeout: 10_000 })
+      await expectClean(page, 'call left')
+      await otherContext.close()
+    })
   })
 })
 
@@ -138,7 +225,8 @@ describe('keyboard only', () => {
         const drawn = [el, el.parentElement, el.parentElement?.parentElement, el.closest('.el-switch, .el-radio-button, .el-checkbox, .el-select__wrapper, .el-slider__button-wrapper')].some(
           (e) => !!e && ring(e),
         )
-        const name = el.getAttribute('aria-label') || (el instanceof HTMLInputElement ? el.value : el.textContent?.trim()) || el.tagName
+        const field = el instanceof HTMLInputElement || el instanceof HTMLTextAreaElement
+        const name = el.getAttribute('aria-label') || (field ? el.value || el.labels?.[0]?.textContent?.trim() : el.textContent?.trim()) || el.tagName
         return { name, drawn }
       })
       if (!f) continue
@@ -175,5 +263,61 @@ describe('keyboard only', () => {
     await page.waitForTimeout(1500)
     await page.keyboard.press('r')
     await page.getByRole('status').filter({ hasText: 'Saved recording-' }).waitFor({ timeout: 30_000 })
+  })
+
+  test('export the recording from the Gallery with the keyboard: open it, choose WebM, export, download the result', async () => {
+    await page.goto(`${baseURL}/gallery`)
+    await page.locator('.tile').first().waitFor()
+    await tabTo(/^Open recording-/)
+    await page.keyboard.press('Enter')
+    const dialog = page.getByRole('dialog', { name: /^recording-/ })
+    await dialog.locator('video').waitFor()
+    // The format: Tab to its radio group, arrows to WebM.
+    await tabTo(/^(webm|mp4|gif)$/)
+    const webm = dialog.getByRole('radio', { name: 'WebM' })
+    for (let i = 0; i < 3 && !(await webm.isChecked()); i++) await page.keyboard.press('ArrowLeft')
+    expect(await webm.isChecked()).toBe(true)
+    await tabTo(/^Export WEBM$/)
+    await page.keyboard.press('Enter')
+    const result = dialog.locator('.result[role="status"]')
+    await result.waitFor({ timeout: 60_000 })
+    expect(await result.textContent()).toMatch(/^\s*WEBM ready: /)
+    await tabTo(/^Download export$/)
+    const download = page.waitForEvent('download')
+    await page.keyboard.press('Enter')
+    expect((await download).suggestedFilename()).toMatch(/^recording-.*\.webm$/)
+    await page.keyboard.press('Escape')
+    await expect.poll(() => dialog.count()).toBe(0)
+  })
+
+  test('join a call and send a chat message with the keyboard alone', async () => {
+    const room = createRoomId()
+    await page.goto(`${baseURL}/call/${room}`)
+    await tabTo(/^Your name$/)
+    await page.keyboard.type('Ada')
+    await tabTo(/^Join call$/)
+    await page.keyboard.press('Enter')
+    // The other person joins (with a mouse: only this page is driven by the keyboard).
+    const otherContext = await browser.newContext({ locale: 'en-US' })
+    const other = await otherContext.newPage()
+    await other.goto(`${baseURL}/call/${room}`)
+    await other.getByLabel('Your name').fill('Bo')
+    await other.getByRole('button', { name: 'Join call' }).click()
+    await other.locator('#chat-input').or(other.locator('[data-control="chat"]')).first().waitFor()
+    await page.waitForFunction(() => {
+      const v = document.querySelector('[data-testid="remote-video"] video') as HTMLVideoElement | null
+      return !!v && v.readyState >= 2 && v.videoWidth > 0
+    })
+    if (!(await page.locator('#chat-input').count())) {
+      await tabTo(/^Chat/)
+      await page.keyboard.press('Enter')
+    }
+    await expect.poll(() => page.locator('#chat-input').isEnabled(), { timeout: 20_000 }).toBe(true)
+    await tabTo(/^Message$/)
+    await page.keyboard.type('hello by keyboard')
+    await page.keyboard.press('Enter')
+    if (!(await other.locator('#chat-input').count())) await other.locator('[data-control="chat"]').click()
+    await other.locator('.side').getByText('hello by keyboard').waitFor({ timeout: 15_000 })
+    await otherContext.close()
   })
 })

@@ -160,6 +160,67 @@ describe('bugs a new user hit', () => {
     expect(await page.getByRole('button', { name: /^Open recording-/ }).count()).toBe(0)
   })
 
+  test('errors on screen are shown in the new language when the person switches language', async () => {
+    // Each error is kept as a message key and values, so the switch re-renders it; a text made when the error
+    // happened would stay English. A context of its own (en), so the others keep their language.
+    const own = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-US' })
+    const p = await own.newPage()
+    const switchTo = async (name: 'English' | '中文') => {
+      await p.getByRole('group', { name: /^(Language|语言)$/ }).getByRole('button', { name }).click()
+      await expect.poll(() => p.evaluate(() => document.documentElement.lang)).toBe(name === '中文' ? 'zh-CN' : 'en')
+    }
+    // Capture: a refused background file.
+    await p.goto(baseURL)
+    await cameraReady(p)
+    await p.locator('label', { has: p.getByRole('radio', { name: 'Image' }) }).click()
+    const text = join(scratchDir(), 'notes.txt')
+    writeFileSync(text, 'not a picture')
+    await p.getByTestId('background-file').setInputFiles(text)
+    const alert = p.getByTestId('background-error')
+    await expect.poll(() => alert.textContent(), { timeout: 10_000 }).toMatch(/"notes\.txt" is not a picture or a video/)
+    await switchTo('中文')
+    await expect.poll(() => alert.textContent()).toMatch(/无法使用这个背景.*“notes\.txt”不是图片或视频/)
+    expect(await alert.textContent()).not.toMatch(/is not a picture/)
+
+    // Record: a recording too short to keep.
+    await switchTo('English')
+    await p.goto(`${baseURL}/record`)
+    await p.locator('label', { has: p.getByRole('radio', { name: 'Camera', exact: true }) }).click()
+    await setSwitch(p, '3-second countdown before recording', false)
+    const start = p.getByRole('button', { name: 'Start recording' })
+    await expect.poll(() => start.isEnabled(), { timeout: 20_000 }).toBe(true)
+    const short = p.getByTestId('too-short')
+    // The precondition, a recording too short to keep: on a loaded machine a 150 ms one may also end with no data at
+    // all (another message), so it is tried up to three times.
+    for (let i = 0; i < 3 && !(await short.count()); i++) {
+      await p.keyboard.press('r')
+      await p.locator('.rec-badge').waitFor({ timeout: 10_000 })
+      await p.waitForTimeout(150)
+      await p.keyboard.press('r')
+      await expect.poll(() => start.isEnabled(), { timeout: 20_000 }).toBe(true)
+      await p.waitForTimeout(300)
+    }
+    await expect.poll(() => short.textContent(), { timeout: 20_000 }).toMatch(/shorter than 1 s, so it was not kept/)
+    await switchTo('中文')
+    await expect.poll(() => short.textContent()).toMatch(/这段录像不到 1 秒，所以没有保存/)
+    await own.close()
+  })
+
+  test('a media error (camera blocked) is shown in the new language after a switch', async () => {
+    // Chromium without its fake "allow" answer: every camera and microphone request is refused, as "Block" does.
+    const blocked = await launchChromium({ grantPermissions: false })
+    try {
+      const p = await (await blocked.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-US' })).newPage()
+      await p.goto(baseURL)
+      const camera = p.getByRole('alert').filter({ hasText: /Camera unavailable|无法使用摄像头/ }).first()
+      await expect.poll(() => camera.textContent(), { timeout: 15_000 }).toMatch(/Camera access was blocked/)
+      await p.getByRole('group', { name: 'Language' }).getByRole('button', { name: '中文' }).click()
+      await expect.poll(() => camera.textContent()).toMatch(/无法使用摄像头.*摄像头权限被拒绝/)
+    } finally {
+      await blocked.close()
+    }
+  })
+
   test('6: at 1280×800 the item dialog shows its actions without scrolling', async () => {
     await page.goto(`${baseURL}/record`)
     const start = page.getByRole('button', { name: 'Start recording' })

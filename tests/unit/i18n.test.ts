@@ -69,3 +69,35 @@ describe('language choice', () => {
     expect(pickLocale('klingon', [])).toBe('en')
   })
 })
+
+describe('messages kept as keys (shown in the language of the moment)', () => {
+  test('a stored message, and a message inside its values, render in the language current when read', async () => {
+    const { messageRef, msg, MessageError } = await import('@/i18n/message')
+    const { errorText } = await import('@/lib/errorMessage')
+    const before = i18n.global.locale.value
+    try {
+      i18n.global.locale.value = 'en'
+      const shown = messageRef()
+      shown.value = msg('record.audioWarning.one', { source: msg('record.audioWarning.microphone') })
+      const english = shown.value
+      expect(english).toContain(en.record.audioWarning.microphone)
+      i18n.global.locale.value = 'zh-CN'
+      expect(shown.value).toContain(zhCN.record.audioWarning.microphone)
+      expect(shown.value).not.toBe(english)
+      // A caught MessageError gives its message back, not its (English) text.
+      i18n.global.locale.value = 'en'
+      const err = new MessageError(msg('gallery.gone'))
+      expect(err.message).toBe(en.gallery.gone)
+      shown.value = errorText(err)
+      i18n.global.locale.value = 'zh-CN'
+      expect(shown.value).toBe(zhCN.gallery.gone)
+      // A browser's own text stays as it is; null clears.
+      shown.value = 'NotReadableError: Could not start video source'
+      expect(shown.value).toBe('NotReadableError: Could not start video source')
+      shown.value = null
+      expect(shown.value).toBeNull()
+    } finally {
+      i18n.global.locale.value = before
+    }
+  })
+})

@@ -7,6 +7,7 @@ import { normalizeTrim, trimmedDuration } from '@/lib/recording/trim'
 import { bubbleRect, centreSquare } from '@/workers/compositor/pipProtocol'
 import { drawPip } from '@/workers/compositor/drawPip'
 import { describeStorageError } from '@/lib/recording/chunkStore'
+import { render } from '@/i18n/message'
 import {
   BITS_PER_PIXEL,
   estimateGifBytes,
@@ -220,8 +221,8 @@ describe('picture in picture geometry', () => {
 
 describe('storage errors', () => {
   it('says what a full disk means for the recording', () => {
-    expect(describeStorageError(new DOMException('full', 'QuotaExceededError'))).toMatch(/ran out of storage.*kept/)
-    expect(describeStorageError(new Error('boom'))).toContain('boom')
+    expect(render(describeStorageError(new DOMException('full', 'QuotaExceededError')))).toMatch(/ran out of storage.*kept/)
+    expect(render(describeStorageError(new Error('boom')))).toContain('boom')
   })
 })
 

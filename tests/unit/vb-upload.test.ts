@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { classifyBackgroundFile, classifyBackgroundUrl, coverRect, planDownscale, MAX_BACKGROUND_PIXELS } from '../../src/lib/virtualBackground/upload.ts'
+import { render } from '../../src/i18n/message.ts'
 import { defaultVirtualBackgroundSettings, normalizeSettings } from '../../src/lib/virtualBackground/settings.ts'
 
 describe('background uploads', () => {
@@ -12,7 +13,7 @@ describe('background uploads', () => {
   it('refuses what is not a picture or a video with a message that says what to choose', () => {
     const v = classifyBackgroundFile({ name: 'notes.txt', type: 'text/plain', size: 5 })
     expect(v.ok).toBe(false)
-    if (!v.ok) expect(v.message).toMatch(/"notes.txt" is not a picture or a video \(it is text\/plain\).*JPEG, PNG or WebP.*WebM or MP4/)
+    if (!v.ok) expect(render(v.message)).toMatch(/"notes.txt" is not a picture or a video \(it is text\/plain\).*JPEG, PNG or WebP.*WebM or MP4/)
     const pdf = classifyBackgroundFile({ name: 'doc.pdf', type: 'application/pdf', size: 5 })
     expect(pdf.ok).toBe(false)
   })
@@ -21,7 +22,7 @@ describe('background uploads', () => {
     expect(classifyBackgroundFile({ name: 'a.png', type: 'image/png', size: 0 }).ok).toBe(false)
     const svg = classifyBackgroundFile({ name: 'logo.svg', type: 'image/svg+xml', size: 10 })
     expect(svg.ok).toBe(false)
-    if (!svg.ok) expect(svg.message).toMatch(/PNG or JPEG/)
+    if (!svg.ok) expect(render(svg.message)).toMatch(/PNG or JPEG/)
     expect(classifyBackgroundFile({ name: 'big.mp4', type: 'video/mp4', size: 2 ** 31 }).ok).toBe(false)
   })
 
@@ -37,7 +38,7 @@ describe('background uploads', () => {
     expect(plan.scaled).toBe(true)
     expect(plan.width * plan.height).toBeLessThanOrEqual(MAX_BACKGROUND_PIXELS)
     expect(plan.width / plan.height).toBeCloseTo(8660 / 5774, 2)
-    expect(plan.message).toMatch(/50 megapixels \(8660x5774\).*scaled down to \d+x\d+/)
+    expect(render(plan.message!)).toMatch(/50 megapixels \(8660x5774\).*scaled down to \d+x\d+/)
   })
 
   it('keeps ordinary pictures as they are and caps very long sides', () => {

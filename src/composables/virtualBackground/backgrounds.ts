@@ -3,8 +3,8 @@
  * decoding and scaling pictures, playing videos in a hidden `<video>`, and the object URLs of uploads
  * (revoked when replaced or disposed). The pixels go to the pipeline through `sendImage` / `setVideo`.
  */
-import type { Ref } from 'vue'
-import { t } from '@/i18n'
+import type { Ref, WritableComputedRef } from 'vue'
+import { msg, type Text } from '@/i18n/message'
 import { BUILTIN_BACKGROUNDS, type BackgroundSourceRef, type VirtualBackgroundSettings } from '@/lib/virtualBackground/settings'
 import { classifyBackgroundFile, classifyBackgroundUrl, planDownscale, type BackgroundKind } from '@/lib/virtualBackground/upload'
 import { hiddenVideo } from './framePump'
@@ -14,8 +14,8 @@ export interface BackgroundsOptions {
   window: Window & typeof globalThis
   baseUrl: string
   settings: Ref<VirtualBackgroundSettings>
-  error: Ref<string | null>
-  notice: Ref<string | null>
+  error: WritableComputedRef<string | null, Text | null>
+  notice: WritableComputedRef<string | null, Text | null>
   /** Sends the decoded picture to the compositor (ownership passes on). */
   sendImage(bitmap: ImageBitmap): void
   /** Tells the pipeline which playing video to composite (null: none). */
@@ -60,7 +60,7 @@ export function createBackgrounds(o: BackgroundsOptions): Backgrounds {
       // Decoded off the main thread by the browser.
       full = await o.window.createImageBitmap(blob)
     } catch {
-      error.value = t('feedback.background.notDecoded', { label })
+      error.value = msg('feedback.background.notDecoded', { label })
       return false
     }
     let bitmap = full
@@ -108,7 +108,7 @@ export function createBackgrounds(o: BackgroundsOptions): Backgrounds {
       await el.play()
     } catch (err) {
       if (video === v) dropVideo()
-      error.value = t('feedback.background.notPlayable', { label: v.label, reason: describe(err) })
+      error.value = msg('feedback.background.notPlayable', { label: v.label, reason: describe(err) })
       return false
     }
     if (video !== v || v.element !== el || disposed) return false
@@ -130,7 +130,7 @@ export function createBackgrounds(o: BackgroundsOptions): Backgrounds {
       if (!res.ok) throw new Error(`HTTP ${res.status}`)
       return await res.blob()
     } catch (err) {
-      error.value = t('feedback.background.loadFailed', { url, reason: describe(err) })
+      error.value = msg('feedback.background.loadFailed', { url, reason: describe(err) })
       return null
     }
   }
@@ -161,8 +161,8 @@ export function createBackgrounds(o: BackgroundsOptions): Backgrounds {
       if (expect && r.kind !== expect) {
         error.value =
           expect === 'image'
-            ? t('feedback.background.isVideo', { label: r.label })
-            : t('feedback.background.isPicture', { label: r.label })
+            ? msg('feedback.background.isVideo', { label: r.label })
+            : msg('feedback.background.isPicture', { label: r.label })
         return false
       }
       error.value = null
@@ -195,7 +195,7 @@ export function createBackgrounds(o: BackgroundsOptions): Backgrounds {
         const blob = url ? await fetchBlob(url) : null
         if (blob) await loadImage(blob, url!)
       } else if (s.mode === 'image' && s.image?.kind === 'upload' && !loadedImageKey?.startsWith('upload:')) {
-        notice.value = t('feedback.background.choosePictureAgain', { name: s.image.name })
+        notice.value = msg('feedback.background.choosePictureAgain', { name: s.image.name })
       }
       if (s.mode !== 'video') {
         // A hidden video playing for nothing costs a decoder; it stops until the video mode is back.
@@ -209,7 +209,7 @@ export function createBackgrounds(o: BackgroundsOptions): Backgrounds {
       } else if (video && !video.element) {
         await play(video)
       } else if (!video && s.video?.kind === 'upload') {
-        notice.value = t('feedback.background.chooseVideoAgain', { name: s.video.name })
+        notice.value = msg('feedback.background.chooseVideoAgain', { name: s.video.name })
       }
     },
 

@@ -654,6 +654,7 @@ const en = {
   },
   exportErrors: {
     noVideoTrack: 'This recording has no video track to export.',
+    tooShort: 'this recording is too short to export ({length} s; the shortest export is {min} s). Record again and let it run a moment, or choose a longer part',
     gifNoVideo: 'This recording has no video to make a GIF from.',
     gifCannotDecode: 'This browser cannot decode the recording\'s video, so it cannot make a GIF from it.',
     cannotConvert: 'this recording cannot be converted here ({tracks})',

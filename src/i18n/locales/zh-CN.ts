@@ -650,6 +650,7 @@ const zhCN: typeof en = {
     },
   },
   exportErrors: {
+    tooShort: '这段录像太短，无法导出（{length} 秒；最短可导出 {min} 秒）。请重新录制并多录一会儿，或选择更长的片段',
     noVideoTrack: '这段录制没有可导出的视频轨道。',
     gifNoVideo: '这段录制没有可用来制作 GIF 的视频。',
     gifCannotDecode: '此浏览器无法解码这段录制的视频，因此无法制作 GIF。',

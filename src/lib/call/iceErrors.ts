@@ -3,7 +3,7 @@
  * the 7xx the spec adds for servers that cannot be reached) and a failed connection, with what to do about it.
  */
 
-import { t } from '@/i18n'
+import { msg, type Message } from '@/i18n/message'
 
 export interface IceCandidateErrorInfo {
   url: string
@@ -13,8 +13,9 @@ export interface IceCandidateErrorInfo {
 
 export interface IceProblem {
   kind: 'turn-auth' | 'turn-unreachable' | 'turn-quota' | 'turn-expired' | 'no-relay' | 'failed'
-  title: string
-  message: string
+  /** Message keys and values: the view renders them in the language of the moment. */
+  title: Message
+  message: Message
 }
 
 /** What a TURN/STUN server's refusal means; null for errors that do not matter (a STUN server for IPv6, say). */
@@ -26,22 +27,22 @@ export function describeCandidateError(e: IceCandidateErrorInfo): IceProblem | n
     case 431:
       return {
         kind: 'turn-auth',
-        title: t('call.ice.authTitle'),
-        message: t('call.ice.auth', { url: e.url, code: e.errorCode, text: e.errorText || 'Unauthorized' }),
+        title: msg('call.ice.authTitle'),
+        message: msg('call.ice.auth', { url: e.url, code: e.errorCode, text: e.errorText || 'Unauthorized' }),
       }
     case 437:
     case 486:
     case 508:
       return {
         kind: 'turn-quota',
-        title: t('call.ice.quotaTitle'),
-        message: t('call.ice.quota', { url: e.url, code: e.errorCode, text: e.errorText }),
+        title: msg('call.ice.quotaTitle'),
+        message: msg('call.ice.quota', { url: e.url, code: e.errorCode, text: e.errorText }),
       }
     case 701:
       return {
         kind: 'turn-unreachable',
-        title: t('call.ice.unreachableTitle'),
-        message: t('call.ice.unreachable', { url: e.url }),
+        title: msg('call.ice.unreachableTitle'),
+        message: msg('call.ice.unreachable', { url: e.url }),
       }
     default:
       return null
@@ -53,8 +54,8 @@ export function expiredCredentials(expiresAt: number | null, now: number): IcePr
   if (expiresAt === null || expiresAt > now) return null
   return {
     kind: 'turn-expired',
-    title: t('call.ice.expiredTitle'),
-    message: t('call.ice.expired'),
+    title: msg('call.ice.expiredTitle'),
+    message: msg('call.ice.expired'),
   }
 }
 
@@ -62,13 +63,13 @@ export function iceFailed(relayOnly: boolean, relayCandidates: number): IceProbl
   if (relayOnly && relayCandidates === 0) {
     return {
       kind: 'no-relay',
-      title: t('call.ice.noRelayTitle'),
-      message: t('call.ice.noRelay'),
+      title: msg('call.ice.noRelayTitle'),
+      message: msg('call.ice.noRelay'),
     }
   }
   return {
     kind: 'failed',
-    title: t('call.ice.failedTitle'),
-    message: t('call.ice.failed'),
+    title: msg('call.ice.failedTitle'),
+    message: msg('call.ice.failed'),
   }
 }

@@ -7,7 +7,7 @@
  * has saved the finished file, so a failed save (or a failed export) never loses the recording.
  */
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb'
-import { t } from '@/i18n'
+import { msg, render, type Message } from '@/i18n/message'
 
 export const RECORDINGS_DB = 'media-studio-recordings'
 const DB_VERSION = 1
@@ -57,15 +57,15 @@ function db(): Promise<IDBPDatabase<RecordingsSchema>> {
 }
 
 /** Storage errors turned into words (QuotaExceededError is the one people meet: the disk is full). */
-export function describeStorageError(err: unknown): string {
+export function describeStorageError(err: unknown): Message {
   const name = err && typeof err === 'object' && 'name' in err ? String((err as { name: unknown }).name) : ''
   if (name === 'QuotaExceededError') {
-    return t('feedback.recorder.storageFull')
+    return msg('feedback.recorder.storageFull')
   }
   if (name === 'InvalidStateError' || name === 'UnknownError') {
-    return t('feedback.recorder.storageFailed')
+    return msg('feedback.recorder.storageFailed')
   }
-  return t('feedback.recorder.saveFailed', { reason: err instanceof Error ? err.message : String(err) })
+  return msg('feedback.recorder.saveFailed', { reason: err instanceof Error ? err.message : String(err) })
 }
 
 export function newRecordingId(): string {
@@ -89,7 +89,7 @@ export async function appendChunk(id: string, seq: number, data: Blob, update: {
   const session = await sessions.get(id)
   if (!session) {
     tx.abort()
-    throw new Error(t('feedback.recorder.discarded', { id }))
+    throw new Error(render(msg('feedback.recorder.discarded', { id })))
   }
   await tx.objectStore('chunks').put({ id, seq, data })
   session.chunks = Math.max(session.chunks, seq + 1)

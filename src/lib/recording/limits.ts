@@ -1,5 +1,5 @@
 /** Recording clock (elapsed without paused time) and the optional stop limits. Pure, unit-tested. */
-import { t } from '@/i18n'
+import { msg, type Message } from '@/i18n/message'
 
 export interface RecordingLimits {
   /** Stop by itself after this much recorded time (pauses excluded). */
@@ -70,8 +70,8 @@ export class RecordingClock {
 }
 
 /** Human text for a limit that stopped a recording. */
-export function limitMessage(hit: LimitHit): string | null {
-  if (hit === 'duration') return t('feedback.recorder.timeLimit')
-  if (hit === 'size') return t('feedback.recorder.sizeLimit')
+export function limitMessage(hit: LimitHit): Message | null {
+  if (hit === 'duration') return msg('feedback.recorder.timeLimit')
+  if (hit === 'size') return msg('feedback.recorder.sizeLimit')
   return null
 }

@@ -2,7 +2,7 @@
  * What the user may use as a background, decided before any decoding: the message says what to do.
  * Large pictures are not refused: `planDownscale` gives the size they are decoded to.
  */
-import { t } from '@/i18n'
+import { msg, type Message } from '@/i18n/message'
 
 export type BackgroundKind = 'image' | 'video'
 
@@ -12,7 +12,7 @@ export interface FileLike {
   size: number
 }
 
-export type UploadVerdict = { ok: true; kind: BackgroundKind } | { ok: false; message: string }
+export type UploadVerdict = { ok: true; kind: BackgroundKind } | { ok: false; message: Message }
 
 /** Files larger than this are refused outright (a background video can be long, but not this long). */
 export const MAX_UPLOAD_BYTES = 1024 * 1024 * 1024
@@ -27,17 +27,17 @@ const VIDEO_EXT = /\.(webm|mp4|m4v|mov|ogv)$/i
 export function classifyBackgroundFile(file: FileLike): UploadVerdict {
   const type = (file.type || '').toLowerCase()
   const name = file.name ?? ''
-  const shown = name || t('feedback.upload.theFile')
-  if (file.size === 0) return { ok: false, message: t('feedback.upload.empty', { name: shown }) }
+  const shown = name || msg('feedback.upload.theFile')
+  if (file.size === 0) return { ok: false, message: msg('feedback.upload.empty', { name: shown }) }
   if (file.size > MAX_UPLOAD_BYTES) {
-    return { ok: false, message: t('feedback.upload.tooLarge', { name: shown }) }
+    return { ok: false, message: msg('feedback.upload.tooLarge', { name: shown }) }
   }
   if (type === 'image/svg+xml' || /\.svg$/i.test(name)) {
-    return { ok: false, message: t('feedback.upload.svg') }
+    return { ok: false, message: msg('feedback.upload.svg') }
   }
   if (type.startsWith('image/') || (!type && IMAGE_EXT.test(name))) return { ok: true, kind: 'image' }
   if (type.startsWith('video/') || (!type && VIDEO_EXT.test(name))) return { ok: true, kind: 'video' }
-  return { ok: false, message: type ? t('feedback.upload.notMediaType', { name: shown, type }) : t('feedback.upload.notMedia', { name: shown }) }
+  return { ok: false, message: type ? msg('feedback.upload.notMediaType', { name: shown, type }) : msg('feedback.upload.notMedia', { name: shown }) }
 }
 
 /** Guesses image or video from a URL's extension (built-in backgrounds, links); null when it cannot tell. */
@@ -53,8 +53,8 @@ export interface DownscalePlan {
   height: number
   /** True when the picture is made smaller than it is. */
   scaled: boolean
-  /** For the user when `scaled`: what happened, in one sentence. */
-  message?: string
+  /** For the user when `scaled`: what happened, in one sentence (a message key, rendered in the language shown). */
+  message?: Message
 }
 
 /** The size a picture is decoded to: its own, or scaled down (aspect kept) under the pixel and side limits. */
@@ -74,7 +74,7 @@ export function planDownscale(
     width: w,
     height: h,
     scaled: true,
-    message: t('feedback.upload.scaled', { mp: mp.toFixed(mp >= 10 ? 0 : 1), width, height, w, h }),
+    message: msg('feedback.upload.scaled', { mp: mp.toFixed(mp >= 10 ? 0 : 1), width, height, w, h }),
   }
 }
 

@@ -10,7 +10,7 @@
  */
 import { mp4Args } from '@/lib/recording/ffmpegArgs'
 import { type GifOptions } from '@/lib/recording/gifOptions'
-import { normalizeTrim, trimmedDuration, type TrimRange } from '@/lib/recording/trim'
+import { MIN_TRIM_S, normalizeTrim, trimmedDuration, type TrimRange } from '@/lib/recording/trim'
 import type { MediaInfo } from '@/lib/recording/mediaInfo'
 import { MP4_DEFAULTS, planMp4, type Mp4Plan, type Mp4Settings } from '@/lib/recording/exportSettings'
 import { runExportJob } from './exportClient'
@@ -113,6 +113,12 @@ export async function exportRecording(req: ExportRequest): Promise<ExportResult>
   if (!info.width) throw new ExportError('noVideoTrack')
   const trim = normalizeTrim(req.trim, info.durationS)
   const mediaSeconds = trimmedDuration(trim, info.durationS)
+  // A recording of a blink (a quick start/stop, a recovered stub) reads as 0:00: exporting it would "succeed" with a
+  // file that holds nothing to watch. Refused with the reason, as a trim shorter than the shortest export is.
+  // (In whole milliseconds: a trim of 0.3 – 0.2 s is 0.0999… s in floating point, and is the shortest export, not shorter.)
+  if (!(Math.round(mediaSeconds * 1000) >= Math.round(MIN_TRIM_S * 1000))) {
+    throw new ExportError('tooShort', { length: (Math.floor(Math.max(0, mediaSeconds) * 100) / 100).toString(), min: String(MIN_TRIM_S) })
+  }
   let out: { blob: Blob; width: number; height: number; path: ExportPath; engine: ExportEngine; estimateBytes: number | null }
   if (req.format === 'gif') {
     const { gifWorkerURL } = await import('virtual:media-assets')
