@@ -11,6 +11,7 @@ import type { RecordingLimits } from '@/lib/recording/limits'
 import { discardRecording } from '@/lib/recording/chunkStore'
 import { useRememberedDevices } from './useRememberedDevices'
 import { t } from '@/i18n'
+import { useBusyWhile } from './useBusy'
 
 /**
  * A recording shorter than this is not kept: a quick start/stop (a double press of R) would otherwise leave
@@ -100,12 +101,16 @@ export function useRecordStudio() {
   const saveError = ref<string | null>(null)
   /** Said when a recording was too short to keep (and so was not saved). */
   const tooShort = ref<string | null>(null)
+  const saving = ref(false)
+  // A finished recording being written to the gallery holds back an app update too.
+  useBusyWhile('saving', saving)
   const recorder = useRecorder({
     stream: recordStream,
     countdownS: () => (s.countdown ? 3 : 0),
     limits,
     label: () => s.source,
     async onFinished(rec) {
+      saving.value = true
       try {
         saveError.value = null
         tooShort.value = null
@@ -118,6 +123,8 @@ export function useRecordStudio() {
       } catch (err) {
         // The chunks stay in the recorder's store: the recording is offered again on the next start.
         saveError.value = t('record.saveFailed', { reason: (err as Error).message })
+      } finally {
+        saving.value = false
       }
     },
   })
