@@ -37,12 +37,21 @@ export function useAppUpdate(): UseAppUpdateReturn {
 
   const { needRefresh, offlineReady, updateServiceWorker } = useRegisterSW({
     onRegisteredSW: (_url, r) => (registration.value = r),
-    onNeedReload() {
-      if (requested) window.location.reload()
-      else outdated.value = true
-    },
+    // Never the plugin's automatic reload: whether to reload is decided below, on 'controllerchange'.
+    onNeedReload: () => undefined,
     onRegisterError: (err: unknown) => console.warn('Service worker registration failed; the app will not work offline.', err),
   })
+
+  // A new worker took control: reload if this page asked for it; otherwise this page now runs an older build than
+  // its worker serves, and offers the reload like any update. (The first install taking the page is neither.)
+  let controlled = !!navigator.serviceWorker?.controller
+  if (navigator.serviceWorker) {
+    useEventListener(navigator.serviceWorker, 'controllerchange', () => {
+      if (requested) return window.location.reload()
+      if (controlled) outdated.value = true
+      controlled = true
+    })
+  }
 
   const check = () => void registration.value?.update().catch(() => undefined)
   useIntervalFn(check, UPDATE_CHECK_MS)
@@ -70,10 +79,11 @@ export function useAppUpdate(): UseAppUpdateReturn {
     { immediate: true },
   )
 
+  /** Activates the waiting version (the reload follows on 'controllerchange'), or reloads if it is active already. */
   async function apply() {
     requested = true
-    if (outdated.value || !needRefresh.value) window.location.reload()
-    else await updateServiceWorker(true)
+    if (registration.value?.waiting) await updateServiceWorker(true)
+    else window.location.reload()
   }
 
   async function reload() {

@@ -6,6 +6,8 @@
  */
 import { computed, ref, toValue, watch, type ComputedRef, type MaybeRefOrGetter } from 'vue'
 import { useOnline } from '@vueuse/core'
+// Already in the first view's bundle (the virtual background imports it); the ffmpeg/gif URLs are loaded when needed.
+import { mediapipeAssetBase } from 'virtual:mediapipe-assets'
 import { featureFiles, isReady, VENDOR_CACHE, type OfflineFeature } from '@/lib/offline/assets'
 import { t } from '@/i18n'
 
@@ -39,8 +41,7 @@ export function useOfflineReady(
       onCleanup(() => (stale = true))
       cached.value = null
       if (!f || isOnline) return
-      // The URL modules load only when needed (offline), so the first view does not pay for them.
-      const [media, { mediapipeAssetBase }] = await Promise.all([import('virtual:media-assets'), import('virtual:mediapipe-assets')])
+      const media = await import('virtual:media-assets')
       const files = featureFiles(
         f,
         { ...media, mediapipeAssetBase },
