@@ -12,7 +12,7 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { buildAppVariant, startServer, type RunningServer } from '../support/appServer.ts'
-import { launchChromiumProfile } from '../support/chromium.ts'
+import { launchChromiumPersistent } from '../support/chromium.ts'
 import { decodeErrors, probe } from './recording/checks.ts'
 import { download, startScreenRecording, stopRecording, waitForServiceWorker } from './offlineSupport.ts'
 
@@ -45,7 +45,7 @@ describe('Updates never break a recording (Chromium)', () => {
     dirB = buildAppVariant({ MEDIA_STUDIO_BUILD: BUILD_B })
     server = await startServer({ STATIC_DIR: dirA })
     port = new URL(server.url).port
-    context = await launchChromiumProfile(
+    context = await launchChromiumPersistent(
       mkdtempSync(join(tmpdir(), 'media-studio-profile-')),
       {},
       { viewport: { width: 1280, height: 900 } },
