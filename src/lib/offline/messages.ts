@@ -17,6 +17,8 @@ export const offlineMessages = {
   offlineReady: 'Media Studio now works offline. MP4/GIF export and person detection need one online use first.',
   updateReady: 'Update ready',
   updateAction: 'Reload',
+  dismiss: 'OK',
+  dismissLabel: 'Dismiss',
   updateWaitingOtherTab: 'A recording or export is running in another tab: the update waits until it ends.',
   storagePersistent: 'kept until you delete it',
   storageBestEffort: 'the browser may clear it when the disk is nearly full',
