@@ -678,7 +678,7 @@ const en = {
       body: 'You are offline. Capture, photos, recording, the gallery and exports keep working; calls start again once you are back online.',
     },
     ready: 'Media Studio now works offline. MP4/GIF export and person detection need one online use first.',
-    updateReady: 'Update ready',
+    updateReady: 'Update ready —',
     updateAction: 'Reload',
     dismiss: 'OK',
     dismissLabel: 'Dismiss',

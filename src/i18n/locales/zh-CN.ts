@@ -674,7 +674,7 @@ const zhCN: typeof en = {
       body: '你现在处于离线状态。拍摄、拍照、录制、图库和导出都能照常使用；恢复联网后即可再次通话。',
     },
     ready: 'Media Studio 现在可以离线使用了。导出 MP4/GIF 和人像识别需要先联网使用一次。',
-    updateReady: '有可用的更新',
+    updateReady: '有可用的更新 —',
     updateAction: '重新加载',
     dismiss: '知道了',
     dismissLabel: '关闭',
