@@ -159,7 +159,7 @@ describe('methods, headers and source maps (finding 6)', () => {
     const want = { '/sw.js': /^text\/javascript/, '/manifest.webmanifest': /^application\/manifest\+json/ }
     for (const [path, type] of Object.entries(want)) {
       // Whole (sirv) and as a Range request (the server's own file index): the same type and cache headers.
-      for (const headers of [{}, { range: 'bytes=0-9' }]) {
+      for (const headers of [{}, { range: 'bytes=0-9' }] as Record<string, string>[]) {
         const r = await send(server.url, path, 'GET', headers)
         expect([path, r.status]).toEqual([path, headers.range ? 206 : 200])
         expect(r.headers['content-type'], path).toMatch(type)
