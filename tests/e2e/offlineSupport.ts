@@ -46,7 +46,7 @@ export async function startScreenRecording(page: Page) {
   await page.locator('label', { has: page.getByRole('radio', { name: 'Screen', exact: true }) }).click()
   await setSwitch(page, '3-second countdown before recording', false)
   await page.getByRole('button', { name: 'Choose screen' }).first().click()
-  await page.locator('video[aria-label="Recording preview: screen"]').waitFor()
+  await page.locator('video[aria-label="Recording preview: Screen"]').waitFor()
   await page.getByRole('button', { name: 'Start recording' }).click()
   await page.getByText(/^REC /).waitFor()
 }
@@ -73,7 +73,7 @@ export async function chooseFormat(page: Page, format: 'MP4' | 'GIF' | 'WebM') {
 /** Exports the open recording in `format` and downloads the result. */
 export async function exportAs(page: Page, format: 'MP4' | 'GIF', file: string): Promise<string> {
   await chooseFormat(page, format)
-  await page.getByRole('button', { name: 'Export', exact: true }).click()
+  await page.getByRole('button', { name: /^Export (MP4|GIF)$/ }).click()
   await page
     .getByRole('status')
     .filter({ hasText: `${format} ready` })

@@ -89,7 +89,7 @@ describe('Updates never break a recording (Chromium)', () => {
       .getByRole('button', { name: /^Open recording-/ })
       .first()
       .click()
-    const file = await download(page, 'Download original', 'update-original.mkv')
+    const file = await download(page, /^Download original/, 'update-original.mkv')
     const r = await probe(file)
     expect(r.durationS).toBeGreaterThan(5)
     expect(await decodeErrors(file)).toBe('')
