@@ -681,7 +681,6 @@ const en = {
     updateReady: 'Update ready —',
     updateAction: 'Reload',
     dismiss: 'OK',
-    dismissLabel: 'Dismiss',
     updateWaitingOtherTab: 'A recording or export is running in another tab: the update waits until it ends.',
     storagePersistent: 'kept until you delete it',
     storageBestEffort: 'the browser may clear it when the disk is nearly full',

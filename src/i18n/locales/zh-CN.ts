@@ -677,7 +677,6 @@ const zhCN: typeof en = {
     updateReady: '有可用的更新 —',
     updateAction: '重新加载',
     dismiss: '知道了',
-    dismissLabel: '关闭',
     updateWaitingOtherTab: '另一个标签页正在录制或导出：更新会等它结束后再进行。',
     storagePersistent: '会一直保留，直到你删除',
     storageBestEffort: '磁盘空间快满时，浏览器可能会清除这些数据',
