@@ -265,6 +265,8 @@ describe('Installable and offline (Chromium)', () => {
     // writes rather than read the cache at one instant.
     const cachedNames = async () => (await cachedUrls(page, VENDOR_CACHE)).map((u) => u.slice(u.lastIndexOf('/') + 1))
     await expect.poll(cachedNames, { timeout: 30_000 }).toEqual(expect.arrayContaining(['gif.worker.js', 'selfie_segmentation.binarypb']))
+    // ...and the person-detection model itself (a .tflite the MediaPipe solution fetches on its own).
+    await expect.poll(async () => (await cachedNames()).filter((n) => n.endsWith('.tflite')), { timeout: 30_000 }).toHaveLength(1)
     await page.keyboard.press('Escape')
 
     await goOffline()
