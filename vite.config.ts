@@ -9,6 +9,7 @@ import mediaAssets from './build/mediaAssets.ts'
 import mediapipeAssets from './build/mediapipeAssets.ts'
 import { signalingPlugin } from './server/vitePlugin.ts'
 import { ISOLATION_HEADERS } from './server/app.ts'
+import { pwa } from './build/pwa.ts'
 
 // Element Plus is imported per component (templates and ElMessage calls alike), with its CSS,
 // so the first view only pays for the widgets it renders.
@@ -22,6 +23,8 @@ export default defineConfig({
     mediaAssets(),
     mediapipeAssets(),
     signalingPlugin(),
+    // Installable and offline: manifest, icons made from public/favicon.svg, the service worker (src/sw.ts).
+    pwa(),
     // Precompressed copies next to each file: the server (sirv) sends .br/.gz as the browser accepts,
     // with no compression work per request. The big wasm files get gzip only (brotli would add minutes to a build).
     compression({ algorithms: ['gzip', 'brotliCompress'], threshold: 1024, logLevel: 'silent' }),

@@ -11,6 +11,7 @@ import type { Mp4Settings } from '@/lib/recording/exportSettings'
 import type { TrimRange } from '@/lib/recording/trim'
 import { messageRef, msg, type Text } from '@/i18n/message'
 import { errorText } from '@/lib/errorMessage'
+import { useBusyWhile } from './useBusy'
 
 export type { ExportFormat, ExportResult }
 export type ExportState = 'idle' | 'running' | 'done' | 'error' | 'cancelled'
@@ -52,6 +53,8 @@ export function useExport(): UseExportReturn {
   const error = messageRef()
   let controller: AbortController | null = null
   let url: string | null = null
+  // An app update waits while an export runs (useAppUpdate.ts).
+  useBusyWhile('export', () => state.value === 'running')
 
   const resultUrl = computed(() => {
     if (url) URL.revokeObjectURL(url)

@@ -11,6 +11,7 @@ import type { RecordingLimits } from '@/lib/recording/limits'
 import { discardRecording } from '@/lib/recording/chunkStore'
 import { useRememberedDevices } from './useRememberedDevices'
 import { messageRef, msg, render, type Message } from '@/i18n/message'
+import { useBusyWhile } from './useBusy'
 
 /**
  * A recording shorter than this is not kept: a quick start/stop (a double press of R) would otherwise leave
@@ -101,12 +102,16 @@ export function useRecordStudio() {
   const saveError = messageRef()
   /** Said when a recording was too short to keep (and so was not saved). */
   const tooShort = messageRef()
+  const saving = ref(false)
+  // A finished recording being written to the gallery holds back an app update too.
+  useBusyWhile('saving', saving)
   const recorder = useRecorder({
     stream: recordStream,
     countdownS: () => (s.countdown ? 3 : 0),
     limits,
     label: () => s.source,
     async onFinished(rec) {
+      saving.value = true
       try {
         saveError.value = null
         tooShort.value = null
@@ -119,6 +124,8 @@ export function useRecordStudio() {
       } catch (err) {
         // The chunks stay in the recorder's store: the recording is offered again on the next start.
         saveError.value = msg('record.saveFailed', { reason: (err as Error).message })
+      } finally {
+        saving.value = false
       }
     },
   })

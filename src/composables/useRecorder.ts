@@ -14,6 +14,7 @@ import { appendChunk, createSession, describeStorageError, discardRecording, new
 import { probeBrowserFormat } from '@/lib/recording/browserProbe'
 import { describeFormat, type RecordingFormat } from '@/lib/recording/formats'
 import { finalizeRecording, holdLiveLock, type FinishedRecording } from '@/lib/recording/finalize'
+import { useBusyWhile } from './useBusy'
 import { limitMessage, limitReached, RecordingClock, willExceedSize, type RecordingLimits } from '@/lib/recording/limits'
 
 export type RecorderState = 'idle' | 'countdown' | 'recording' | 'paused' | 'stopping'
@@ -95,6 +96,8 @@ export function useRecorder(options: UseRecorderOptions): UseRecorderReturn {
   const timeslice = Math.min(1000, Math.max(100, options.timesliceMs ?? 500))
   const isSupported = computed(() => typeof window !== 'undefined' && typeof window.MediaRecorder === 'function')
   const state = ref<RecorderState>('idle')
+  // An app update waits while this recorder runs (useAppUpdate.ts).
+  useBusyWhile('recording', () => state.value !== 'idle')
   const countdown = ref(0)
   const elapsedMs = ref(0)
   const bytes = ref(0)

@@ -32,6 +32,11 @@ export const useGalleryStore = defineStore('gallery', () => {
   // A message key, shown in the language of the moment.
   const error = messageRef()
   const usage = ref<StorageUsage>({ gallery: 0 })
+  /**
+   * Whether the browser keeps this site's data under storage pressure (navigator.storage.persisted()); null where
+   * it cannot say. Asked for (persist()) when a recording is saved, since recordings are what eviction would lose.
+   */
+  const persisted = ref<boolean | null>(null)
 
   const photos = computed(() => items.value.filter((i) => i.kind === 'photo'))
   const recordings = computed(() => items.value.filter((i) => i.kind === 'recording'))
@@ -58,6 +63,16 @@ export const useGalleryStore = defineStore('gallery', () => {
     usage.value = { gallery, used, quota }
   }
 
+  async function refreshPersisted() {
+    persisted.value = (await navigator.storage?.persisted?.().catch(() => null)) ?? null
+  }
+
+  /** Asks the browser to keep our data (once granted it stays); the answer shows in the Gallery's storage line. */
+  async function askToPersist() {
+    if (persisted.value === true || !navigator.storage?.persist) return
+    persisted.value = await navigator.storage.persist().catch(() => false)
+  }
+
   async function load() {
     try {
       const list = (await listMedia()).map(toGalleryItem)
@@ -65,7 +80,7 @@ export const useGalleryStore = defineStore('gallery', () => {
       items.value = list
       loaded.value = true
       error.value = null
-      await refreshUsage()
+      await Promise.all([refreshUsage(), refreshPersisted()])
     } catch (err) {
       error.value = msg('gallery.openFailed', { reason: (err as Error).message })
     }
@@ -81,8 +96,6 @@ export const useGalleryStore = defineStore('gallery', () => {
     } catch (err) {
       throw err instanceof StorageFullError ? err : new MessageError(msg('gallery.saveFailed', { reason: (err as Error).message }))
     }
-    // Ask once that the browser keeps our data under storage pressure; harmless if refused.
-    void navigator.storage?.persist?.().catch(() => false)
     const gi = toGalleryItem(item)
     items.value = [gi, ...items.value]
     await refreshUsage()
@@ -112,6 +125,7 @@ export const useGalleryStore = defineStore('gallery', () => {
     await discardRecording(rec.id).catch(() => {
       // Saved in the gallery; leftover chunks are only offered again, never lost.
     })
+    await askToPersist()
     return item
   }
 
@@ -160,5 +174,5 @@ export const useGalleryStore = defineStore('gallery', () => {
     setTimeout(() => URL.revokeObjectURL(url), 10_000)
   }
 
-  return { items, photos, recordings, loaded, error, usage, load, add, addRecording, remove, removeAll, rename, blobOf, download, refreshUsage }
+  return { items, photos, recordings, loaded, error, usage, persisted, load, add, addRecording, remove, removeAll, rename, blobOf, download, refreshUsage }
 })

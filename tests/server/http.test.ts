@@ -23,6 +23,9 @@ function staticDir(): string {
   mkdirSync(join(dir, 'assets'))
   writeFileSync(join(dir, 'index.html'), '<!doctype html><title>app</title>')
   writeFileSync(join(dir, 'favicon.svg'), FAVICON)
+  // What vite-plugin-pwa writes at the build's root (build/pwa.ts): the service worker and the web app manifest.
+  writeFileSync(join(dir, 'sw.js'), 'self.addEventListener("fetch", () => {})\n')
+  writeFileSync(join(dir, 'manifest.webmanifest'), '{"name":"Media Studio","start_url":"/","display":"standalone"}')
   writeFileSync(join(dir, 'assets', 'app-abc123.js'), ASSET)
   writeFileSync(join(dir, 'assets', 'app-abc123.js.map'), '{"version":3,"sources":["secret.ts"]}')
   writeFileSync(join(dir, 'assets', 'gone-abc123.js'), 'deleted after start')
@@ -150,6 +153,23 @@ describe('methods, headers and source maps (finding 6)', () => {
       expect(headers['cross-origin-opener-policy']).toBe('same-origin')
       expect(headers['cross-origin-embedder-policy']).toBe('require-corp')
     }
+  })
+
+  it('serves the service worker and the manifest with their types, revalidated on every load (a long-cached sw.js would keep old versions)', async () => {
+    const want = { '/sw.js': /^text\/javascript/, '/manifest.webmanifest': /^application\/manifest\+json/ }
+    for (const [path, type] of Object.entries(want)) {
+      // Whole (sirv) and as a Range request (the server's own file index): the same type and cache headers.
+      for (const headers of [{}, { range: 'bytes=0-9' }] as Record<string, string>[]) {
+        const r = await send(server.url, path, 'GET', headers)
+        expect([path, r.status]).toEqual([path, headers.range ? 206 : 200])
+        expect(r.headers['content-type'], path).toMatch(type)
+        expect(r.headers['cache-control'], path).toBe('no-cache')
+        // Registered by the page under the same CSP: worker-src 'self' covers it; nothing inline is needed.
+        expect(String(r.headers['content-security-policy'])).toContain("worker-src 'self' blob:")
+      }
+    }
+    expect((await send(server.url, '/sw.js')).body.toString()).toContain('addEventListener')
+    await alive()
   })
 
   it('does not serve source maps, however the path is spelled', async () => {

@@ -20,6 +20,19 @@ export function buildApp(): string {
   return outDir
 }
 
+/**
+ * A second build of the same source into its own folder, with extra environment (e.g. MEDIA_STUDIO_BUILD, which
+ * names the build: a "new version" for the update tests).
+ */
+export function buildAppVariant(env: Record<string, string>): string {
+  const outDir = mkdtempSync(join(tmpdir(), 'media-studio-dist-variant-'))
+  execFileSync('npx', ['vite', 'build', '--logLevel', 'warn', '--outDir', outDir, '--emptyOutDir'], {
+    stdio: 'inherit',
+    env: { ...process.env, ...env },
+  })
+  return outDir
+}
+
 /** Starts the real server (the code `npm start` runs) on a free port and waits for its "listening" line. */
 export async function startServer(env: Record<string, string> = {}): Promise<RunningServer> {
   // Node itself (not npx) so that stopping the child stops the server, and nothing is left holding the port.

@@ -49,10 +49,16 @@ export async function launchChromium(o: FakeMediaOptions = {}, launch: LaunchOpt
 }
 
 /**
- * Chromium with a profile on disk (`userDataDir`): storage (IndexedDB, the origin private file system) lives on
- * disk with a normal quota, where `launchChromium`'s contexts are off the record (storage in memory, small quota).
+ * Chromium with a profile on disk (`userDataDir`), as a person's browser: storage (IndexedDB, the origin private
+ * file system, Cache Storage, service workers) lives on disk with a normal quota, where `launchChromium`'s contexts
+ * are off the record (storage in memory, small quota). What installs is tested here too
+ * (Page.getInstallabilityErrors reports "in-incognito" for off-the-record contexts).
  */
-export async function launchChromiumPersistent(userDataDir: string, o: FakeMediaOptions = {}): Promise<BrowserContext> {
+export async function launchChromiumPersistent(
+  userDataDir: string,
+  o: FakeMediaOptions = {},
+  launch: Parameters<typeof chromium.launchPersistentContext>[1] = {},
+): Promise<BrowserContext> {
   if (!existsSync(CHROMIUM_PATH)) {
     throw new Error(`Chromium not found at ${CHROMIUM_PATH}. Install it (apt-get install -y chromium) or set CHROMIUM_PATH.`)
   }
@@ -60,5 +66,6 @@ export async function launchChromiumPersistent(userDataDir: string, o: FakeMedia
     executablePath: CHROMIUM_PATH,
     headless: true,
     args: [...BASE_ARGS, ...fakeMediaArgs(o), ...(o.extraArgs ?? [])],
+    ...launch,
   })
 }

@@ -667,6 +667,26 @@ const en = {
     workerNotLoaded: 'it could not be loaded',
     workerBadMessage: 'the export worker sent a message the page could not read',
   },
+  offline: {
+    notReady: {
+      mp4: 'MP4 export needs one online use first: connect once and export an MP4, then it works offline too.',
+      gif: 'GIF export needs one online use first: connect once and export a GIF, then it works offline too.',
+      segmentation:
+        'Person detection needs one online use first: connect once with a background on, then it works offline too. Green screen works now.',
+    },
+    callOffline: {
+      title: 'Calls need a connection',
+      body: 'You are offline. Capture, photos, recording, the gallery and exports keep working; calls start again once you are back online.',
+    },
+    ready: 'Media Studio now works offline. MP4/GIF export and person detection need one online use first.',
+    updateReady: 'Update ready —',
+    updateAction: 'Reload',
+    dismiss: 'OK',
+    updateWaitingOtherTab: 'A recording or export is running in another tab: the update waits until it ends.',
+    storagePersistent: 'kept until you delete it',
+    storageBestEffort: 'the browser may clear it when the disk is nearly full',
+    storageLine: '{usage} · {persistence}',
+  },
 }
 
 export default en

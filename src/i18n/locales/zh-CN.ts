@@ -664,6 +664,25 @@ const zhCN: typeof en = {
     workerNotLoaded: '无法加载',
     workerBadMessage: '导出 worker 发来了页面无法读取的消息',
   },
+  offline: {
+    notReady: {
+      mp4: '导出 MP4 需要先联网使用一次：联网时导出一次 MP4，之后离线也能用。',
+      gif: '导出 GIF 需要先联网使用一次：联网时导出一次 GIF，之后离线也能用。',
+      segmentation: '人像识别需要先联网使用一次：联网时开启一次背景，之后离线也能用。绿幕现在就能用。',
+    },
+    callOffline: {
+      title: '通话需要网络连接',
+      body: '你现在处于离线状态。拍摄、拍照、录制、图库和导出都能照常使用；恢复联网后即可再次通话。',
+    },
+    ready: 'Media Studio 现在可以离线使用了。导出 MP4/GIF 和人像识别需要先联网使用一次。',
+    updateReady: '有可用的更新 —',
+    updateAction: '重新加载',
+    dismiss: '知道了',
+    updateWaitingOtherTab: '另一个标签页正在录制或导出：更新会等它结束后再进行。',
+    storagePersistent: '会一直保留，直到你删除',
+    storageBestEffort: '磁盘空间快满时，浏览器可能会清除这些数据',
+    storageLine: '{usage} · {persistence}',
+  },
 }
 
 export default zhCN
