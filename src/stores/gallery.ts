@@ -125,7 +125,9 @@ export const useGalleryStore = defineStore('gallery', () => {
     await discardRecording(rec.id).catch(() => {
       // Saved in the gallery; leftover chunks are only offered again, never lost.
     })
-    await askToPersist()
+    // Not awaited: Firefox answers persist() only once the person has answered its permission prompt (in automation,
+    // never), and the recording is saved whatever the answer; the storage line updates when it comes.
+    void askToPersist()
     return item
   }
 

@@ -139,7 +139,7 @@ describe('Installable and offline (Chromium)', () => {
     await startScreenRecording(page)
     await page.waitForTimeout(2000)
     await stopRecording(page)
-    expect(await page.evaluate(() => navigator.storage.persisted())).toBe(true)
+    await expect.poll(() => page.evaluate(() => navigator.storage.persisted())).toBe(true)
     await page.getByRole('link', { name: 'Open the gallery' }).click()
     await page.getByText(/ in \d+ items? · site storage .* · kept until you delete it$/).waitFor()
     await page
