@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import type { Page as FirefoxPage } from 'puppeteer-core'
 import { launchChromium } from '../support/chromium.ts'
-import { launchFirefox, type RunningFirefox } from '../support/firefox.ts'
+import { framesShown, launchFirefox, type RunningFirefox } from '../support/firefox.ts'
 import { videoRgb } from '../support/pixels.ts'
 import { chromaClip, type ChromaClip } from '../browser/clips.ts'
 import { createRoomId } from '../../src/lib/signaling/client.ts'
@@ -22,24 +22,6 @@ const baseURL = inject('baseURL')
 /** Bob's (Firefox) background settings: none until engines-vb's Firefox pipeline lands; then e.g. a colour. */
 const BOB_BACKGROUND: Record<string, unknown> | null = null
 
-/** Frames Firefox presents of a video in `ms`, counted with requestVideoFrameCallback (its playback quality stays 0). */
-function firefoxFrames(page: FirefoxPage, selector: string, ms: number): Promise<number> {
-  return page.evaluate(
-    (sel, ms) =>
-      new Promise<number>((resolve) => {
-        const v = document.querySelector(sel) as HTMLVideoElement
-        let n = 0
-        const tick = () => {
-          n++
-          v.requestVideoFrameCallback(tick)
-        }
-        v.requestVideoFrameCallback(tick)
-        setTimeout(() => resolve(n), ms)
-      }),
-    selector,
-    ms,
-  )
-}
 
 /** Of the green-screen pixels of the clip, the share that Firefox shows yellow in Alice's video (a 32x24 sample). */
 async function yellowWhereGreen(page: FirefoxPage, clip: ChromaClip): Promise<number> {
@@ -122,7 +104,7 @@ describe('a call Firefox ↔ Chromium through the real server', () => {
       { timeout: 30_000 },
       REMOTE('Alice'),
     )
-    expect(await firefoxFrames(bob, REMOTE('Alice'), 2000)).toBeGreaterThan(10)
+    expect(await framesShown(bob, REMOTE('Alice'), 2000)).toBeGreaterThan(10)
     // Alice's green screen arrives in Firefox as yellow.
     await expect.poll(() => yellowWhereGreen(bob, clip), { timeout: 20_000, interval: 500 }).toBeGreaterThan(0.9)
     // Firefox's fake camera is a flat colour: Alice sees a picture, not black.

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest'
 import type { ElementHandle, Page } from 'puppeteer-core'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { ensurePulseAudio, launchFirefox, NO_SOUND_SERVER, type RunningFirefox } from '../support/firefox.ts'
+import { ensurePulseAudio, framesShown, launchFirefox, NO_SOUND_SERVER, type RunningFirefox } from '../support/firefox.ts'
 import { scratchDir } from '../support/media.ts'
 import { decodeRgb } from '../support/pixels.ts'
 import { decodeErrors, frameCount, mp4Boxes, probe } from './recording/checks.ts'
@@ -82,24 +82,6 @@ async function setSwitch(page: Page, name: string, on: boolean) {
   await expect.poll(checked).toBe(on)
 }
 
-/** Frames the element shows in `ms`, counted with requestVideoFrameCallback (Firefox's playback quality stays 0). */
-function framesShown(page: Page, selector: string, ms: number): Promise<number> {
-  return page.evaluate(
-    (sel, ms) =>
-      new Promise<number>((resolve) => {
-        const v = document.querySelector(sel) as HTMLVideoElement
-        let n = 0
-        const tick = () => {
-          n++
-          v.requestVideoFrameCallback(tick)
-        }
-        v.requestVideoFrameCallback(tick)
-        setTimeout(() => resolve(n), ms)
-      }),
-    selector,
-    ms,
-  )
-}
 
 async function waitForVideo(page: Page, selector: string) {
   await page.waitForFunction(

@@ -1,4 +1,4 @@
-import puppeteer, { type Browser } from 'puppeteer-core'
+import puppeteer, { type Browser, type Page } from 'puppeteer-core'
 import { execFileSync, spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { startXvfb, type Xvfb } from './xvfb.ts'
@@ -77,4 +77,23 @@ export function ensurePulseAudio(): void {
   if (spawnSync('pactl', ['info'], { stdio: 'ignore' }).status === 0) return
   execFileSync('pulseaudio', ['--daemonize=yes', '--exit-idle-time=-1', '--system=false'], { stdio: 'ignore' })
   execFileSync('pactl', ['load-module', 'module-null-sink', 'sink_name=null'], { stdio: 'ignore' })
+}
+
+/** Frames the element shows in `ms`, counted with requestVideoFrameCallback (Firefox's playback quality stays 0). */
+export function framesShown(page: Page, selector: string, ms: number): Promise<number> {
+  return page.evaluate(
+    (sel, ms) =>
+      new Promise<number>((resolve) => {
+        const v = document.querySelector(sel) as HTMLVideoElement
+        let n = 0
+        const tick = () => {
+          n++
+          v.requestVideoFrameCallback(tick)
+        }
+        v.requestVideoFrameCallback(tick)
+        setTimeout(() => resolve(n), ms)
+      }),
+    selector,
+    ms,
+  )
 }
