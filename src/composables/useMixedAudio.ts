@@ -12,6 +12,7 @@
  */
 import { onScopeDispose, ref, shallowRef, toValue, watch, type MaybeRefOrGetter, type Ref, type ShallowRef, type WritableComputedRef } from 'vue'
 import { messageRef, msg, type Text } from '@/i18n/message'
+import { audioClockRunning } from '@/lib/recording/flowing'
 
 export interface UseMixedAudioOptions {
   /** Named sources, e.g. `{ screen: screenAudioTrack, mic: micTrack }`; null/undefined entries are left out. */
@@ -38,6 +39,11 @@ export interface UseMixedAudioReturn {
    * whether the mix is running; never rejects, never waits on a `resume()` that does not settle.
    */
   resume(): Promise<boolean>
+  /**
+   * Resolves true once the mix carries sound (the context's audio clock moves: a new context's audio thread can take
+   * a moment to start), false after `timeoutMs` or on `signal`. True at once when there is nothing to mix.
+   */
+  flowing(timeoutMs: number, signal?: AbortSignal): Promise<boolean>
   suspended: Ref<boolean>
 }
 
@@ -166,6 +172,10 @@ export function useMixedAudio(options: UseMixedAudioOptions): UseMixedAudioRetur
       if (c.state === 'running') return true
       await Promise.race([c.resume().catch(() => undefined), new Promise((r) => setTimeout(r, RESUME_TIMEOUT_MS))])
       return (c.state as AudioContextState) === 'running'
+    },
+    flowing(timeoutMs, signal) {
+      if (!ctx || nodes.size === 0) return Promise.resolve(true)
+      return audioClockRunning(ctx, timeoutMs, signal)
     },
   }
 }

@@ -110,6 +110,8 @@ export function useRecordStudio() {
     countdownS: () => (s.countdown ? 3 : 0),
     limits,
     label: () => s.source,
+    // The mix's audio thread can take a moment to start: the recording starts once it carries sound.
+    ready: (ms, signal) => (mixerDown.value ? Promise.resolve(true) : mixer.flowing(ms, signal)),
     async onFinished(rec) {
       saving.value = true
       try {

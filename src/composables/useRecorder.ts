@@ -16,8 +16,10 @@ import { describeFormat, type RecordingFormat } from '@/lib/recording/formats'
 import { finalizeRecording, holdLiveLock, type FinishedRecording } from '@/lib/recording/finalize'
 import { useBusyWhile } from './useBusy'
 import { limitMessage, limitReached, RecordingClock, willExceedSize, type RecordingLimits } from '@/lib/recording/limits'
+import { firstVideoFrame } from '@/lib/recording/flowing'
 
-export type RecorderState = 'idle' | 'countdown' | 'recording' | 'paused' | 'stopping'
+/** `starting`: after the countdown, waiting (at most START_WAIT_MS) for the stream's picture and sound to flow. */
+export type RecorderState = 'idle' | 'countdown' | 'starting' | 'recording' | 'paused' | 'stopping'
 export type StopReason = 'user' | 'source-ended' | 'duration-limit' | 'size-limit' | 'storage-error' | 'recorder-error'
 
 export interface UseRecorderOptions {
@@ -49,6 +51,11 @@ export interface UseRecorderOptions {
   label?: MaybeRefOrGetter<string | undefined>
   /** Called with every finished recording (Stop, source ended, a limit). */
   onFinished?: (recording: FinishedRecording) => void
+  /**
+   * Awaited (with the video track's first frame, together at most START_WAIT_MS) before the recorder starts: resolve
+   * it once the stream's other parts carry media, e.g. a Web Audio mix's `flowing()`. Stop cancels it through `signal`.
+   */
+  ready?: (timeoutMs: number, signal: AbortSignal) => Promise<unknown>
 }
 
 export interface UseRecorderReturn {
@@ -86,6 +93,12 @@ export interface UseRecorderReturn {
  */
 export const FIRST_DATA_TIMEOUT_MS = 5000
 
+/**
+ * Longest wait, after the countdown, for the stream to carry picture and sound before recording anyway (a source
+ * that already runs answers in a frame or two; a compositor or mixer just started can take a second under load).
+ */
+export const START_WAIT_MS = 2500
+
 function defaultBitrate(track: MediaStreamTrack | undefined): number {
   const s = track?.getSettings() ?? {}
   const px = (s.width ?? 1280) * (s.height ?? 720)
@@ -117,6 +130,7 @@ export function useRecorder(options: UseRecorderOptions): UseRecorderReturn {
   let countdownTimer: ReturnType<typeof setTimeout> | undefined
   let firstDataTimer: ReturnType<typeof setTimeout> | undefined
   let cancelCountdown: (() => void) | null = null
+  let cancelStarting: AbortController | null = null
   let detachTracks: (() => void) | null = null
   let releaseLock: (() => void) | null = null
   let stopping: Promise<FinishedRecording | null> | null = null
@@ -183,6 +197,18 @@ export function useRecorder(options: UseRecorderOptions): UseRecorderReturn {
     }
     const go = await runCountdown(toValue(options.countdownS) ?? 3)
     if (!go) {
+      state.value = 'idle'
+      return
+    }
+    // The counter and the file start when the picture and sound do, not before (see flowing.ts).
+    state.value = 'starting'
+    const starting = (cancelStarting = new AbortController())
+    await Promise.all([
+      firstVideoFrame(video, START_WAIT_MS, starting.signal),
+      options.ready?.(START_WAIT_MS, starting.signal).catch(() => undefined),
+    ])
+    cancelStarting = null
+    if (starting.signal.aborted) {
       state.value = 'idle'
       return
     }
@@ -306,6 +332,10 @@ export function useRecorder(options: UseRecorderOptions): UseRecorderReturn {
       cancelCountdown?.()
       return Promise.resolve(null)
     }
+    if (state.value === 'starting') {
+      cancelStarting?.abort()
+      return Promise.resolve(null)
+    }
     if (stopping) return stopping
     const rec = recorder
     const id = recordingId.value
@@ -356,6 +386,7 @@ export function useRecorder(options: UseRecorderOptions): UseRecorderReturn {
   onScopeDispose(() => {
     // Leaving the page mid-recording keeps what was recorded: stop cleanly (chunks are already stored).
     cancelCountdown?.()
+    cancelStarting?.abort()
     clearInterval(ticker)
     clearTimeout(firstDataTimer)
     if (recorder) void stop('user')

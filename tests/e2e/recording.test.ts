@@ -201,6 +201,18 @@ describe('recording engine (headless Chromium, fake devices)', () => {
     expect(frames / 4).toBeGreaterThan(20)
   }, 60_000)
 
+  it('a source whose picture begins a second late is recorded from its first frame: the file is as long as the recording', async () => {
+    // Simulates a compositor or background worker still starting when Start is pressed: a canvas stream with no
+    // frame in its first second. The recorder waits for the first frame (START_WAIT_MS at most), so the 3 s it then
+    // records are 3 s of file; started at once, Chromium began the file at the first frame and it held about 2 s.
+    const rec = await page.evaluate(() => window.harness.record('late', 3000))
+    const file = await save(page, rec.id, 'late.webm')
+    const { durationS } = await probe(file)
+    expect(durationS).toBeGreaterThan(2.7)
+    expect(durationS).toBeLessThan(3.5)
+    expect(Math.abs(rec.durationMs / 1000 - durationS)).toBeLessThan(0.3)
+  })
+
   it('a VP8 recording exports to mp4 by transcoding to H.264 with either engine, and an mp4 export can be cancelled', async () => {
     const rec = await page.evaluate(() => window.harness.record('screen', 4000, { mimeType: 'video/webm;codecs=vp8,opus' }))
     expect(rec.recorderMime).toContain('vp8')

@@ -3,7 +3,7 @@
  * `window.harness`. Nothing here is test-only logic beyond picking sources and moving bytes back to Node.
  */
 import { effectScope, shallowRef } from 'vue'
-import { useRecorder, type UseRecorderReturn } from '@/composables/useRecorder'
+import { useRecorder, type UseRecorderOptions, type UseRecorderReturn } from '@/composables/useRecorder'
 import { useMixedAudio } from '@/composables/useMixedAudio'
 import { usePipCompositor } from '@/composables/usePipCompositor'
 import { listUnfinished, recover, type FinishedRecording } from '@/lib/recording/finalize'
@@ -15,13 +15,15 @@ import type { Mp4Settings } from '@/lib/recording/exportSettings'
 import type { GifOptions } from '@/lib/recording/gifOptions'
 import { probeBrowserFormat } from '@/lib/recording/browserProbe'
 
-export type Source = 'screen' | 'camera' | 'pip' | 'camera-mixed'
+export type Source = 'screen' | 'camera' | 'pip' | 'camera-mixed' | 'late'
 
+const LATE_SOURCE_MS = 1000
 const recordings = new Map<string, FinishedRecording>()
 const exports = new Map<string, Blob>()
 let current: { rec: UseRecorderReturn; stream: MediaStream; cleanup: () => void } | null = null
 
-async function openSource(source: Source): Promise<{ stream: MediaStream; cleanup: () => void }> {
+/** A source's stream, and what the recorder awaits before it starts (the Record view passes its mixer's `flowing`). */
+async function openSource(source: Source): Promise<{ stream: MediaStream; cleanup: () => void; ready?: UseRecorderOptions['ready'] }> {
   if (source === 'screen') {
     const s = await navigator.mediaDevices.getDisplayMedia({ video: { frameRate: 30 }, audio: true })
     return { stream: s, cleanup: () => s.getTracks().forEach((t) => t.stop()) }
@@ -29,6 +31,24 @@ async function openSource(source: Source): Promise<{ stream: MediaStream; cleanu
   if (source === 'camera') {
     const s = await navigator.mediaDevices.getUserMedia({ video: true, audio: true })
     return { stream: s, cleanup: () => s.getTracks().forEach((t) => t.stop()) }
+  }
+  if (source === 'late') {
+    // A picture that begins LATE_SOURCE_MS after the source opens (what a compositor or background worker that is
+    // still starting gives): a canvas stream, drawn at 30 fps from then on, with no frame before.
+    const canvas = document.createElement('canvas')
+    canvas.width = 320
+    canvas.height = 240
+    const ctx = canvas.getContext('2d')!
+    const s = canvas.captureStream(30)
+    let n = 0
+    let timer: ReturnType<typeof setInterval> | undefined
+    const begin = setTimeout(() => {
+      timer = setInterval(() => {
+        ctx.fillStyle = `hsl(${(n++ * 7) % 360} 80% 50%)`
+        ctx.fillRect(0, 0, canvas.width, canvas.height)
+      }, 1000 / 30)
+    }, LATE_SOURCE_MS)
+    return { stream: s, cleanup: () => (clearTimeout(begin), clearInterval(timer), s.getTracks().forEach((t) => t.stop())) }
   }
   // Screen + camera bubble + mixed audio: the compositor and the mixer, as the Record view wires them.
   const screen = await navigator.mediaDevices.getDisplayMedia({ video: { frameRate: 30 }, audio: true })
@@ -45,6 +65,7 @@ async function openSource(source: Source): Promise<{ stream: MediaStream; cleanu
   const stream = new MediaStream([out.pip.track.value!, ...(out.mix.track.value ? [out.mix.track.value] : [])])
   return {
     stream,
+    ready: (ms, signal) => out.mix.flowing(ms, signal),
     cleanup: () => {
       scope.stop()
       screen.getTracks().forEach((t) => t.stop())
@@ -125,9 +146,9 @@ const harness = {
   },
   /** Starts recording and returns at once (the crash test closes the page after this). */
   async startRecording(source: Source, opts: { mimeType?: string } = {}) {
-    const { stream, cleanup } = await openSource(source)
+    const { stream, cleanup, ready } = await openSource(source)
     const scope = effectScope()
-    const rec = scope.run(() => useRecorder({ stream, countdownS: 0, mimeType: opts.mimeType, label: source }))!
+    const rec = scope.run(() => useRecorder({ stream, countdownS: 0, mimeType: opts.mimeType, label: source, ready }))!
     await rec.start()
     if (rec.error.value) throw new Error(rec.error.value)
     current = { rec, stream, cleanup: () => (scope.stop(), cleanup()) }
