@@ -247,7 +247,13 @@ describe('Firefox: recording with PulseAudio, and every export', () => {
   async function exportAs(label: 'WebM' | 'MP4' | 'GIF', file: string): Promise<string> {
     await clickControlOf(page, 'radio', label)
     await page.locator(byRole('button', `Export ${label.toUpperCase()}`)).click()
-    await page.waitForSelector(`::-p-text(${label.toUpperCase()} ready)`, { timeout: 90_000 })
+    try {
+      await page.waitForSelector(`::-p-text(${label.toUpperCase()} ready)`, { timeout: 90_000 })
+    } catch (err) {
+      // Say where the export stood (its progress line, any message), not only that it timed out.
+      const dialog = await page.$eval('.el-dialog .export', (e) => e.textContent?.replace(/\s+/g, ' ').trim()).catch(() => 'no export panel')
+      throw new Error(`${label} export not ready after 90 s. Export panel: ${dialog}. Alerts: ${(await alerts(page)).join(' | ')}`, { cause: err })
+    }
     return download(page, 'Download export', file)
   }
 

@@ -243,6 +243,14 @@ describe('recording engine (headless Chromium, fake devices)', () => {
     }
   })
 
+  it('a GIF export whose encoder workers cannot load fails with a message instead of waiting for ever', async () => {
+    // Simulates gif.js's worker script missing (a 404): gif.js itself never reports it, so without the export's own
+    // listener the promise would never settle (a hang like this was seen once in Firefox in CI).
+    const rec = await page.evaluate(() => window.harness.record('screen', 1500))
+    const r = await page.evaluate((id) => window.harness.gifWithWorker(id, '/no-such-gif-worker.js'), rec.id)
+    expect(r).toEqual({ ok: false, error: expect.stringMatching(/^ExportError: exportErrors\.gifWorkerFailed$/) })
+  })
+
   it('trims before export', async () => {
     const rec = await page.evaluate(() => window.harness.record('screen', 4000))
     const webm = await page.evaluate((id) => window.harness.exportTo(id, 'webm', { trim: { startS: 1, endS: 3 } }), rec.id)

@@ -657,6 +657,8 @@ const en = {
     tooShort: 'this recording is too short to export ({length} s; the shortest export is {min} s). Record again and let it run a moment, or choose a longer part',
     gifNoVideo: 'This recording has no video to make a GIF from.',
     gifCannotDecode: 'This browser cannot decode the recording\'s video, so it cannot make a GIF from it.',
+    gifWorkerFailed: 'The GIF encoder could not run ({detail}). Reload the page and try again; WebM or MP4 export still works.',
+    gifStalled: 'The GIF encoder stopped responding (no progress for {s} s). Try again, or export a shorter or smaller GIF.',
     cannotConvert: 'this recording cannot be converted here ({tracks})',
     noH264: 'this browser cannot encode H.264 at {width}x{height}',
     ffmpegStart: 'The video converter (ffmpeg.wasm) could not be started: {reason}. Reload the page and try again (WebM export needs no converter)',

@@ -654,6 +654,8 @@ const zhCN: typeof en = {
     noVideoTrack: '这段录制没有可导出的视频轨道。',
     gifNoVideo: '这段录制没有可用来制作 GIF 的视频。',
     gifCannotDecode: '此浏览器无法解码这段录制的视频，因此无法制作 GIF。',
+    gifWorkerFailed: 'GIF 编码器无法运行（{detail}）。请刷新页面后重试；WebM 和 MP4 导出仍可使用。',
+    gifStalled: 'GIF 编码器没有响应（{s} 秒没有进度）。请重试，或导出更短或更小的 GIF。',
     cannotConvert: '这段录制无法在此转换（{tracks}）',
     noH264: '此浏览器无法以 {width}x{height} 编码 H.264',
     ffmpegStart: '视频转换器（ffmpeg.wasm）无法启动：{reason}。请刷新页面后重试（导出 WebM 不需要转换器）',

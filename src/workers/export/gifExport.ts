@@ -21,6 +21,12 @@ export interface GifJob {
 
 const DECODE_SHARE = 0.25
 
+/**
+ * gif.js reports progress after every frame it encodes (tens of milliseconds each at 640 px); this long with none
+ * means its workers are gone or stuck, and the export fails with a message instead of spinning for ever.
+ */
+export const GIF_STALL_MS = 30_000
+
 function abortError(): DOMException {
   return new DOMException('The export was cancelled.', 'AbortError')
 }
@@ -67,19 +73,39 @@ export async function exportGif(job: GifJob): Promise<{ blob: Blob; frames: numb
         i++
         job.onProgress?.((i / times.length) * DECODE_SHARE)
       }
+      let watchdog: ReturnType<typeof setTimeout> | undefined
       const data = await new Promise<Uint8Array>((resolve, reject) => {
-        gif.on('progress', (p) => job.onProgress?.(DECODE_SHARE + Math.min(0.99, p) * (1 - DECODE_SHARE)))
+        const fail = (err: Error) => {
+          reject(err) // first: abort() emits 'abort', which would settle this as a cancel
+          gif.abort()
+        }
+        const arm = () => {
+          clearTimeout(watchdog)
+          watchdog = setTimeout(() => fail(new ExportError('gifStalled', { s: GIF_STALL_MS / 1000 })), GIF_STALL_MS)
+        }
+        gif.on('progress', (p) => {
+          arm()
+          job.onProgress?.(DECODE_SHARE + Math.min(0.99, p) * (1 - DECODE_SHARE))
+        })
         gif.on('finished', (_blob, bytes) => resolve(bytes))
         gif.on('abort', () => reject(abortError()))
         if (job.signal?.aborted) return reject(abortError())
+        arm()
         gif.render()
-      })
+        // gif.js spawns its workers in render() and never listens for their errors (a script that fails to load):
+        // without this the export would wait for ever.
+        const internals = gif as unknown as { freeWorkers?: Worker[]; activeWorkers?: Worker[] }
+        for (const w of [...(internals.freeWorkers ?? []), ...(internals.activeWorkers ?? [])]) {
+          w.addEventListener('error', (e) => fail(new ExportError('gifWorkerFailed', { detail: e.message || 'worker error' })), { once: true })
+        }
+      }).finally(() => clearTimeout(watchdog))
       job.onProgress?.(1)
       return { blob: new Blob([trimGifPadding(data) as Uint8Array<ArrayBuffer>], { type: 'image/gif' }), frames: i, width, height }
     } finally {
       job.signal?.removeEventListener('abort', onAbort)
       // gif.js keeps its idle workers forever; end them so each export leaves nothing running.
-      for (const w of (gif as unknown as { freeWorkers?: Worker[] }).freeWorkers ?? []) w.terminate()
+      const internals = gif as unknown as { freeWorkers?: Worker[]; activeWorkers?: Worker[] }
+      for (const w of [...(internals.freeWorkers ?? []), ...(internals.activeWorkers ?? [])]) w.terminate()
     }
   } finally {
     input.dispose()

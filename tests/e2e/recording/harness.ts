@@ -313,6 +313,18 @@ const harness = {
       return { ok: false, error: err instanceof Error ? `${err.name}: ${err.message}` : String(err), aborted: ac.signal.aborted, progress: progress.length }
     }
   },
+  /** A GIF export whose gif.js worker script is `workerURL` (one that does not load, to see the export say so). */
+  async gifWithWorker(id: string, workerURL: string): Promise<{ ok: true } | { ok: false; error: string }> {
+    const r = recordings.get(id)
+    if (!r) throw new Error(`no recording ${id}`)
+    const { exportGif } = await import('@/workers/export/gifExport')
+    try {
+      await exportGif({ input: r.blob, gifWorkerURL: new URL(workerURL, location.href).href, options: { width: 160, fps: 5 } })
+      return { ok: true }
+    } catch (err) {
+      return { ok: false, error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) }
+    }
+  },
   /** Bytes of a recording (key = id) or an export (key = id.format), base64, for checks with ffprobe in Node. */
   async bytes(key: string): Promise<string> {
     const blob = exports.get(key) ?? recordings.get(key)?.blob
