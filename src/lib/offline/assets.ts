@@ -26,7 +26,9 @@ export interface VendorUrls {
 
 /**
  * The URLs a feature loads, as alternatives: the feature is ready when every URL of any one alternative is cached.
- * - mp4: the ffmpeg core this page would load (multi-thread when cross-origin isolated, as ffmpegClient.ts picks);
+ * - mp4: an ffmpeg core this page can run: multi-thread when cross-origin isolated, or the single-thread one, which
+ *   ffmpegClient.ts falls back to when the multi-thread one fails to load (offline: is not cached) or failed in this
+ *   browser before (Firefox, where it was the one used and so the one cached);
  * - gif: gif.js's worker;
  * - segmentation: MediaPipe's loader, graph and the chosen model, with its SIMD build (or the plain one, which
  *   browsers without wasm SIMD load instead).
@@ -37,12 +39,10 @@ export function featureFiles(
   opts: { crossOriginIsolated: boolean; model?: 'general' | 'landscape' },
 ): string[][] {
   switch (feature) {
-    case 'mp4':
-      return [
-        opts.crossOriginIsolated
-          ? [urls.ffmpegCoreMtURL, urls.ffmpegWasmMtURL, urls.ffmpegWorkerMtURL]
-          : [urls.ffmpegCoreURL, urls.ffmpegWasmURL],
-      ]
+    case 'mp4': {
+      const st = [urls.ffmpegCoreURL, urls.ffmpegWasmURL]
+      return opts.crossOriginIsolated ? [[urls.ffmpegCoreMtURL, urls.ffmpegWasmMtURL, urls.ffmpegWorkerMtURL], st] : [st]
+    }
     case 'gif':
       return [[urls.gifWorkerURL]]
     case 'segmentation': {

@@ -160,7 +160,11 @@ export function loadFfmpeg(): Promise<Loaded> {
         return await loadCore('mt')
       } catch (err) {
         if (generation !== unloads) throw abortError()
-        rememberMtFailed(`the multi-thread core ${err instanceof Stalled ? err.message : `failed to load (${String(err)})`}`)
+        const reason = `the multi-thread core ${err instanceof Stalled ? err.message : `failed to load (${String(err)})`}`
+        // Offline, a core that was never cached cannot load: that says nothing about this browser, so it is not
+        // remembered beyond this page.
+        if (navigator.onLine === false) mtFailure = reason
+        else rememberMtFailed(reason)
       }
     }
     try {
