@@ -24,12 +24,24 @@ export function catchDownloads(): void {
   }
 }
 
-/** A new tab at `url` (the full address), downloads caught, page errors logged. */
+const errorsOf = new WeakMap<Page, string[]>()
+
+/** Errors the page reported so far (uncaught errors, and the CSP violations Firefox reports the same way). */
+export function pageErrors(page: Page): string[] {
+  return errorsOf.get(page) ?? []
+}
+
+/** A new tab at `url` (the full address), downloads caught, page errors logged and kept (`pageErrors`). */
 export async function openPage(ff: RunningFirefox, url: string): Promise<Page> {
   const page = await ff.browser.newPage()
   await page.setViewport({ width: 1280, height: 900 })
   await page.evaluateOnNewDocument(catchDownloads)
-  page.on('pageerror', (e) => console.error('[firefox page error]', e))
+  const errors: string[] = []
+  errorsOf.set(page, errors)
+  page.on('pageerror', (e) => {
+    errors.push(String(e))
+    console.error('[firefox page error]', e)
+  })
   await page.goto(url)
   return page
 }

@@ -5,6 +5,7 @@
  * - `chat` (id 0): chat messages and each side's media state (muted, camera off, sharing), JSON text frames;
  * - `file` (id 1): file transfers, a JSON `file-start`, the bytes as binary frames in order, a JSON `file-end`.
  */
+import '../zodCsp.ts'
 import { z } from 'zod'
 
 export const CHAT_CHANNEL = { label: 'chat', id: 0 } as const

@@ -9,6 +9,7 @@
  * docs/signaling.md describes all of it for people writing another client.
  * The first two arguments are the design notes' protocol; the trailing object is this product's extension.
  */
+import '../zodCsp.ts'
 import { z } from 'zod'
 
 /**
