@@ -7,17 +7,13 @@ import { useVirtualBackground } from './useVirtualBackground'
 import { usePipCompositor } from './usePipCompositor'
 import { useMixedAudio } from './useMixedAudio'
 import { useRecorder } from './useRecorder'
-import type { RecordingLimits } from '@/lib/recording/limits'
+import { MIN_RECORDING_MS, type RecordingLimits } from '@/lib/recording/limits'
 import { discardRecording } from '@/lib/recording/chunkStore'
 import { useRememberedDevices } from './useRememberedDevices'
 import { messageRef, msg, render, type Message } from '@/i18n/message'
 import { useBusyWhile } from './useBusy'
 
-/**
- * A recording shorter than this is not kept: a quick start/stop (a double press of R) would otherwise leave
- * 0:00 files in the gallery that cannot be played or exported meaningfully.
- */
-export const MIN_RECORDING_MS = 1000
+export { MIN_RECORDING_MS }
 
 function directAudioWarning(mic: boolean, screenSound: boolean): Message {
   if (mic && screenSound) return msg('record.audioWarning.both')

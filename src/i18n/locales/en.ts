@@ -361,6 +361,7 @@ const en = {
     recover: 'Recover',
     recoverLabel: 'Recover recording of {when}',
     recovered: '{n} recovered.',
+    tooShort: 'That recording held less than {s} s, so there was nothing to keep. | {n} recordings held less than {s} s each, so there was nothing to keep.',
     failed: 'The recording could not be recovered ({reason}). It is kept; try again, or discard it.',
   },
   call: {

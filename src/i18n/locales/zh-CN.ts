@@ -358,6 +358,7 @@ const zhCN: typeof en = {
     recover: '恢复',
     recoverLabel: '恢复 {when} 的录像',
     recovered: '已恢复 {n} 段。',
+    tooShort: '这段录像不足 {s} 秒，没有可保留的内容。 | 有 {n} 段录像各不足 {s} 秒，没有可保留的内容。',
     failed: '录像未能恢复（{reason}）。录像仍然保留；可以再试一次，或将其丢弃。',
   },
   call: {

@@ -75,3 +75,10 @@ export function limitMessage(hit: LimitHit): Message | null {
   if (hit === 'size') return msg('feedback.recorder.sizeLimit')
   return null
 }
+
+/**
+ * A recording shorter than this is not kept (the Record page) nor recovered (the recovery prompt): a quick
+ * start/stop (a double press of R) would otherwise leave 0:00 files in the gallery that cannot be played or exported
+ * meaningfully.
+ */
+export const MIN_RECORDING_MS = 1000
