@@ -1,11 +1,9 @@
 /**
  * A call across engines through the real signaling server: Alice in headless Chromium (fake camera playing the
  * green-screen clip, virtual background on: yellow instead of the green screen), Bob in Firefox (puppeteer-core over
- * WebDriver BiDi, Firefox's fake camera and microphone). Both join through the UI; media flows both ways, Bob sees
- * Alice's background replaced, and chat goes both ways.
- *
- * Bob's own background is off: Firefox's background pipeline is being rebuilt (branch engines-vb). Once it lands,
- * turn it on for Bob (see BOB_BACKGROUND below) and check Alice sees it.
+ * WebDriver BiDi, Firefox's fake camera and microphone, virtual background on: Firefox's own pipeline, frames in by
+ * requestVideoFrameCallback and out through a bitmaprenderer canvas). Both join through the UI; media flows both
+ * ways, each sees the other's background, and chat goes both ways.
  */
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
@@ -19,8 +17,17 @@ import { REMOTE, expectMediaFlowing, join, openCall, useBackground } from './cal
 
 const baseURL = inject('baseURL')
 
-/** Bob's (Firefox) background settings: none until engines-vb's Firefox pipeline lands; then e.g. a colour. */
-const BOB_BACKGROUND: Record<string, unknown> | null = null
+/**
+ * Bob's (Firefox) background: a blue colour by green screen, keyed on grey with the widest similarity, so every
+ * pixel of Firefox's fake camera (a flat colour cycling its hue; no green screen to key) is background: Bob sends a
+ * blue picture. (Headless Firefox has no WebGL, so this is the background worker's JavaScript renderer.)
+ */
+const BOB_BACKGROUND = {
+  mode: 'color',
+  engine: 'chroma',
+  color: '#0000ff',
+  chroma: { keyColor: '#808080', similarity: 1, smoothness: 0, spill: 0 },
+}
 
 
 /** Of the green-screen pixels of the clip, the share that Firefox shows yellow in Alice's video (a 32x24 sample). */
@@ -75,7 +82,7 @@ describe('a call Firefox ↔ Chromium through the real server', () => {
     await ff?.close()
   })
 
-  test('both join: media flows both ways, and Firefox shows Chromium’s virtual background', async () => {
+  test('both join: media flows both ways, and each shows the other’s virtual background', async () => {
     aliceContext = await chromium.newContext({ viewport: { width: 1280, height: 860 } })
     await useBackground(aliceContext, { mode: 'color', engine: 'chroma', color: '#ffff00' })
     alice = await openCall(aliceContext, link, 'Alice')
@@ -84,10 +91,7 @@ describe('a call Firefox ↔ Chromium through the real server', () => {
 
     bob = await ff.browser.newPage()
     await bob.setViewport({ width: 1280, height: 860 })
-    if (BOB_BACKGROUND) {
-      const settings = JSON.stringify(BOB_BACKGROUND)
-      await bob.evaluateOnNewDocument((s) => localStorage.setItem('media-studio.virtual-background.v1', s), settings)
-    }
+    await bob.evaluateOnNewDocument((s) => localStorage.setItem('media-studio.virtual-background.v1', s), JSON.stringify(BOB_BACKGROUND))
     bob.on('pageerror', (e) => console.error('[Bob, Firefox] page error:', e))
     await bob.goto(link)
     await bob.locator('#call-name').fill('Bob')
@@ -107,9 +111,19 @@ describe('a call Firefox ↔ Chromium through the real server', () => {
     expect(await framesShown(bob, REMOTE('Alice'), 2000)).toBeGreaterThan(10)
     // Alice's green screen arrives in Firefox as yellow.
     await expect.poll(() => yellowWhereGreen(bob, clip), { timeout: 20_000, interval: 500 }).toBeGreaterThan(0.9)
-    // Firefox's fake camera is a flat colour: Alice sees a picture, not black.
-    const rgb = await videoRgb(alice, REMOTE('Bob'), 8, 6)
-    expect(Math.max(...rgb)).toBeGreaterThan(40)
+    // Bob's background reaches Alice: his picture is blue, and stays blue (the fake camera's own colour cycles its hue,
+    // so it would be blue only for a moment).
+    const blue = async () => {
+      const rgb = await videoRgb(alice, REMOTE('Bob'), 8, 6)
+      let n = 0
+      for (let i = 0; i < rgb.length; i += 3) if (rgb[i + 2]! > 180 && rgb[i]! < 70 && rgb[i + 1]! < 70) n++
+      return n / (rgb.length / 3)
+    }
+    await expect.poll(blue, { timeout: 30_000, interval: 500 }).toBeGreaterThan(0.9)
+    for (let k = 0; k < 6; k++) {
+      await new Promise((r) => setTimeout(r, 500))
+      expect(await blue()).toBeGreaterThan(0.9)
+    }
   })
 
   test('chat goes both ways', async () => {
