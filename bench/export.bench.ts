@@ -32,7 +32,7 @@ import type { ExportOk } from '../tests/e2e/recording/harness.ts'
 import { frameCount } from '../tests/e2e/recording/checks.ts'
 
 const run = promisify(execFile)
-type Rec = Awaited<ReturnType<Window['harness']['record']>> & { mime: string; durationMs: number }
+type Rec = Omit<Awaited<ReturnType<Window['harness']['record']>>, 'recordedMs'>
 type Input = 'camera-motion' | 'screen-scroll' | 'static-screen'
 const VP8 = 'video/webm;codecs=vp8,opus'
 const H264 = 'video/x-matroska;codecs=avc1,opus'

@@ -207,12 +207,14 @@ export function useRecorder(options: UseRecorderOptions): UseRecorderReturn {
       firstVideoFrame(video, START_WAIT_MS, starting.signal),
       options.ready?.(START_WAIT_MS, starting.signal).catch(() => undefined),
     ])
-    cancelStarting = null
+    // (cancelStarting stays set until the recorder runs: a Stop until then cancels the start.)
     if (starting.signal.aborted) {
+      cancelStarting = null
       state.value = 'idle'
       return
     }
     if (video.readyState !== 'live') {
+      cancelStarting = null
       state.value = 'idle'
       error.value = msg('feedback.recorder.sourceEnded')
       return
@@ -227,6 +229,7 @@ export function useRecorder(options: UseRecorderOptions): UseRecorderReturn {
         videoKeyFrameIntervalDuration: options.keyFrameIntervalMs ?? 1000,
       } as MediaRecorderOptions)
     } catch (err) {
+      cancelStarting = null
       state.value = 'idle'
       error.value = msg('feedback.recorder.startFailed', { reason: err instanceof Error ? err.message : String(err) })
       return
@@ -243,8 +246,16 @@ export function useRecorder(options: UseRecorderOptions): UseRecorderReturn {
         label: toValue(options.label),
       })
     } catch (err) {
+      cancelStarting = null
       state.value = 'idle'
       error.value = describeStorageError(err)
+      return
+    }
+    cancelStarting = null
+    if (starting.signal.aborted) {
+      // Stopped while the session was being stored: nothing was recorded, so nothing is kept.
+      await discardRecording(id).catch(() => undefined)
+      state.value = 'idle'
       return
     }
 

@@ -40,7 +40,7 @@ async function closeDialog(page: Page) {
   await page.waitForFunction(() => !document.querySelector('.el-dialog .export'), { timeout: 10_000 })
 }
 
-describe('Installable and offline (Firefox)', () => {
+describe('Offline (Firefox)', () => {
   let server: RunningServer
   let ff: RunningFirefox
   let page: Page

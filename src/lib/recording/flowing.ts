@@ -42,8 +42,10 @@ export function firstVideoFrame(track: MediaStreamTrack, timeoutMs: number, sign
 }
 
 /**
- * Resolves true once the context's audio clock moves (its audio thread renders, so a MediaStreamAudioDestinationNode
- * carries samples), false after `timeoutMs`, when `signal` aborts, or when the context is not running.
+ * Resolves true once the context runs and its audio clock moves (its audio thread renders, so a
+ * MediaStreamAudioDestinationNode carries samples), false after `timeoutMs`, when `signal` aborts, or when the
+ * context is closed. A suspended context is waited on too (one just made may still be starting); callers that
+ * must not wait for one the browser keeps suspended ask `resume()` first, as the Record page does.
  */
 export async function audioClockRunning(ctx: BaseAudioContext, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
   const until = performance.now() + timeoutMs

@@ -105,6 +105,11 @@ function rememberMtFailed(reason: string) {
   }
 }
 
+/** The error of a load whose files could not be fetched (a network error), as opposed to a core that did not run. */
+function fetchFailed(err: unknown): boolean {
+  return err instanceof TypeError && /fetch|network|import/i.test(err.message)
+}
+
 /** Settles with `p`, or rejects with an AbortError as soon as `signal` aborts, or with `late()` after `ms` (if given). */
 function settleWithin<T>(p: Promise<T>, o: { ms?: number; late?: () => Error; signal?: AbortSignal }): Promise<T> {
   const { ms, late, signal } = o
@@ -161,9 +166,9 @@ export function loadFfmpeg(): Promise<Loaded> {
       } catch (err) {
         if (generation !== unloads) throw abortError()
         const reason = `the multi-thread core ${err instanceof Stalled ? err.message : `failed to load (${String(err)})`}`
-        // Offline, a core that was never cached cannot load: that says nothing about this browser, so it is not
-        // remembered beyond this page.
-        if (navigator.onLine === false) mtFailure = reason
+        // A core that could not be fetched (offline and never cached, or the server unreachable) says nothing about
+        // this browser: that is not remembered beyond this page.
+        if (navigator.onLine === false || fetchFailed(err)) mtFailure = reason
         else rememberMtFailed(reason)
       }
     }

@@ -102,9 +102,13 @@ export async function exportGif(job: GifJob): Promise<{ blob: Blob; frames: numb
       }
       // From a second before the first GIF frame, so the frame shown at that time is among those decoded.
       const samples = new VideoSampleSink(video).samples(Math.max(first, (times[0] ?? first) - 1))
+      let pending: Promise<IteratorResult<VideoSample, void>> | null = null
       try {
+        if (job.signal?.aborted) throw abortError()
         for (;;) {
-          const next = await Promise.race([samples.next(), watch.stalled, cancelled])
+          pending = samples.next()
+          const next = await Promise.race([pending, watch.stalled, cancelled])
+          pending = null
           if (next.done) break
           const sample = next.value
           watch.kick()
@@ -121,6 +125,8 @@ export async function exportGif(job: GifJob): Promise<{ blob: Blob; frames: numb
         addFramesBefore(Infinity)
       } finally {
         shown?.close()
+        // A frame that arrives after a cancel or a stall won the race is closed when it comes.
+        pending?.then((r) => r.value?.close(), () => undefined)
         // Ends the decoder when the loop stopped early (all frames taken, a cancel, a stall); not awaited, since
         // a stalled generator may never answer.
         void samples.return(undefined).catch(() => undefined)

@@ -174,7 +174,8 @@ const harness = {
     current = null
     if (!r) throw new Error(c.rec.error.value ?? 'no result')
     recordings.set(r.id, r)
-    return summary(r)
+    // What the recorder's own clock counted (the REC counter), beside the file's duration.
+    return { ...summary(r), recordedMs: c.rec.elapsedMs.value }
   },
   /** Waits for the current recording to finish by itself (source ended, a limit). */
   async waitFinished(timeoutMs = 15000) {
