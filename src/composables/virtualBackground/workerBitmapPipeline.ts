@@ -65,7 +65,8 @@ export async function startWorkerBitmap(ctx: PipelineContext): Promise<Pipeline>
       if (!t) return
       const played = playTrack(doc, t)
       source = { track: t, release: played.release }
-      sourcePump = framePump(played.video, (frame) => send({ type: 'frame', frame }, [frame]), { videoFrames: true })
+      // Two in flight: the worker starts the next camera frame as soon as it has finished one (framePump.ts).
+      sourcePump = framePump(played.video, (frame) => send({ type: 'frame', frame }, [frame]), { videoFrames: true, inFlight: 2 })
     },
     setBackgroundVideo(video) {
       bgPump?.stop()

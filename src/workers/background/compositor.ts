@@ -102,6 +102,11 @@ export class Compositor {
   private framesOut = 0
   private width = 0
   private planeBuffer: Uint8Array | null = null
+  /**
+   * Camera frames sent one by one (`frame`) are drawn one after another: the page may send the next before this one
+   * is done (framePump's `inFlight`), and drawing shares `planeBuffer` and the renderer.
+   */
+  private frameChain: Promise<void> = Promise.resolve()
   private height = 0
   private statsTimer: ReturnType<typeof setInterval>
   private disposed = false
@@ -131,10 +136,12 @@ export class Compositor {
       case 'sourceTrack':
         this.setSourceTrack(cmd.track)
         break
-      case 'frame':
+      case 'frame': {
         this.framesIn++
-        void this.process(cmd.frame).then(() => this.post({ type: 'frameDone' }))
+        const frame = cmd.frame
+        this.frameChain = this.frameChain.then(() => this.process(frame)).then(() => this.post({ type: 'frameDone' }))
         break
+      }
       case 'settings': {
         const prev = this.settings
         this.settings = cmd.settings
