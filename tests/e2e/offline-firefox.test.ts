@@ -86,6 +86,11 @@ describe('Offline (Firefox)', () => {
   })
 
   test('offline: a grayscale photo is taken, grey and full size', async () => {
+    // Right after this offline load, Firefox's accessibility tree (which these role queries read) can take tens of
+    // seconds to list the page's controls (one run: the checkbox not found in 15 s; passing runs spent 18-64 s on
+    // this test, against about 20 s for the same steps online in firefox.test.ts; cause not found yet): wait for it
+    // once, generously.
+    await page.waitForSelector(byRole('button', 'Take photo'), { timeout: 120_000 })
     await clickControlOf(page, 'checkbox', 'Grayscale filter')
     await page.locator(byRole('button', 'Take photo')).click()
     const saved = await page.waitForSelector('::-p-text(Saved photo-)', { timeout: 15_000 })
@@ -99,7 +104,7 @@ describe('Offline (Firefox)', () => {
     let maxSpread = 0
     for (let i = 0; i < rgb.length; i += 3) maxSpread = Math.max(maxSpread, Math.max(rgb[i]!, rgb[i + 1]!, rgb[i + 2]!) - Math.min(rgb[i]!, rgb[i + 1]!, rgb[i + 2]!))
     expect(maxSpread).toBe(0)
-  })
+  }, 240_000)
 
   test('offline: a 5 s recording is saved and exports to MP4 and GIF that decode cleanly', async () => {
     await page.locator(byRole('link', 'Record')).click()
