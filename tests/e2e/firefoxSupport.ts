@@ -55,8 +55,8 @@ export function byRole(role: string, name: string): string {
 }
 
 /** Element Plus draws its own radio, checkbox or switch over the input: click what a person clicks (its label or box). */
-export async function clickControlOf(page: Page, role: 'radio' | 'checkbox' | 'switch', name: string, around = 'label'): Promise<void> {
-  const input = await page.waitForSelector(byRole(role, name), { timeout: 15_000 })
+export async function clickControlOf(page: Page, role: 'radio' | 'checkbox' | 'switch', name: string, around = 'label', timeout = 15_000): Promise<void> {
+  const input = await page.waitForSelector(byRole(role, name), { timeout })
   const drawn = (await input!.evaluateHandle((i, sel) => i.closest(sel), around)) as ElementHandle<Element>
   await drawn.click()
 }
