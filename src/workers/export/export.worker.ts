@@ -7,7 +7,7 @@
 import { mediaInfo } from '@/lib/recording/mediaInfo'
 import type { ExportJob, FromWorker, JobResults, ToWorker } from './exportProtocol'
 import { ExportError } from './exportErrors'
-import { exportGif } from './gifExport'
+import { decodeGifFrames, type GifFrame } from './gifFrames'
 import { exportWebm } from './webmExport'
 import { transcodeMp4WebCodecs } from './webcodecsMp4'
 import { fileTarget } from '@/lib/recording/fileTarget'
@@ -15,12 +15,17 @@ import { fileTarget } from '@/lib/recording/fileTarget'
 const scope = self as unknown as DedicatedWorkerGlobalScope
 const running = new Map<number, AbortController>()
 
-async function run(job: ExportJob, signal: AbortSignal, onProgress: (p: number) => void): Promise<JobResults[ExportJob['kind']]> {
+async function run(
+  job: ExportJob,
+  signal: AbortSignal,
+  onProgress: (p: number) => void,
+  onFrame: (frame: GifFrame) => void,
+): Promise<JobResults[ExportJob['kind']]> {
   switch (job.kind) {
     case 'info':
       return mediaInfo(job.input)
     case 'gif':
-      return exportGif({ input: job.input, gifWorkerURL: job.gifWorkerURL, options: job.gif, trim: job.trim, signal, onProgress })
+      return decodeGifFrames({ input: job.input, options: job.gif, trim: job.trim, signal, onProgress, onFrame })
     case 'webm': {
       const out = job.out ? await fileTarget(job.out) : null
       try {
@@ -63,7 +68,8 @@ scope.onmessage = (e: MessageEvent<ToWorker>) => {
     lastPost = now
     post({ type: 'progress', id: m.id, p })
   }
-  run(m.job, ac.signal, onProgress)
+  const onFrame = (frame: GifFrame) => scope.postMessage({ type: 'frame', id: m.id, frame } satisfies FromWorker, [frame.data.buffer])
+  run(m.job, ac.signal, onProgress, onFrame)
     .then((result) => post({ type: 'done', id: m.id, result }))
     .catch((err: unknown) => {
       const e = err instanceof Error || err instanceof DOMException ? err : new Error(String(err))

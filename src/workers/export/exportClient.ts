@@ -4,12 +4,14 @@
  */
 import type { ExportJob, FromWorker, JobResults, ToWorker } from './exportProtocol'
 import { ExportError } from './exportErrors'
+import type { GifFrame } from './gifFrames'
 import { t } from '@/i18n'
 
 interface Pending {
   resolve: (r: never) => void
   reject: (e: unknown) => void
   onProgress?: (p: number) => void
+  onFrame?: (frame: GifFrame) => void
 }
 
 let worker: Worker | null = null
@@ -24,6 +26,7 @@ function getWorker(): Worker {
     const p = pending.get(m.id)
     if (!p) return
     if (m.type === 'progress') p.onProgress?.(m.p)
+    else if (m.type === 'frame') p.onFrame?.(m.frame)
     else {
       pending.delete(m.id)
       if (m.type === 'done') p.resolve(m.result as never)
@@ -44,7 +47,7 @@ function getWorker(): Worker {
 }
 
 /** Runs one job in the export worker. Cancelling rejects with an AbortError once the worker has stopped the job. */
-export function runExportJob<J extends ExportJob>(job: J, opts: { signal?: AbortSignal; onProgress?: (p: number) => void } = {}): Promise<JobResults[J['kind']]> {
+export function runExportJob<J extends ExportJob>(job: J, opts: { signal?: AbortSignal; onProgress?: (p: number) => void; onFrame?: (frame: GifFrame) => void } = {}): Promise<JobResults[J['kind']]> {
   if (opts.signal?.aborted) return Promise.reject(new DOMException('The export was cancelled.', 'AbortError'))
   const w = getWorker()
   const id = nextId++
@@ -56,6 +59,7 @@ export function runExportJob<J extends ExportJob>(job: J, opts: { signal?: Abort
       resolve: ((r: JobResults[J['kind']]) => (done(), resolve(r))) as never,
       reject: (e) => (done(), reject(e)),
       onProgress: opts.onProgress,
+      onFrame: opts.onFrame,
     })
     w.postMessage({ type: 'run', id, job } satisfies ToWorker)
   })

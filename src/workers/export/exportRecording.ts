@@ -122,9 +122,10 @@ export async function exportRecording(req: ExportRequest): Promise<ExportResult>
   let out: { blob: Blob; width: number; height: number; path: ExportPath; engine: ExportEngine; estimateBytes: number | null }
   if (req.format === 'gif') {
     const { gifWorkerURL } = await import('virtual:media-assets')
-    // Absolute: the worker resolves URLs against its own script's address.
+    // Absolute, as gif.js hands it to `new Worker` unchanged.
     const workerURL = new URL(gifWorkerURL, self.location.href).href
-    const r = await runExportJob({ kind: 'gif', input: req.input, trim, gif: req.gif, gifWorkerURL: workerURL }, { signal: req.signal, onProgress: progress })
+    const { exportGif } = await import('./gifExport')
+    const r = await exportGif({ input: req.input, trim, options: req.gif, gifWorkerURL: workerURL, signal: req.signal, onProgress: progress })
     out = { ...r, path: 'encode', engine: 'gif.js', estimateBytes: null }
   } else if (req.format === 'mp4') {
     const plan = planMp4({ ...info, durationS: mediaSeconds, recordingS: info.durationS }, { ...MP4_DEFAULTS, ...req.mp4 })
