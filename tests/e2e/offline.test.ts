@@ -149,16 +149,15 @@ describe('Installable and offline (Chromium)', () => {
     const mp4 = await exportAs(page, 'MP4', 'offline-online-export.mp4')
     expect((await probe(mp4)).codecs).toContain('h264')
 
-    // The page is cross-origin isolated, so the multi-thread core ran, and that is what got cached.
-    // (The service worker writes its cache after answering: wait for the write, then read the whole cache.)
-    await expect
-      .poll(async () => (await cachedUrls(page, VENDOR_CACHE)).some((u) => /@ffmpeg\/core-mt@[^/]+\/ffmpeg-core\.wasm$/.test(u)), {
-        timeout: 30_000,
-      })
-      .toBe(true)
+    // The page is cross-origin isolated, so the multi-thread core ran and got cached, and the single-thread core it
+    // falls back to was fetched in the background after it loaded, so the fallback works offline too.
+    // (The service worker writes its cache after answering: wait for the writes, then read the whole cache.)
+    const bothCores = (urls: string[]) =>
+      urls.some((u) => /@ffmpeg\/core-mt@[^/]+\/ffmpeg-core\.wasm$/.test(u)) && urls.some((u) => /@ffmpeg\/core@[^/]+\/ffmpeg-core\.wasm$/.test(u))
+    await expect.poll(async () => bothCores(await cachedUrls(page, VENDOR_CACHE)), { timeout: 60_000 }).toBe(true)
     const vendor = await cachedUrls(page, VENDOR_CACHE)
-    expect(vendor.some((u) => /@ffmpeg\/core-mt@[^/]+\/ffmpeg-core\.wasm$/.test(u))).toBe(true)
     expect(vendor.some((u) => /@ffmpeg\/core-mt@[^/]+\/ffmpeg-core\.worker\.js$/.test(u))).toBe(true)
+    expect(vendor.some((u) => /@ffmpeg\/core@[^/]+\/ffmpeg-core\.js$/.test(u))).toBe(true)
     // Nothing was cached that was not used: no GIF worker yet, no MediaPipe.
     expect(vendor.some((u) => u.includes('gif.worker.js'))).toBe(false)
     expect(vendor.some((u) => u.includes('selfie_segmentation'))).toBe(false)

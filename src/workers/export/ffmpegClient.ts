@@ -10,10 +10,16 @@
  * Nothing here may wait forever. The multi-thread core starts 32 pthread workers from inside ffmpeg's own worker
  * while it loads; in Firefox (153 ESR, measured) that nested start stalls in about two loads out of three: some of
  * the 32 workers never fetch their script, `load()` never settles, and an export showed no progress, no result and
- * no message. So every step has a deadline: a core that does not load in time, or an ffmpeg run that prints nothing
+ * no message. (A standalone page shows the likely cause: Firefox stops a worker that starts workers of its own in
+ * quick succession; see gifExport.ts.) So every step has a deadline: a core that does not load in time, or an ffmpeg run that prints nothing
  * for too long, is ended (the worker terminated) and the job runs again on the single-thread core, which is
  * remembered for this browser; a single-thread core that does the same is reported as an error within seconds.
  * Cancel works at every step, loading included.
+ *
+ * Offline, that fallback needs the single-thread core in the service worker's cache, but an online export that ran
+ * on the multi-thread core only cached that one (Firefox then failed offline: the multi-thread core stalled and the
+ * single-thread one could not be fetched). So once the multi-thread core has loaded with a service worker in
+ * control, the single-thread core is fetched once in the background (low priority) and cached too.
  */
 import type { FFmpeg, FFFSType, LogEvent } from '@ffmpeg/ffmpeg'
 import { ffmpegErrorSummary, parseFfmpegTime, progressFromTime } from '@/lib/recording/ffmpegArgs'
@@ -150,7 +156,25 @@ async function loadCore(core: Core): Promise<Loaded> {
   } finally {
     if (pending === ff) pending = null
   }
+  if (core === 'mt') warmFallback(assets.ffmpegCoreURL, assets.ffmpegWasmURL)
   return { ff, info: { multiThread: core === 'mt', loadMs: performance.now() - t0, fallback: canUseMultiThread() && core === 'st' ? mtFailedHere() : null } }
+}
+
+let warmed = false
+
+/**
+ * Fetches the single-thread core's files through the service worker, which caches them (src/sw.ts), so the fallback
+ * works offline too. Only with a service worker in control (else nothing would keep them) and online; once per page.
+ */
+function warmFallback(...urls: string[]) {
+  if (warmed || navigator.onLine === false || !globalThis.navigator?.serviceWorker?.controller) return
+  warmed = true
+  for (const url of urls) {
+    // The body must be read for the cache write to complete; a failure only means the fallback stays online-only.
+    void fetch(url, { priority: 'low' })
+      .then((r) => r.arrayBuffer())
+      .catch(() => (warmed = false))
+  }
 }
 
 /**
