@@ -203,55 +203,54 @@ export function useRecorder(options: UseRecorderOptions): UseRecorderReturn {
     // The counter and the file start when the picture and sound do, not before (see flowing.ts).
     state.value = 'starting'
     const starting = (cancelStarting = new AbortController())
-    await Promise.all([
-      firstVideoFrame(video, START_WAIT_MS, starting.signal),
-      options.ready?.(START_WAIT_MS, starting.signal).catch(() => undefined),
-    ])
-    // (cancelStarting stays set until the recorder runs: a Stop until then cancels the start.)
-    if (starting.signal.aborted) {
-      cancelStarting = null
-      state.value = 'idle'
-      return
-    }
-    if (video.readyState !== 'live') {
-      cancelStarting = null
-      state.value = 'idle'
-      error.value = msg('feedback.recorder.sourceEnded')
-      return
-    }
-
     let rec: MediaRecorder
-    try {
-      rec = new MediaRecorder(stream, {
-        mimeType: fmt.mimeType,
-        videoBitsPerSecond: options.videoBitsPerSecond ?? defaultBitrate(video),
-        // Chromium: a key frame at least this often, so the file seeks and trims to the second.
-        videoKeyFrameIntervalDuration: options.keyFrameIntervalMs ?? 1000,
-      } as MediaRecorderOptions)
-    } catch (err) {
-      cancelStarting = null
-      state.value = 'idle'
-      error.value = msg('feedback.recorder.startFailed', { reason: err instanceof Error ? err.message : String(err) })
-      return
-    }
     const id = newRecordingId()
-    const settings = video.getSettings()
     try {
-      await createSession({
-        id,
-        mimeType: rec.mimeType || fmt.mimeType,
-        startedAt: Date.now(),
-        width: settings.width ?? null,
-        height: settings.height ?? null,
-        label: toValue(options.label),
-      })
-    } catch (err) {
-      cancelStarting = null
-      state.value = 'idle'
-      error.value = describeStorageError(err)
-      return
+      await Promise.all([
+        firstVideoFrame(video, START_WAIT_MS, starting.signal),
+        options.ready?.(START_WAIT_MS, starting.signal).catch(() => undefined),
+      ])
+      if (starting.signal.aborted) {
+        state.value = 'idle'
+        return
+      }
+      if (video.readyState !== 'live') {
+        state.value = 'idle'
+        error.value = msg('feedback.recorder.sourceEnded')
+        return
+      }
+
+      try {
+        rec = new MediaRecorder(stream, {
+          mimeType: fmt.mimeType,
+          videoBitsPerSecond: options.videoBitsPerSecond ?? defaultBitrate(video),
+          // Chromium: a key frame at least this often, so the file seeks and trims to the second.
+          videoKeyFrameIntervalDuration: options.keyFrameIntervalMs ?? 1000,
+        } as MediaRecorderOptions)
+      } catch (err) {
+        state.value = 'idle'
+        error.value = msg('feedback.recorder.startFailed', { reason: err instanceof Error ? err.message : String(err) })
+        return
+      }
+      const settings = video.getSettings()
+      try {
+        await createSession({
+          id,
+          mimeType: rec.mimeType || fmt.mimeType,
+          startedAt: Date.now(),
+          width: settings.width ?? null,
+          height: settings.height ?? null,
+          label: toValue(options.label),
+        })
+      } catch (err) {
+        state.value = 'idle'
+        error.value = describeStorageError(err)
+        return
+      }
+    } finally {
+      // Until the recorder runs, a Stop cancels the start (stop() aborts `starting`); every way out ends that.
+      if (cancelStarting === starting) cancelStarting = null
     }
-    cancelStarting = null
     if (starting.signal.aborted) {
       // Stopped while the session was being stored: nothing was recorded, so nothing is kept.
       await discardRecording(id).catch(() => undefined)

@@ -7,7 +7,7 @@ import type { Ref, WritableComputedRef } from 'vue'
 import { msg, type Text } from '@/i18n/message'
 import { BUILTIN_BACKGROUNDS, type BackgroundSourceRef, type VirtualBackgroundSettings } from '@/lib/virtualBackground/settings'
 import { classifyBackgroundFile, classifyBackgroundUrl, planDownscale, type BackgroundKind } from '@/lib/virtualBackground/upload'
-import { hiddenVideo } from './framePump'
+import { hiddenVideo } from '@/lib/hiddenVideo'
 import { describe } from './pipeline'
 
 export interface BackgroundsOptions {

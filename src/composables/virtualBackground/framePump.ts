@@ -74,25 +74,3 @@ export function framePump(video: HTMLVideoElement, send: (frame: never) => void,
   }
 }
 
-/** A muted, inline, autoplaying `<video>` that is never attached to the page. */
-export function hiddenVideo(doc: Document): HTMLVideoElement {
-  const v = doc.createElement('video')
-  v.muted = true
-  v.playsInline = true
-  v.autoplay = true
-  return v
-}
-
-/** Plays a track in a hidden `<video>` (for framePump); `release()` detaches it. */
-export function playTrack(doc: Document, track: MediaStreamTrack): { video: HTMLVideoElement; release(): void } {
-  const video = hiddenVideo(doc)
-  video.srcObject = new MediaStream([track])
-  void video.play().catch(() => {})
-  return {
-    video,
-    release() {
-      video.pause()
-      video.srcObject = null
-    },
-  }
-}

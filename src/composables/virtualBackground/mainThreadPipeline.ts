@@ -4,7 +4,8 @@
  * ImageBitmaps per requestVideoFrameCallback.
  */
 import type { CompositorCommand, CompositorEvent } from '@/workers/background/protocol'
-import { framePump, playTrack, type FramePump } from './framePump'
+import { framePump, type FramePump } from './framePump'
+import { playTrack } from '@/lib/hiddenVideo'
 import { type Pipeline, type PipelineContext } from './pipeline'
 
 export async function startMainThread(ctx: PipelineContext): Promise<Pipeline> {

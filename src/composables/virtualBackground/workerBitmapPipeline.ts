@@ -8,7 +8,8 @@
  */
 import type { CompositorEvent } from '@/workers/background/protocol'
 import { startCompositorWorker } from './compositorWorker'
-import { framePump, playTrack, type FramePump } from './framePump'
+import { framePump, type FramePump } from './framePump'
+import { playTrack } from '@/lib/hiddenVideo'
 import { PipelineUnavailable, type Pipeline, type PipelineContext } from './pipeline'
 
 export async function startWorkerBitmap(ctx: PipelineContext): Promise<Pipeline> {

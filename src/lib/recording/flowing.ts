@@ -5,6 +5,7 @@
  * test run, screen + camera bubble + mixed audio, when the recorder started within a second of its sources).
  * The recorder waits on these (bounded) before it starts, so the counter and the file begin together.
  */
+import { playTrack } from '@/lib/hiddenVideo'
 
 /**
  * Resolves true once `track` has a picture to show (a `<video>` fed a clone of it reaches HAVE_CURRENT_DATA), false
@@ -13,12 +14,9 @@
  */
 export function firstVideoFrame(track: MediaStreamTrack, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
   if (typeof document === 'undefined' || track.readyState !== 'live') return Promise.resolve(false)
-  const video = document.createElement('video')
-  video.muted = true
-  video.playsInline = true
-  // A clone, so nothing done to this element touches the caller's track.
+  // A clone, so nothing done here touches the caller's track.
   const clone = track.clone()
-  video.srcObject = new MediaStream([clone])
+  const { video, release } = playTrack(document, clone)
   return new Promise<boolean>((resolve) => {
     let settled = false
     const finish = (ok: boolean) => {
@@ -27,7 +25,7 @@ export function firstVideoFrame(track: MediaStreamTrack, timeoutMs: number, sign
       clearTimeout(timer)
       video.removeEventListener('loadeddata', onData)
       signal?.removeEventListener('abort', onAbort)
-      video.srcObject = null
+      release()
       clone.stop()
       resolve(ok)
     }
@@ -37,7 +35,6 @@ export function firstVideoFrame(track: MediaStreamTrack, timeoutMs: number, sign
     video.addEventListener('loadeddata', onData)
     signal?.addEventListener('abort', onAbort, { once: true })
     if (signal?.aborted) finish(false)
-    void video.play().catch(() => undefined)
   })
 }
 
