@@ -53,6 +53,7 @@ async function run(
 
 scope.onmessage = (e: MessageEvent<ToWorker>) => {
   const m = e.data
+  if (m.type === 'ping') return scope.postMessage({ type: 'pong' } satisfies FromWorker)
   if (m.type === 'cancel') {
     running.get(m.id)?.abort()
     return

@@ -1,10 +1,13 @@
 /**
- * The page's side of the export worker: one worker, started on first use, jobs by id, progress and cancel.
+ * The page's side of the export worker: one worker, started on first use, jobs by id, progress and cancel. While a
+ * job runs the worker is pinged; one that answers nothing for WORKER_SILENT_MS fails its jobs with a message and is
+ * ended (the next job starts a new one).
  * A job's Blob inputs and outputs cross by reference (a Blob is a handle, not a copy).
  */
 import type { ExportJob, FromWorker, JobResults, ToWorker } from './exportProtocol'
 import { ExportError } from './exportErrors'
 import type { GifFrame } from './gifFrames'
+import { liveness, type Liveness } from './liveness'
 import { t } from '@/i18n'
 
 interface Pending {
@@ -15,34 +18,53 @@ interface Pending {
 }
 
 let worker: Worker | null = null
+let live: Liveness | null = null
 let nextId = 1
 const pending = new Map<number, Pending>()
+
+/** Silence (no answer to pings, no progress) after which a running export's worker is taken as stopped. */
+export const WORKER_SILENT_MS = 30_000
+const PING_MS = 5_000
 
 function getWorker(): Worker {
   if (worker) return worker
   const w = new Worker(new URL('./export.worker.ts', import.meta.url), { type: 'module', name: 'export' })
+  const watch = liveness({
+    pingMs: PING_MS,
+    silentMs: WORKER_SILENT_MS,
+    ping: () => w.postMessage({ type: 'ping' } satisfies ToWorker),
+    silent: () => fail(new ExportError('workerStopped', { reason: t('exportErrors.workerNotResponding', { s: WORKER_SILENT_MS / 1000 }) })),
+  })
   w.onmessage = (e: MessageEvent<FromWorker>) => {
     const m = e.data
+    watch.heard()
+    if (m.type === 'pong') return
     const p = pending.get(m.id)
     if (!p) return
     if (m.type === 'progress') p.onProgress?.(m.p)
     else if (m.type === 'frame') p.onFrame?.(m.frame)
     else {
       pending.delete(m.id)
+      if (!pending.size) watch.stop()
       if (m.type === 'done') p.resolve(m.result as never)
       else if (m.name === 'AbortError') p.reject(new DOMException(m.message, 'AbortError'))
       else p.reject(Object.assign(m.key ? new ExportError(m.key, m.params) : new Error(m.message), { name: m.name }))
     }
   }
-  const fail = (error: ExportError) => {
+  function fail(error: ExportError) {
+    watch.stop()
     for (const p of pending.values()) p.reject(error)
     pending.clear()
     w.terminate()
-    if (worker === w) worker = null
+    if (worker === w) {
+      worker = null
+      live = null
+    }
   }
   w.onerror = (e) => fail(new ExportError('workerStopped', { reason: e.message || t('exportErrors.workerNotLoaded') }))
   w.onmessageerror = () => fail(new ExportError('workerBadMessage'))
   worker = w
+  live = watch
   return w
 }
 
@@ -62,11 +84,14 @@ export function runExportJob<J extends ExportJob>(job: J, opts: { signal?: Abort
       onFrame: opts.onFrame,
     })
     w.postMessage({ type: 'run', id, job } satisfies ToWorker)
+    live?.start()
   })
 }
 
 /** Ends the worker (and any job in it); the next job starts a new one. */
 export function stopExportWorker(): void {
+  live?.stop()
+  live = null
   worker?.terminate()
   worker = null
   for (const p of pending.values()) p.reject(new DOMException('The export was cancelled.', 'AbortError'))

@@ -21,9 +21,11 @@ export interface JobResults {
   mp4: WebCodecsMp4Result
 }
 
-export type ToWorker = { type: 'run'; id: number; job: ExportJob } | { type: 'cancel'; id: number }
+/** `ping`: answered at once with `pong`, so the page knows the worker's event loop still runs (liveness.ts). */
+export type ToWorker = { type: 'run'; id: number; job: ExportJob } | { type: 'cancel'; id: number } | { type: 'ping' }
 
 export type FromWorker =
+  | { type: 'pong' }
   | { type: 'progress'; id: number; p: number }
   /** A decoded GIF frame (its pixels transferred). */
   | { type: 'frame'; id: number; frame: GifFrame }
