@@ -154,11 +154,15 @@ describe('Installable and offline (Chromium)', () => {
     // (The service worker writes its cache after answering: wait for the writes, then read the whole cache.)
     const bothCores = (urls: string[]) =>
       urls.some((u) => /@ffmpeg\/core-mt@[^/]+\/ffmpeg-core\.wasm$/.test(u)) && urls.some((u) => /@ffmpeg\/core@[^/]+\/ffmpeg-core\.wasm$/.test(u))
-    await expect.poll(async () => bothCores(await cachedUrls(page, VENDOR_CACHE)), { timeout: 60_000 }).toBe(true)
+    await expect
+      .poll(async () => {
+        const urls = await cachedUrls(page, VENDOR_CACHE)
+        return bothCores(urls) && urls.some((u) => /@ffmpeg\/core@[^/]+\/ffmpeg-core\.js$/.test(u))
+      }, { timeout: 60_000 })
+      .toBe(true)
     const vendor = await cachedUrls(page, VENDOR_CACHE)
     expect(vendor.some((u) => /@ffmpeg\/core-mt@[^/]+\/ffmpeg-core\.worker\.js$/.test(u))).toBe(true)
-    expect(vendor.some((u) => /@ffmpeg\/core@[^/]+\/ffmpeg-core\.js$/.test(u))).toBe(true)
-    // Nothing was cached that was not used: no GIF worker yet, no MediaPipe.
+    // Nothing else was cached: no GIF worker yet, no MediaPipe (only MP4 export has been used).
     expect(vendor.some((u) => u.includes('gif.worker.js'))).toBe(false)
     expect(vendor.some((u) => u.includes('selfie_segmentation'))).toBe(false)
     await page.keyboard.press('Escape')

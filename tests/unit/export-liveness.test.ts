@@ -12,40 +12,54 @@ describe('liveness', () => {
     return { l, calls }
   }
 
-  it('pings while started and says nothing while the worker answers', () => {
+  it('pings while started and says nothing while the worker answers each ping', () => {
     const { l, calls } = make()
     l.start()
     for (let i = 0; i < 20; i++) {
-      vi.advanceTimersByTime(5000)
       l.heard()
+      vi.advanceTimersByTime(5000)
     }
-    expect(calls).toEqual({ ping: 20, silent: 0 })
+    expect(calls).toEqual({ ping: 21, silent: 0 })
   })
 
-  it('calls silent once, 30 s after the last answer, and stops pinging', () => {
+  it('calls silent once when a ping has gone unanswered for 30 s, and stops pinging', () => {
     const { l, calls } = make()
     l.start()
-    vi.advanceTimersByTime(10_000)
-    l.heard() // last answer at 10 s
-    vi.advanceTimersByTime(29_999)
+    vi.advanceTimersByTime(7000)
+    l.heard() // answers the pings so far (the last one sent at 5 s); the next one goes out at 10 s
+    vi.advanceTimersByTime(3000 + 25_000) // 35 s: the ping of 10 s is 25 s old
     expect(calls.silent).toBe(0)
-    vi.advanceTimersByTime(1)
+    vi.advanceTimersByTime(5000) // 40 s: 30 s old
     expect(calls.silent).toBe(1)
     const pings = calls.ping
     vi.advanceTimersByTime(120_000)
     expect(calls).toEqual({ ping: pings, silent: 1 })
   })
 
-  it('counts nothing while stopped, and the silence restarts at start()', () => {
+  it('a late tick (the page was asleep, timers throttled) pings again instead of judging', () => {
+    const { l, calls } = make()
+    l.start() // a ping goes out, and is never answered while the page sleeps
+    // Throttled to one tick a minute: the clock moves 60 s with no tick, then the next tick comes.
+    vi.setSystemTime(Date.now() + 60_000)
+    const pings = calls.ping
+    vi.advanceTimersByTime(5000)
+    expect(calls).toEqual({ ping: pings + 1, silent: 0 })
+    l.heard() // the worker answers the new ping at once
+    vi.advanceTimersByTime(5000)
+    expect(calls.silent).toBe(0)
+  })
+
+  it('sends nothing and judges nothing while stopped', () => {
     const { l, calls } = make()
     l.start()
     vi.advanceTimersByTime(20_000)
     l.stop()
+    const pings = calls.ping
     vi.advanceTimersByTime(60_000)
+    expect(calls).toEqual({ ping: pings, silent: 0 })
     l.start()
+    l.heard()
     vi.advanceTimersByTime(25_000)
     expect(calls.silent).toBe(0)
-    vi.advanceTimersByTime(5_000)
-    expect(calls.silent).toBe(1)
   })
 })

@@ -1,7 +1,9 @@
 /**
- * The export worker: every export step that touches pixels or packets (decode, scale, quantize, encode, mux) runs
- * here, off the page's main thread, so the page keeps drawing at full rate while a GIF or a video exports.
- * ffmpeg.wasm, for MP4 remux and as the fallback encoder, already runs in its own worker and is driven from the page.
+ * The export worker: every export step that touches pixels or packets (decode, scale, encode, mux) runs here or in
+ * an encoder's own worker, off the page's main thread, so the page keeps drawing at full rate while a GIF or a video
+ * exports. GIF frames are decoded and scaled here and handed to the page, which passes them to gif.js's workers
+ * (started from the page: gifExport.ts says why). ffmpeg.wasm, for MP4 remux and as the fallback encoder, runs in its
+ * own worker and is driven from the page. A `ping` is answered at once: the page's liveness watch (liveness.ts).
  */
 /// <reference lib="webworker" />
 import { mediaInfo } from '@/lib/recording/mediaInfo'

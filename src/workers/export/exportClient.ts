@@ -19,12 +19,16 @@ interface Pending {
 
 let worker: Worker | null = null
 let live: Liveness | null = null
+/** When the worker was last heard from (any message). */
+let lastHeard = 0
 let nextId = 1
 const pending = new Map<number, Pending>()
 
 /** Silence (no answer to pings, no progress) after which a running export's worker is taken as stopped. */
 export const WORKER_SILENT_MS = 30_000
 const PING_MS = 5_000
+/** A cancel the worker does not answer in this long (not even a ping) means it is stuck: it is ended at once. */
+const CANCEL_ANSWER_MS = 3_000
 
 function getWorker(): Worker {
   if (worker) return worker
@@ -37,6 +41,7 @@ function getWorker(): Worker {
   })
   w.onmessage = (e: MessageEvent<FromWorker>) => {
     const m = e.data
+    lastHeard = performance.now()
     watch.heard()
     if (m.type === 'pong') return
     const p = pending.get(m.id)
@@ -68,13 +73,25 @@ function getWorker(): Worker {
   return w
 }
 
-/** Runs one job in the export worker. Cancelling rejects with an AbortError once the worker has stopped the job. */
+/**
+ * Runs one job in the export worker. Cancelling rejects with an AbortError once the worker has stopped the job, or
+ * at once when the worker does not answer within CANCEL_ANSWER_MS (it is then ended).
+ */
 export function runExportJob<J extends ExportJob>(job: J, opts: { signal?: AbortSignal; onProgress?: (p: number) => void; onFrame?: (frame: GifFrame) => void } = {}): Promise<JobResults[J['kind']]> {
   if (opts.signal?.aborted) return Promise.reject(new DOMException('The export was cancelled.', 'AbortError'))
   const w = getWorker()
   const id = nextId++
   return new Promise<JobResults[J['kind']]>((resolve, reject) => {
-    const onAbort = () => w.postMessage({ type: 'cancel', id } satisfies ToWorker)
+    const onAbort = () => {
+      const asked = performance.now()
+      w.postMessage({ type: 'cancel', id } satisfies ToWorker)
+      w.postMessage({ type: 'ping' } satisfies ToWorker)
+      // A live worker answers the ping at once and ends the job soon after; a stuck one is ended now, not when the
+      // liveness watch gives up on it.
+      setTimeout(() => {
+        if (pending.has(id) && worker === w && lastHeard < asked) stopExportWorker()
+      }, CANCEL_ANSWER_MS)
+    }
     opts.signal?.addEventListener('abort', onAbort, { once: true })
     const done = () => opts.signal?.removeEventListener('abort', onAbort)
     pending.set(id, {

@@ -4,7 +4,8 @@
  * - mp4: `-c copy` remux of H.264 with ffmpeg.wasm (its own worker); a transcode (VP8/VP9, or new size, rate or
  *   bitrate) with the browser's H.264 encoder (WebCodecs, in the export worker), falling back to ffmpeg.wasm's
  *   libx264 where the browser has no H.264 encoder;
- * - gif (export worker): WebCodecs decode and scale, gif.js quantize and LZW in its own workers.
+ * - gif: WebCodecs decode and scale in the export worker, gif.js quantize and LZW in its own workers, started from
+ *   the page (gifExport.ts).
  * Every export reports progress, can be cancelled with an AbortSignal, never touches the recording it reads, and
  * says which path and which engine ran.
  */

@@ -167,7 +167,7 @@ let warmed = false
  * works offline too. Only with a service worker in control (else nothing would keep them) and online; once per page.
  */
 function warmFallback(...urls: string[]) {
-  if (warmed || navigator.onLine === false || !globalThis.navigator?.serviceWorker?.controller) return
+  if (warmed || !globalThis.navigator?.serviceWorker?.controller || navigator.onLine === false) return
   warmed = true
   for (const url of urls) {
     // The body must be read for the cache write to complete; a failure only means the fallback stays online-only.

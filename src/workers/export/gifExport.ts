@@ -1,8 +1,9 @@
 /**
  * GIF export, driven from the page: the export worker decodes the recording and scales each GIF frame
  * (gifFrames.ts) and hands its pixels over; gif.js, here on the page, encodes them in its own workers (gif.worker.js
- * served from our build). The page only passes frames along and joins the encoded pieces: the pixel work stays off
- * its main thread.
+ * served from our build). The page only passes frames along (gif.js posts each to its workers as a copy, well under a
+ * millisecond at 640 px) and joins the encoded pieces; decoding, scaling, palettes and LZW run off its main thread
+ * (the export bench measures 0 long tasks).
  *
  * gif.js's workers are started from the page on purpose, not from the export worker. In Firefox (153 ESR, measured
  * in a standalone page) a worker that starts workers of its own in quick succession (two at a time, rounds 30 ms
@@ -55,28 +56,49 @@ export async function exportGif(job: GifJob): Promise<{ blob: Blob; frames: numb
     const internals = gif as unknown as GifInternals | null
     return [...(internals?.freeWorkers ?? []), ...(internals?.activeWorkers ?? [])]
   }
+  // A frame the page cannot take (gif.js or ImageData throwing) ends the decoding with that error.
+  const decoding = new AbortController()
+  const onCancel = () => decoding.abort()
+  job.signal?.addEventListener('abort', onCancel, { once: true })
+  if (job.signal?.aborted) decoding.abort()
+  let frameError: unknown = null
   try {
-    const decoded = await runExportJob(
-      { kind: 'gif', input: job.input, trim: job.trim ?? null, gif: job.options },
-      {
-        signal: job.signal,
-        onProgress: (p) => job.onProgress?.(p * DECODE_SHARE),
-        onFrame: (f) => {
-          gif ??= new GIF({
-            workers: opts.workers,
-            quality: opts.quality,
-            dither: opts.dither,
-            width: f.width,
-            height: f.height,
-            workerScript: job.gifWorkerURL,
-            repeat: 0,
-          })
-          gif.addFrame(new ImageData(f.data, f.width, f.height), { delay: f.delay })
+    let decoded: { frames: number; width: number; height: number }
+    try {
+      decoded = await runExportJob(
+        { kind: 'gif', input: job.input, trim: job.trim ?? null, gif: job.options },
+        {
+          signal: decoding.signal,
+          onProgress: (p) => job.onProgress?.(p * DECODE_SHARE),
+          onFrame: (f) => {
+            if (frameError) return
+            try {
+              gif ??= new GIF({
+                workers: opts.workers,
+                quality: opts.quality,
+                dither: opts.dither,
+                width: f.width,
+                height: f.height,
+                workerScript: job.gifWorkerURL,
+                repeat: 0,
+              })
+              gif.addFrame(new ImageData(f.data, f.width, f.height), { delay: f.delay })
+            } catch (err) {
+              frameError = err
+              decoding.abort()
+            }
+          },
         },
-      },
-    )
+      )
+    } catch (err) {
+      throw frameError ?? err
+    } finally {
+      job.signal?.removeEventListener('abort', onCancel)
+    }
+    if (frameError) throw frameError
     if (!gif || decoded.frames === 0) throw new ExportError('gifNoVideo')
     const encoder = gif
+    const stopEncoder = () => encoder.abort()
     const watch = stallWatch(GIF_STALL_MS, () => new ExportError('gifStalled', { s: GIF_STALL_MS / 1000 }))
     try {
       const data = await new Promise<Uint8Array>((resolve, reject) => {
@@ -92,7 +114,7 @@ export async function exportGif(job: GifJob): Promise<{ blob: Blob; frames: numb
         encoder.on('finished', (_blob, bytes) => resolve(bytes))
         encoder.on('abort', () => reject(abortError()))
         if (job.signal?.aborted) return reject(abortError())
-        job.signal?.addEventListener('abort', () => encoder.abort(), { once: true })
+        job.signal?.addEventListener('abort', stopEncoder, { once: true })
         encoder.render()
         // gif.js spawns its workers in render() and never listens for their errors (a script that fails to load):
         // without this the export would wait for ever.
@@ -104,6 +126,7 @@ export async function exportGif(job: GifJob): Promise<{ blob: Blob; frames: numb
       return { blob: new Blob([trimGifPadding(data) as Uint8Array<ArrayBuffer>], { type: 'image/gif' }), ...decoded }
     } finally {
       watch.stop()
+      job.signal?.removeEventListener('abort', stopEncoder)
     }
   } finally {
     // gif.js keeps its idle workers forever; end them so each export leaves nothing running.

@@ -81,6 +81,8 @@ export async function decodeGifFrames(job: GifFramesJob): Promise<{ frames: numb
     // From a second before the first GIF frame, so the frame shown at that time is among those decoded.
     const samples = new VideoSampleSink(video).samples(Math.max(first, (times[0] ?? first) - 1))
     let pending: Promise<IteratorResult<VideoSample, void>> | null = null
+    // The stall is counted from the first frame asked for, not from the file's setup (a large file's index takes a while).
+    watch.kick()
     try {
       if (job.signal?.aborted) throw abortError()
       for (;;) {
