@@ -252,6 +252,23 @@ describe('recording engine (headless Chromium, fake devices)', () => {
     expect(r).toEqual({ ok: false, error: expect.stringMatching(/^ExportError: exportErrors\.gifWorkerFailed$/) })
   })
 
+  // Simulates an export worker whose event loop stopped mid-export (its messages dropped both ways by the harness):
+  // a cancel it cannot answer ends the export within about 3 s instead of waiting on it, and the next export starts
+  // a new worker.
+  it('cancelling an export whose worker stopped answering ends it within seconds, and the next export runs', async () => {
+    const rec = await page.evaluate(() => window.harness.record('screen', 1500))
+    const t0 = Date.now()
+    const r = await page.evaluate((id) => window.harness.exportTo(id, 'gif', { freezeWorkerAfterMs: 100, cancelAfterMs: 1000, gif: { width: 160 } }), rec.id)
+    const elapsedMs = Date.now() - t0
+    expect(r, JSON.stringify(r)).toMatchObject({ ok: false, aborted: true })
+    expect(!r.ok && r.error).toMatch(/AbortError/)
+    // 1 s to the cancel, 3 s for an answer that never comes; well under the 30 s the liveness watch would take.
+    expect(elapsedMs).toBeGreaterThanOrEqual(4000)
+    expect(elapsedMs).toBeLessThan(10_000)
+    const again = await page.evaluate((id) => window.harness.exportTo(id, 'webm'), rec.id)
+    expect(again, JSON.stringify(again)).toMatchObject({ ok: true })
+  })
+
   it('trims before export', async () => {
     const rec = await page.evaluate(() => window.harness.record('screen', 4000))
     const webm = await page.evaluate((id) => window.harness.exportTo(id, 'webm', { trim: { startS: 1, endS: 3 } }), rec.id)

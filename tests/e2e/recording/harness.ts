@@ -22,6 +22,34 @@ const recordings = new Map<string, FinishedRecording>()
 const exports = new Map<string, Blob>()
 let current: { rec: UseRecorderReturn; stream: MediaStream; cleanup: () => void } | null = null
 
+/**
+ * The export workers the page starts (exportClient.ts names its worker 'export'), and those a test has frozen: to
+ * simulate a worker whose event loop stopped (as Firefox does to a worker that starts workers in quick succession),
+ * nothing more goes in or comes out of it. The only test-only hook here, installed before any export runs.
+ */
+const exportWorkers: Worker[] = []
+const frozen = new WeakSet<Worker>()
+{
+  const Native = window.Worker
+  class WatchedWorker extends Native {
+    constructor(url: string | URL, options?: WorkerOptions) {
+      super(url, options)
+      if (options?.name !== 'export') return
+      exportWorkers.push(this)
+      // Registered before the page's own onmessage, so it can keep a frozen worker's messages from it.
+      this.addEventListener('message', (e) => {
+        if (frozen.has(this)) e.stopImmediatePropagation()
+      })
+    }
+    override postMessage(message: unknown, options?: StructuredSerializeOptions | Transferable[]) {
+      if (frozen.has(this)) return
+      if (Array.isArray(options)) super.postMessage(message, options)
+      else super.postMessage(message, options)
+    }
+  }
+  window.Worker = WatchedWorker
+}
+
 /** A source's stream, and what the recorder awaits before it starts (the Record view passes its mixer's `flowing`). */
 async function openSource(source: Source): Promise<{ stream: MediaStream; cleanup: () => void; ready?: UseRecorderOptions['ready'] }> {
   if (source === 'screen') {
@@ -265,6 +293,8 @@ const harness = {
       mp4?: Partial<Mp4Settings>
       engine?: Mp4Engine
       cancelAfterMs?: number
+      /** Freeze the export worker (see `frozen`) this long after the export starts. */
+      freezeWorkerAfterMs?: number
       /** Write the export to a file in the origin private file system as it is made. */
       toDisk?: boolean
     } = {},
@@ -274,6 +304,7 @@ const harness = {
     const ac = new AbortController()
     const progress: number[] = []
     if (opts.cancelAfterMs !== undefined) setTimeout(() => ac.abort(), opts.cancelAfterMs)
+    if (opts.freezeWorkerAfterMs !== undefined) setTimeout(() => exportWorkers.forEach((w) => frozen.add(w)), opts.freezeWorkerAfterMs)
     const watch = watchMainThread()
     try {
       const out = opts.toDisk ? ((await privateFile('exports', `${id}.${format}`)) ?? undefined) : undefined
