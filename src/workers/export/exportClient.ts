@@ -5,7 +5,7 @@
  * A job's Blob inputs and outputs cross by reference (a Blob is a handle, not a copy).
  */
 import type { ExportJob, FromWorker, JobResults, ToWorker } from './exportProtocol'
-import { ExportError } from './exportErrors'
+import { ExportError, abortError } from './exportErrors'
 import type { GifFrame } from './gifFrames'
 import { liveness, type Liveness } from './liveness'
 import { t } from '@/i18n'
@@ -17,10 +17,8 @@ interface Pending {
   onFrame?: (frame: GifFrame) => void
 }
 
-let worker: Worker | null = null
-let live: Liveness | null = null
-/** When the worker was last heard from (any message). */
-let lastHeard = 0
+/** The running worker, its liveness watch, and when it was last heard from (any message). */
+let current: { w: Worker; watch: Liveness; lastHeard: number } | null = null
 let nextId = 1
 const pending = new Map<number, Pending>()
 
@@ -30,8 +28,8 @@ const PING_MS = 5_000
 /** A cancel the worker does not answer in this long (not even a ping) means it is stuck: it is ended at once. */
 const CANCEL_ANSWER_MS = 3_000
 
-function getWorker(): Worker {
-  if (worker) return worker
+function getWorker(): NonNullable<typeof current> {
+  if (current) return current
   const w = new Worker(new URL('./export.worker.ts', import.meta.url), { type: 'module', name: 'export' })
   const watch = liveness({
     pingMs: PING_MS,
@@ -41,7 +39,7 @@ function getWorker(): Worker {
   })
   w.onmessage = (e: MessageEvent<FromWorker>) => {
     const m = e.data
-    lastHeard = performance.now()
+    me.lastHeard = performance.now()
     watch.heard()
     if (m.type === 'pong') return
     const p = pending.get(m.id)
@@ -61,16 +59,13 @@ function getWorker(): Worker {
     for (const p of pending.values()) p.reject(error)
     pending.clear()
     w.terminate()
-    if (worker === w) {
-      worker = null
-      live = null
-    }
+    if (current === me) current = null
   }
   w.onerror = (e) => fail(new ExportError('workerStopped', { reason: e.message || t('exportErrors.workerNotLoaded') }))
   w.onmessageerror = () => fail(new ExportError('workerBadMessage'))
-  worker = w
-  live = watch
-  return w
+  const me = { w, watch, lastHeard: performance.now() }
+  current = me
+  return me
 }
 
 /**
@@ -78,8 +73,9 @@ function getWorker(): Worker {
  * at once when the worker does not answer within CANCEL_ANSWER_MS (it is then ended).
  */
 export function runExportJob<J extends ExportJob>(job: J, opts: { signal?: AbortSignal; onProgress?: (p: number) => void; onFrame?: (frame: GifFrame) => void } = {}): Promise<JobResults[J['kind']]> {
-  if (opts.signal?.aborted) return Promise.reject(new DOMException('The export was cancelled.', 'AbortError'))
-  const w = getWorker()
+  if (opts.signal?.aborted) return Promise.reject(abortError())
+  const me = getWorker()
+  const { w } = me
   const id = nextId++
   return new Promise<JobResults[J['kind']]>((resolve, reject) => {
     const onAbort = () => {
@@ -89,7 +85,7 @@ export function runExportJob<J extends ExportJob>(job: J, opts: { signal?: Abort
       // A live worker answers the ping at once and ends the job soon after; a stuck one is ended now, not when the
       // liveness watch gives up on it.
       setTimeout(() => {
-        if (pending.has(id) && worker === w && lastHeard < asked) stopExportWorker()
+        if (pending.has(id) && current === me && me.lastHeard < asked) stopExportWorker()
       }, CANCEL_ANSWER_MS)
     }
     opts.signal?.addEventListener('abort', onAbort, { once: true })
@@ -101,16 +97,15 @@ export function runExportJob<J extends ExportJob>(job: J, opts: { signal?: Abort
       onFrame: opts.onFrame,
     })
     w.postMessage({ type: 'run', id, job } satisfies ToWorker)
-    live?.start()
+    me.watch.start()
   })
 }
 
 /** Ends the worker (and any job in it); the next job starts a new one. */
 export function stopExportWorker(): void {
-  live?.stop()
-  live = null
-  worker?.terminate()
-  worker = null
-  for (const p of pending.values()) p.reject(new DOMException('The export was cancelled.', 'AbortError'))
+  current?.watch.stop()
+  current?.w.terminate()
+  current = null
+  for (const p of pending.values()) p.reject(abortError())
   pending.clear()
 }

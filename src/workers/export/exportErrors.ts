@@ -19,3 +19,8 @@ export class ExportError extends Error {
     this.params = params
   }
 }
+
+/** What every export step rejects with when it is cancelled (recognised by its name, see `isAbortError`). */
+export function abortError(): DOMException {
+  return new DOMException('The export was cancelled.', 'AbortError')
+}

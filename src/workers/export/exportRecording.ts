@@ -16,7 +16,7 @@ import type { MediaInfo } from '@/lib/recording/mediaInfo'
 import { MP4_DEFAULTS, planMp4, type Mp4Plan, type Mp4Settings } from '@/lib/recording/exportSettings'
 import { runExportJob } from './exportClient'
 import { NoNativeEncoderError } from './webcodecsMp4Error'
-import { ExportError } from './exportErrors'
+import { ExportError, abortError } from './exportErrors'
 import { t } from '@/i18n'
 
 export type ExportFormat = 'webm' | 'mp4' | 'gif'
@@ -83,9 +83,6 @@ export function isAbortError(err: unknown): boolean {
   return (err instanceof DOMException || err instanceof Error) && err.name === 'AbortError'
 }
 
-function abortError(): DOMException {
-  return new DOMException('The export was cancelled.', 'AbortError')
-}
 
 /** Which path an export takes for a recording with this video codec (mediabunny's codec names), default settings. */
 export function exportPath(format: ExportFormat, videoCodec: string | null): ExportPath {

@@ -23,7 +23,7 @@
  */
 import type { FFmpeg, FFFSType, LogEvent } from '@ffmpeg/ffmpeg'
 import { ffmpegErrorSummary, parseFfmpegTime, progressFromTime } from '@/lib/recording/ffmpegArgs'
-import { ExportError } from './exportErrors'
+import { ExportError, abortError } from './exportErrors'
 
 export interface FfmpegJob {
   /** The input, mounted read-only as /in/<inputName>. */
@@ -221,9 +221,6 @@ export async function unloadFfmpeg(): Promise<void> {
   if (l) (await l.catch(() => null))?.ff.terminate()
 }
 
-function abortError(): DOMException {
-  return new DOMException('The export was cancelled.', 'AbortError')
-}
 
 /** Runs one ffmpeg command on a mounted Blob and returns the output file. Jobs run one after another. */
 export function runFfmpeg(job: FfmpegJob): Promise<{ blob: Blob; log: string[]; info: FfmpegInfo }> {

@@ -19,7 +19,7 @@
 import { normalizeGifOptions, trimGifPadding, type GifOptions } from '@/lib/recording/gifOptions'
 import type { TrimRange } from '@/lib/recording/trim'
 import { runExportJob } from './exportClient'
-import { ExportError } from './exportErrors'
+import { ExportError, abortError } from './exportErrors'
 import { stallWatch } from './stallWatch'
 
 export interface GifJob {
@@ -40,9 +40,6 @@ const DECODE_SHARE = 0.25
  */
 export const GIF_STALL_MS = 30_000
 
-function abortError(): DOMException {
-  return new DOMException('The export was cancelled.', 'AbortError')
-}
 
 type GifInternals = { freeWorkers?: Worker[]; activeWorkers?: Worker[] }
 

@@ -8,7 +8,7 @@
 import { ALL_FORMATS, BlobSource, Input, VideoSampleSink, type VideoSample } from 'mediabunny'
 import { gifDelays, gifFrameTimes, gifSize, normalizeGifOptions, type GifOptions } from '@/lib/recording/gifOptions'
 import type { TrimRange } from '@/lib/recording/trim'
-import { ExportError } from './exportErrors'
+import { ExportError, abortError } from './exportErrors'
 import { stallWatch } from './stallWatch'
 
 /** One GIF frame: RGBA pixels at the GIF's size, and how long it shows (ms). */
@@ -36,9 +36,6 @@ export interface GifFramesJob {
  */
 export const DECODE_STALL_MS = 30_000
 
-function abortError(): DOMException {
-  return new DOMException('The export was cancelled.', 'AbortError')
-}
 
 /** Decodes `job.input` into GIF frames; resolves with how many there were and their size. */
 export async function decodeGifFrames(job: GifFramesJob): Promise<{ frames: number; width: number; height: number }> {

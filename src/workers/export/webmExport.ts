@@ -5,7 +5,7 @@
 import { BufferTarget, Conversion, ConversionCanceledError, Output, WebMOutputFormat, type Target } from 'mediabunny'
 import { openInput } from '@/lib/recording/mediaInfo'
 import type { TrimRange } from '@/lib/recording/trim'
-import { ExportError } from './exportErrors'
+import { ExportError, abortError } from './exportErrors'
 
 export interface WebmJob {
   input: Blob
@@ -17,9 +17,6 @@ export interface WebmJob {
   onProgress?: (p: number) => void
 }
 
-export function abortError(): DOMException {
-  return new DOMException('The export was cancelled.', 'AbortError')
-}
 
 /** Runs a mediabunny Conversion with cancel and progress wired; rethrows a cancel as an AbortError. */
 export async function runConversion(conversion: Conversion, signal: AbortSignal | undefined, onProgress?: (p: number) => void): Promise<void> {
