@@ -667,7 +667,7 @@ const en = {
     ffmpegExit: 'The conversion failed (ffmpeg exit {code}): {log}',
     ffmpegNoFile: 'The conversion produced no file: {log}',
     workerStopped: 'the export worker stopped ({reason})',
-    workerNotResponding: 'it answered nothing for {s} s',
+    workerNotResponding: 'it answered nothing for {s} s; press Export again, and reload the page if it happens again',
     workerNotLoaded: 'it could not be loaded',
     workerBadMessage: 'the export worker sent a message the page could not read',
   },

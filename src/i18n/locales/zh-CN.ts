@@ -664,7 +664,7 @@ const zhCN: typeof en = {
     ffmpegExit: '转换失败（ffmpeg 退出码 {code}）：{log}',
     ffmpegNoFile: '转换没有生成文件：{log}',
     workerStopped: '导出 worker 已停止（{reason}）',
-    workerNotResponding: '{s} 秒内没有任何响应',
+    workerNotResponding: '{s} 秒内没有任何响应；请再点一次导出，若再次出现请刷新页面',
     workerNotLoaded: '无法加载',
     workerBadMessage: '导出 worker 发来了页面无法读取的消息',
   },
