@@ -22,10 +22,13 @@ import {
 } from '@/lib/call/dataProtocol'
 import { IncomingFile, sendFile, TransferAborted } from '@/lib/call/fileTransfer'
 import { formatBytes } from '@/lib/format'
+import type { PeerId } from '@/lib/signaling/schema'
 
 export interface ChatEntry {
   id: string
   from: 'me' | 'peer'
+  /** Who sent it (`from: 'peer'`), in a call with more than one other person. */
+  peer?: PeerId
   text: string
   at: number
 }
@@ -35,6 +38,8 @@ export type TransferStatus = 'queued' | 'sending' | 'receiving' | 'done' | 'canc
 export interface FileTransfer {
   id: string
   direction: 'out' | 'in'
+  /** Who it goes to (out) or comes from (in). */
+  peer?: PeerId
   name: string
   size: number
   mime: string
@@ -55,6 +60,21 @@ export interface UseDataChannelOptions {
   localState: MaybeRefOrGetter<LocalMediaState>
   /** Largest message the connection takes (`pc.sctp.maxMessageSize`). @default 64 KiB */
   maxMessageSize?: MaybeRefOrGetter<number | undefined>
+  /** The person at the other end (tags messages and transfers in a shared list). */
+  peer?: PeerId
+  /**
+   * Lists shared with the connections to the other people of a group call (one chat for everyone). This
+   * connection only touches its own transfers; received files' URLs outlive it (the call revokes them).
+   */
+  shared?: SharedChatState
+}
+
+export interface SharedChatState {
+  messages: Ref<ChatEntry[]>
+  transfers: Ref<FileTransfer[]>
+  unread: Ref<number>
+  /** Object URLs of received files, revoked when the call goes away. */
+  urls: Set<string>
 }
 
 export interface UseDataChannelReturn {
@@ -68,6 +88,8 @@ export interface UseDataChannelReturn {
   unread: Ref<number>
   /** Sends a chat message; false when it cannot be sent (empty, too long, channel closed). */
   sendText(text: string): boolean
+  /** Sends a chat message already in the list (a group call sends one message on every connection). */
+  sendChat(entry: ChatEntry): boolean
   /** Queues files; refused ones (too big) come back with a reason. */
   sendFiles(files: Iterable<File>): Array<{ name: string; reason: string }>
   cancel(id: string): void
@@ -77,19 +99,21 @@ export interface UseDataChannelReturn {
 
 export function useDataChannel(options: UseDataChannelOptions): UseDataChannelReturn {
   const open = ref(false)
-  const messages = ref<ChatEntry[]>([])
-  const transfers = ref<FileTransfer[]>([])
+  const messages = options.shared?.messages ?? ref<ChatEntry[]>([])
+  const transfers = options.shared?.transfers ?? ref<FileTransfer[]>([])
   const remoteState = shallowRef<PeerMediaState | null>(null)
-  const unread = ref(0)
+  const unread = options.shared?.unread ?? ref(0)
+  const peer = options.peer
 
   /** Files waiting to go, by transfer id. */
   const outgoing = new Map<string, File>()
   let active: { id: string; abort: AbortController } | null = null
   let incoming: IncomingFile | null = null
   let lastIncomingReport = 0
-  const urls = new Set<string>()
+  const urls = options.shared?.urls ?? new Set<string>()
 
-  const find = (id: string) => transfers.value.find((t) => t.id === id)
+  // Only this connection's transfers: another person cannot touch ours by naming their ids.
+  const find = (id: string) => transfers.value.find((t) => t.id === id && t.peer === peer)
   function update(id: string, patch: Partial<FileTransfer>) {
     const t = find(id)
     if (t) Object.assign(t, patch)
@@ -121,7 +145,7 @@ export function useDataChannel(options: UseDataChannelOptions): UseDataChannelRe
         if (!msg) return console.warn('ignored a malformed chat frame')
         if (msg.t === 'state') remoteState.value = msg
         else {
-          messages.value.push({ id: msg.id, from: 'peer', text: msg.text, at: msg.at })
+          messages.value.push({ id: msg.id, from: 'peer', peer, text: msg.text, at: msg.at })
           unread.value++
         }
       }
@@ -144,12 +168,16 @@ export function useDataChannel(options: UseDataChannelOptions): UseDataChannelRe
     { deep: true },
   )
 
-  function sendText(raw: string): boolean {
-    const text = raw.trim()
+  function sendChat(entry: ChatEntry): boolean {
     const channel = options.chat.value
-    if (!text || text.length > MAX_CHAT_LENGTH || channel?.readyState !== 'open') return false
-    const entry: ChatEntry = { id: randomId(9), from: 'me', text, at: Date.now() }
-    channel.send(JSON.stringify({ t: 'chat', id: entry.id, text, at: entry.at } satisfies ChatMessage))
+    if (!entry.text || entry.text.length > MAX_CHAT_LENGTH || channel?.readyState !== 'open') return false
+    channel.send(JSON.stringify({ t: 'chat', id: entry.id, text: entry.text, at: entry.at } satisfies ChatMessage))
+    return true
+  }
+
+  function sendText(raw: string): boolean {
+    const entry: ChatEntry = { id: randomId(9), from: 'me', text: raw.trim(), at: Date.now() }
+    if (!sendChat(entry)) return false
     messages.value.push(entry)
     return true
   }
@@ -222,6 +250,7 @@ export function useDataChannel(options: UseDataChannelOptions): UseDataChannelRe
         transfers.value.push({
           id: msg.id,
           direction: 'in',
+          peer,
           name: safeFileName(msg.name),
           size: msg.size,
           mime: msg.mime,
@@ -234,7 +263,13 @@ export function useDataChannel(options: UseDataChannelOptions): UseDataChannelRe
         if (!file || file.id !== msg.id) return
         incoming = null
         if (!file.complete) {
-          update(file.id, { status: 'failed', error: t('call.chat.incomplete', { done: formatBytes(file.received, currentLocale()), size: formatBytes(file.size, currentLocale()) }) })
+          update(file.id, {
+            status: 'failed',
+            error: t('call.chat.incomplete', {
+              done: formatBytes(file.received, currentLocale()),
+              size: formatBytes(file.size, currentLocale()),
+            }),
+          })
           return
         }
         const url = URL.createObjectURL(file.toBlob())
@@ -266,7 +301,7 @@ export function useDataChannel(options: UseDataChannelOptions): UseDataChannelRe
   async function pump() {
     const channel = options.file.value
     if (active || channel?.readyState !== 'open') return
-    const next = transfers.value.find((t) => t.direction === 'out' && t.status === 'queued')
+    const next = transfers.value.find((t) => t.direction === 'out' && t.status === 'queued' && t.peer === peer)
     const file = next && outgoing.get(next.id)
     if (!next || !file) return
     const abort = new AbortController()
@@ -309,6 +344,7 @@ export function useDataChannel(options: UseDataChannelOptions): UseDataChannelRe
       transfers.value.push({
         id,
         direction: 'out',
+        peer,
         name: safeFileName(file.name),
         size: file.size,
         mime: file.type,
@@ -337,7 +373,7 @@ export function useDataChannel(options: UseDataChannelOptions): UseDataChannelRe
   }
 
   function dismiss(id: string) {
-    const i = transfers.value.findIndex((t) => t.id === id)
+    const i = transfers.value.findIndex((t) => t.id === id && t.peer === peer)
     if (i < 0) return
     const t = transfers.value[i]!
     if (t.status === 'queued' || t.status === 'sending' || t.status === 'receiving') cancel(id)
@@ -354,9 +390,17 @@ export function useDataChannel(options: UseDataChannelOptions): UseDataChannelRe
     incoming?.discard()
     incoming = null
     outgoing.clear()
+    if (options.shared) {
+      // The person left (or the call ended): what was still going to or from them cannot finish.
+      for (const tr of transfers.value) {
+        if (tr.peer === peer && (tr.status === 'queued' || tr.status === 'sending' || tr.status === 'receiving'))
+          Object.assign(tr, { status: 'failed', error: t('call.chat.closed') })
+      }
+      return
+    }
     for (const url of urls) URL.revokeObjectURL(url)
     urls.clear()
   })
 
-  return { open, messages, transfers, remoteState, unread, sendText, sendFiles, cancel, dismiss }
+  return { open, messages, transfers, remoteState, unread, sendText, sendChat, sendFiles, cancel, dismiss }
 }

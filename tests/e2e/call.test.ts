@@ -2,7 +2,7 @@
  * Calls end to end: two headless Chromium pages (two browser contexts, so two tabs of two people) whose fake
  * camera plays a known green-screen clip join a room through the real server, with the virtual background on, and
  * then go through what calls go through: offers crossing, signaling dropping, a reload, an ICE restart, a third
- * person, someone leaving. Everything is driven through the UI; the signaling WebSocket is tapped with
+ * person joining, someone leaving. Everything is driven through the UI; the signaling WebSocket is tapped with
  * Playwright's routeWebSocket (pass-through to the real server) to see, hold or drop what travels on it.
  */
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest'
@@ -121,7 +121,8 @@ describe('a call between two pages through the real server', () => {
     const pairBefore = await statText(alice.page, 'stat-pair')
     const sentBefore = { alice: alice.tap.sentSignals().length, bob: bob.tap.sentSignals().length }
     const collisionsBefore = new Map<typeof alice, number>()
-    for (const p of [alice, bob]) collisionsBefore.set(p, Number(/(\d+) collisions resolved/.exec(await statText(p.page, 'stat-negotiation'))![1]))
+    for (const p of [alice, bob])
+      collisionsBefore.set(p, Number(/(\d+) collisions resolved/.exec(await statText(p.page, 'stat-negotiation'))![1]))
     // Hold every signaling message on its way to both pages until both have sent their offer: they cross.
     alice.tap.hold()
     bob.tap.hold()
@@ -191,20 +192,25 @@ describe('a call between two pages through the real server', () => {
 
   let carol: { context: BrowserContext; page: Page; tap: SignalingTap }
 
-  test('a third person gets "full"', async () => {
+  test('a third person joins: everyone sees the other two, each over their own connection', async () => {
     carol = await person('Carol')
     await join(carol.page)
-    await carol.page.getByRole('heading', { name: 'This call is full' }).waitFor()
+    await expectMediaFlowing(carol.page, 'Alice')
+    await expectMediaFlowing(carol.page, 'Bob')
+    await expectMediaFlowing(alice.page, 'Carol')
+    await expectMediaFlowing(bob.page, 'Carol')
+    // Alice and Bob's own connection went on untouched.
+    await expectMediaFlowing(alice.page, 'Bob')
+    await alice.page.getByText('Carol joined the call.').waitFor()
   })
 
-  test('someone leaving is shown as gone, and the room takes someone new', async () => {
+  test('someone leaving is shown as gone, and the others go on', async () => {
     await bob.page.getByRole('button', { name: 'Leave call' }).click()
     await bob.page.getByRole('heading', { name: 'You left the call' }).waitFor()
     await alice.page.getByText('Bob left the call. The room is ready for someone new.').waitFor()
-    await alice.page.getByText('Waiting for someone to join').waitFor()
+    await carol.page.getByText('Bob left the call. The room is ready for someone new.').waitFor()
     expect(await alice.page.locator(REMOTE('Bob')).count()).toBe(0)
-
-    await carol.page.getByRole('button', { name: 'Try again' }).click()
+    expect(await carol.page.locator(REMOTE('Bob')).count()).toBe(0)
     await expectMediaFlowing(alice.page, 'Carol')
     await expectMediaFlowing(carol.page, 'Alice')
   })

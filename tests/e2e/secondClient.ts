@@ -29,10 +29,17 @@ export function peerKeyFor(role: 'polite' | 'impolite', otherId: string): string
 
 export interface SecondClient {
   id: string
+  /** The role toward the first person it connected to (null before anyone). */
   polite: boolean | null
+  /** RTP packets received, in total and per person (by peer id). */
   received: { audio: number; video: number }
+  receivedFrom: Map<string, { audio: number; video: number }>
   chats: string[]
+  /** Resolves when the first chat channel is open. */
   chatOpen: Promise<void>
+  /** Chat channels open now (one per person). */
+  openChats(): number
+  /** Sends a chat message to everyone whose chat channel is open. */
   sendChat(text: string): void
   close(): Promise<void>
 }
@@ -47,19 +54,27 @@ export interface SecondClientOptions {
   candidatesFirst?: boolean
   /** Relay (TURN) candidates only, with the credentials `joined` carries. */
   relayOnly?: boolean
+  /** Protocol version: 1 (one-to-one) or 2 (a group call: one connection per person, addressed messages). @default 1 */
+  version?: 1 | 2
 }
 
 export async function startSecondClient(url: string, room: string, opts: SecondClientOptions): Promise<SecondClient> {
   const peerKey = opts.peerKey ?? b64url(randomBytes(24))
   const socket: Socket = io(url, { transports: ['websocket'], auth: { peerKey, instance: b64url(randomBytes(9)) }, reconnection: false })
+  const version = opts.version ?? 1
   const received = { audio: 0, video: 0 }
+  const receivedFrom = new Map<string, { audio: number; video: number }>()
   const chats: string[] = []
-  let pc: RTCPeerConnection | undefined
-  let chat: RTCDataChannel | undefined
-  let polite: boolean | null = null
-  let otherId: string | null = null
+  /** "Every pair of people in the room runs its own RTCPeerConnection": one entry per other person. */
+  interface Pair {
+    pc: RTCPeerConnection
+    polite: boolean
+    chat?: RTCDataChannel
+    early: Array<Record<string, unknown>>
+  }
+  const pairs = new Map<string, Pair>()
+  let firstPolite: boolean | null = null
   let iceServers: Array<{ urls: string[]; username?: string; credential?: string }> = []
-  const early: Array<Record<string, unknown>> = []
   let resolveChat!: () => void
   const chatOpen = new Promise<void>((r) => (resolveChat = r))
 
@@ -82,16 +97,18 @@ export async function startSecondClient(url: string, room: string, opts: SecondC
     { stdio: ['ignore', 'ignore', 'inherit'] },
   )
 
-  const send = (data: Signal) => socket.emit('message', room, data)
+  // Version 2: "every `message` names the peer it is for". Version 1: to the other member.
+  const send = (to: string, data: Signal) => (version === 2 ? socket.emit('message', room, data, to) : socket.emit('message', room, data))
   let closed = false
 
-  function openChannels(p: RTCPeerConnection) {
+  function openChannels(pair: Pair) {
     // "two negotiated data channels: chat with id 0 and file with id 1"
-    chat = p.createDataChannel('chat', { negotiated: true, id: 0 })
-    p.createDataChannel('file', { negotiated: true, id: 1 })
+    const chat = pair.pc.createDataChannel('chat', { negotiated: true, id: 0 })
+    pair.pc.createDataChannel('file', { negotiated: true, id: 1 })
+    pair.chat = chat
     chat.stateChanged.subscribe((state) => {
       if (state !== 'open') return
-      chat!.send(JSON.stringify({ t: 'state', audio: true, video: true, screen: false }))
+      chat.send(JSON.stringify({ t: 'state', audio: true, video: true, screen: false }))
       resolveChat()
     })
     chat.onMessage.subscribe((frame) => {
@@ -100,7 +117,7 @@ export async function startSecondClient(url: string, room: string, opts: SecondC
     })
   }
 
-  function createConnection(): RTCPeerConnection {
+  function createConnection(other: string, gathered: () => void): RTCPeerConnection {
     const p = new RTCPeerConnection({
       bundlePolicy: 'max-bundle',
       iceServers,
@@ -119,56 +136,73 @@ export async function startSecondClient(url: string, room: string, opts: SecondC
     p.onIceCandidate.subscribe((c) => {
       if (!c) return void gathered()
       const j = c.toJSON()
-      send({ type: 'candidate', candidate: { candidate: j.candidate, sdpMid: j.sdpMid ?? null, sdpMLineIndex: j.sdpMLineIndex ?? null } })
+      send(other, {
+        type: 'candidate',
+        candidate: { candidate: j.candidate, sdpMid: j.sdpMid ?? null, sdpMLineIndex: j.sdpMLineIndex ?? null },
+      })
     })
+    const from = { audio: 0, video: 0 }
+    receivedFrom.set(other, from)
     p.onTrack.subscribe((track) => {
-      track.onReceiveRtp.subscribe(() => received[track.kind as 'audio' | 'video']++)
+      track.onReceiveRtp.subscribe(() => {
+        received[track.kind as 'audio' | 'video']++
+        from[track.kind as 'audio' | 'video']++
+      })
     })
     return p
   }
 
-  let gathered: () => void = () => {}
-  const allGathered = new Promise<void>((r) => (gathered = r))
-
   async function start(other: string) {
-    otherId = other
-    polite = idOf(peerKey) < other
-    pc = createConnection()
-    if (polite) {
+    let gathered: () => void = () => {}
+    const allGathered = new Promise<void>((r) => (gathered = r))
+    const pair: Pair = { pc: createConnection(other, () => gathered()), polite: idOf(peerKey) < other, early: [] }
+    pairs.get(other)?.pc.close()
+    pairs.set(other, pair)
+    firstPolite ??= pair.polite
+    if (pair.polite) {
+      const pc = pair.pc
       // "one audio transceiver and one video transceiver, both sendrecv, then the two negotiated channels, then offer"
       pc.addTransceiver(tracks.audio, { direction: 'sendrecv' })
       pc.addTransceiver(tracks.video, { direction: 'sendrecv' })
-      openChannels(pc)
+      openChannels(pair)
       await pc.setLocalDescription(await pc.createOffer())
       if (opts.candidatesFirst) {
         await allGathered
-        send({ type: 'offer', sdp: pc.localDescription!.sdp.replace(/^a=(candidate|end-of-candidates).*\r\n/gm, '') })
-      } else send({ type: 'offer', sdp: pc.localDescription!.sdp })
+        send(other, { type: 'offer', sdp: pc.localDescription!.sdp.replace(/^a=(candidate|end-of-candidates).*\r\n/gm, '') })
+      } else send(other, { type: 'offer', sdp: pc.localDescription!.sdp })
     }
   }
 
-  async function addCandidate(c: Record<string, unknown>) {
-    await pc!.addIceCandidate(c as never).catch(() => {})
+  async function addCandidate(pc: RTCPeerConnection, c: Record<string, unknown>) {
+    await pc.addIceCandidate(c as never).catch(() => {})
   }
 
   socket.on('joined', (_room: string, _id: string, info: { peers: Array<{ id: string }>; iceServers: typeof iceServers }) => {
     iceServers = info.iceServers
-    if (info.peers[0] && !pc) void start(info.peers[0].id)
+    // "`joined.peers` lists everyone already seated": a connection with each.
+    for (const p of info.peers) if (!pairs.has(p.id)) void start(p.id)
   })
   socket.on('otherjoin', (_room: string, id: string) => {
-    if (!pc) void start(id)
+    if (!pairs.has(id)) void start(id)
+  })
+  socket.on('bye', (_room: string, id: string) => {
+    // "on `bye` close that peer's connection only"
+    void pairs.get(id)?.pc.close()
+    pairs.delete(id)
   })
   socket.on('message', async (_room: string, data: Signal, from: string) => {
-    if (from !== otherId || !pc) return
+    const pair = pairs.get(from)
+    if (!pair) return
+    const pc = pair.pc
     if (data.type === 'candidate') {
       if (!data.candidate) return
       // "queue candidates that arrive before the remote description and add them once it is set"
-      if (!pc.remoteDescription) early.push(data.candidate)
-      else await addCandidate(data.candidate)
+      if (!pc.remoteDescription) pair.early.push(data.candidate)
+      else await addCandidate(pc, data.candidate)
       return
     }
     if (data.type === 'offer') {
-      if (polite === false || pc.signalingState === 'stable') {
+      if (!pair.polite || pc.signalingState === 'stable') {
         await pc.setRemoteDescription({ type: 'offer', sdp: data.sdp })
       } else return // an offer crossing ours as the polite side would need a rollback; not exercised here
       // "take the audio and video transceivers the offer created, set them sendrecv, put the tracks on them"
@@ -177,13 +211,13 @@ export async function startSecondClient(url: string, room: string, opts: SecondC
         t.setDirection('sendrecv')
         await t.sender.replaceTrack(tracks[t.kind])
       }
-      if (!chat) openChannels(pc)
+      if (!pair.chat) openChannels(pair)
       await pc.setLocalDescription(await pc.createAnswer())
-      send({ type: 'answer', sdp: pc.localDescription!.sdp })
+      send(from, { type: 'answer', sdp: pc.localDescription!.sdp })
     } else {
       await pc.setRemoteDescription({ type: 'answer', sdp: data.sdp })
     }
-    for (const c of early.splice(0)) await addCandidate(c)
+    for (const c of pair.early.splice(0)) await addCandidate(pc, c)
   })
   socket.on('error', (e: unknown) => console.error('[second client] signaling error', e))
 
@@ -191,20 +225,24 @@ export async function startSecondClient(url: string, room: string, opts: SecondC
     socket.once('connect', () => resolve())
     socket.once('connect_error', reject)
   })
-  socket.emit('join', room, { v: 1, name: opts.name })
+  socket.emit('join', room, { v: version, name: opts.name })
 
   return {
     get id() {
       return idOf(peerKey)
     },
     get polite() {
-      return polite
+      return firstPolite
     },
     received,
+    receivedFrom,
     chats,
     chatOpen,
+    openChats: () => [...pairs.values()].filter((p) => p.chat?.readyState === 'open').length,
     sendChat(text) {
-      chat!.send(JSON.stringify({ t: 'chat', id: b64url(randomBytes(8)), text, at: Date.now() }))
+      // "a chat message to everyone is sent on every pair's `chat` channel"
+      const frame = JSON.stringify({ t: 'chat', id: b64url(randomBytes(8)), text, at: Date.now() })
+      for (const p of pairs.values()) if (p.chat?.readyState === 'open') p.chat.send(frame)
     },
     async close() {
       if (closed) return
@@ -212,7 +250,7 @@ export async function startSecondClient(url: string, room: string, opts: SecondC
       ffmpeg.kill('SIGTERM')
       socket.emit('leave', room)
       socket.disconnect()
-      await pc?.close()
+      for (const p of pairs.values()) await p.pc.close()
       for (const s of Object.values(udp)) s.close()
     },
   }

@@ -17,10 +17,10 @@ import {
 export type SignalingSocket = Socket<ServerToClientEvents, ClientToServerEvents>
 
 /**
- * The protocol version the app's call page speaks: 1 (one-to-one) while its call composables handle one peer
- * connection. Group calls (version 2, see docs/signaling.md) are served already; the app moves to 2 with its mesh.
+ * The protocol version the app's call page speaks: 2, group calls of up to four (a full mesh, one peer connection
+ * per other person; see docs/signaling.md). It still calls a version 1 client one-to-one.
  */
-export const APP_PROTOCOL_VERSION: ProtocolVersion = 1
+export const APP_PROTOCOL_VERSION: ProtocolVersion = 2
 
 /** What a caller chooses about a join; `joinOptions` adds the protocol version unless `v` is given. */
 export type JoinRequest = Omit<JoinOptions, 'v'> & { v?: ProtocolVersion }
