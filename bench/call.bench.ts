@@ -1,10 +1,17 @@
 /**
- * {"bench":"call","join_to_first_frame_ms":N}
+ * {"bench":"call","join_to_first_frame_ms":N} and {"bench":"call","peers":4,"join_to_all_frames_ms":N}
+ *
+ * One to one:
  * From the second person's "Join call" to the first frame of the other person's video presented on their page,
  * over loopback through the real server, median of 5 calls. Both marks are the app's own User Timing marks
  * (`media-studio:call-join` when Join is pressed, `media-studio:call-first-remote-frame` from the remote video's
  * requestVideoFrameCallback), read from the second person's page. Each call is a new room with new pages; the
  * second person's camera preview is already showing when they press Join, as it is for a person.
+ *
+ * Group of four: three people are in the call (all connected); from the fourth person's "Join call" (the app's
+ * `media-studio:call-join` mark) to the moment their page has presented a frame from each of the three others
+ * (requestVideoFrameCallback on every remote video, in the page's own timeline), median of 3 calls. Chromium's fake
+ * camera (640x480) on every page, all in one browser on this machine.
  */
 import { buildApp, startServer } from '../tests/support/appServer.ts'
 import { launchChromium } from '../tests/support/chromium.ts'
@@ -12,6 +19,7 @@ import { createRoomId } from '../src/lib/signaling/client.ts'
 import type { BenchResult } from './run.ts'
 
 const RUNS = 5
+const GROUP_RUNS = 3
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b)
@@ -52,6 +60,58 @@ export default async function* call(): AsyncGenerator<BenchResult> {
       await Promise.all([ctxA.close(), ctxB.close()])
     }
     yield { bench: 'call', join_to_first_frame_ms: Math.round(median(times)) }
+
+    const groupTimes: number[] = []
+    for (let i = 0; i < GROUP_RUNS; i++) {
+      const link = `${server.url}/call/${createRoomId()}`
+      const contexts = await Promise.all([0, 1, 2, 3].map(() => browser.newContext()))
+      const pages = await Promise.all(contexts.map((c) => c.newPage()))
+      for (const [n, page] of pages.slice(0, 3).entries()) {
+        await page.goto(link)
+        await page.getByRole('button', { name: 'Join call' }).click()
+        // Everyone already there is connected before the next one comes in.
+        await page.waitForFunction(
+          (others) =>
+            [...document.querySelectorAll('video[aria-label^="Video of "]')].filter((v) => (v as HTMLVideoElement).videoWidth > 0).length >=
+            others,
+          n,
+          { timeout: 30_000 },
+        )
+      }
+      const d = pages[3]!
+      await d.goto(link)
+      await d.waitForFunction(() => {
+        const v = document.querySelector('video[aria-label="Your camera preview"]') as HTMLVideoElement | null
+        return !!v && v.readyState >= 2 && v.videoWidth > 0
+      })
+      // Watch for the first presented frame of each remote video from before the click on.
+      await d.evaluate(() => {
+        const seen = new Map<HTMLVideoElement, number | null>()
+        const w = window as unknown as { __allFrames: Promise<number> }
+        w.__allFrames = new Promise<number>((resolve) => {
+          const tick = () => {
+            for (const v of document.querySelectorAll<HTMLVideoElement>('video[aria-label^="Video of "]')) {
+              if (seen.has(v)) continue
+              seen.set(v, null)
+              v.requestVideoFrameCallback((now) => seen.set(v, now))
+            }
+            const times = [...seen.values()].filter((t): t is number => t !== null)
+            if (times.length >= 3) resolve(Math.max(...times))
+            else requestAnimationFrame(tick)
+          }
+          tick()
+        })
+      })
+      await d.getByRole('button', { name: 'Join call' }).click()
+      const ms = await d.evaluate(async () => {
+        const all = await (window as unknown as { __allFrames: Promise<number> }).__allFrames
+        return all - performance.getEntriesByName('media-studio:call-join')[0]!.startTime
+      })
+      groupTimes.push(ms)
+      console.error(`call group run ${i + 1}: fourth join to frames from all three others ${ms.toFixed(0)} ms`)
+      await Promise.all(contexts.map((c) => c.close()))
+    }
+    yield { bench: 'call', peers: 4, join_to_all_frames_ms: Math.round(median(groupTimes)) }
   } finally {
     await browser.close()
     await server.stop()

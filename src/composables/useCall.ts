@@ -36,6 +36,7 @@ import { DisplayName, type PeerId, type RoomId, type SignalData } from '@/lib/si
 import type { VideoCaps } from '@/lib/call/encoding'
 import { DEFAULT_UPLOAD_BUDGET_KBPS, meshVideoCaps } from '@/lib/call/budget'
 import { MAX_CHAT_LENGTH } from '@/lib/call/dataProtocol'
+import { CODEC_CHOICES, type CodecChoice } from '@/lib/call/codecs'
 import { expiredCredentials, iceFailed, type IceProblem } from '@/lib/call/iceErrors'
 import type { ChatEntry, FileTransfer, SharedChatState } from './useDataChannel'
 import { createCallPeer, type CallPeer, type CallPeerLink } from './useCallPeer'
@@ -100,6 +101,8 @@ export interface UseCallReturn {
   name: Ref<string>
   /** The name is one the server accepts (or empty). */
   nameValid: ComputedRef<boolean>
+  /** The video codec to prefer (Network settings), kept across visits; used by connections made after a change. */
+  codec: WritableComputedRef<CodecChoice>
   signaling: Pick<UseSignalingReturn, 'status' | 'lastError'>
   media: UseCallMediaReturn
   chat: CallChat
@@ -127,6 +130,7 @@ export interface UseCallReturn {
 /** sessionStorage: the room this tab is in, so a reload (or a takeover from another tab) joins straight away. */
 export const IN_CALL_KEY = 'media-studio:call-room'
 const NAME_KEY = 'media-studio.call.name'
+const CODEC_KEY = 'media-studio.call.codec'
 
 export function useCall(options: UseCallOptions): UseCallReturn {
   const storage = options.storage ?? sessionStorage
@@ -138,6 +142,12 @@ export function useCall(options: UseCallOptions): UseCallReturn {
   const media = useCallMedia()
   const name = useLocalStorage(NAME_KEY, '')
   const nameValid = computed(() => name.value.trim() === '' || DisplayName.safeParse(name.value).success)
+  const storedCodec = useLocalStorage<string>(CODEC_KEY, 'auto')
+  // Whatever was stored (an older version, a hand edit), only a known choice is used.
+  const codec = computed<CodecChoice>({
+    get: () => ((CODEC_CHOICES as readonly string[]).includes(storedCodec.value) ? (storedCodec.value as CodecChoice) : 'auto'),
+    set: (v) => (storedCodec.value = v),
+  })
 
   const membership = ref<'out' | 'joining' | 'in' | 'full' | 'replaced' | 'left'>('out')
   const myId = ref<PeerId | null>(null)
@@ -149,7 +159,9 @@ export function useCall(options: UseCallOptions): UseCallReturn {
   const joinError = messageRef()
   const credentialProblem = ref<IceProblem | null>(null)
   const videoCaps = ref<VideoCaps>({ maxKbps: null, maxLines: null })
-  const sendCaps = computed(() => meshVideoCaps(videoCaps.value, peers.value.length, uploadBudgetKbps))
+  const sharing = computed(() => !!media.screenTrack.value)
+  const sendCaps = computed(() => meshVideoCaps(videoCaps.value, peers.value.length, uploadBudgetKbps, sharing.value ? 'camera' : 'alone'))
+  const screenCaps = computed(() => meshVideoCaps(videoCaps.value, peers.value.length, uploadBudgetKbps, 'screen'))
   const iceServers = shallowRef<RTCIceServer[]>([])
   const shared: SharedChatState = { messages: ref([]), transfers: ref([]), unread: ref(0), urls: new Set() }
   let noticeId = 0
@@ -160,7 +172,7 @@ export function useCall(options: UseCallOptions): UseCallReturn {
   const localState = () => ({
     audio: !!media.audioTrack.value,
     video: !!media.videoTrack.value,
-    screen: media.videoSource.value === 'screen',
+    screen: !!media.screenTrack.value,
   })
 
   function nameOf(id: PeerId | undefined): string {
@@ -190,7 +202,10 @@ export function useCall(options: UseCallOptions): UseCallReturn {
       canSignal,
       audioTrack: media.audioTrack,
       videoTrack: media.videoTrack,
+      screenTrack: media.screenTrack,
       videoCaps: sendCaps,
+      screenCaps,
+      codec,
       localState,
       shared,
     })
@@ -457,6 +472,7 @@ export function useCall(options: UseCallOptions): UseCallReturn {
     myId,
     name,
     nameValid,
+    codec,
     signaling: { status: signaling.status, lastError: signaling.lastError },
     media,
     chat,

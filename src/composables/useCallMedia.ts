@@ -1,9 +1,9 @@
 /**
  * What a call sends, built from the app's own capture composables and persisted settings: the camera (through
- * the virtual background when a background mode is on), the microphone, or a shared screen. It exposes the two
- * tracks to send; the peer connection swaps them in with `replaceTrack` whenever they change, so every in-call
- * change (mute, camera off, another camera or microphone, the background on or off, screen share and back) is
- * seamless for the other side. Changing the background *kind* (blur, a picture, a colour) changes nothing here:
+ * the virtual background when a background mode is on), the microphone, and a shared screen next to the camera.
+ * It exposes the three tracks to send; the peer connection swaps them in with `replaceTrack` whenever they change,
+ * so every in-call change (mute, camera off, another camera or microphone, the background on or off, a screen
+ * shared and stopped) is seamless for the others. Changing the background *kind* (blur, a picture, a colour) changes nothing here:
  * the processed track stays the same object, only what the worker draws on it changes.
  */
 import { computed, ref, watch, type ComputedRef, type Ref } from 'vue'
@@ -31,11 +31,13 @@ export interface UseCallMediaReturn {
   muted: Ref<boolean>
   /** A background mode is on and this browser can draw it. */
   backgroundActive: ComputedRef<boolean>
-  /** The video track to send: the screen, the processed camera, the camera, or none. */
+  /** The camera's track to send: the processed camera, the camera, or none. */
   videoTrack: ComputedRef<MediaStreamTrack | null>
+  /** The shared screen's track, sent next to the camera, or none. */
+  screenTrack: ComputedRef<MediaStreamTrack | null>
   audioTrack: ComputedRef<MediaStreamTrack | null>
   videoSource: ComputedRef<VideoSource>
-  /** For the local preview: what is sent, as a stream. */
+  /** For the local preview: the screen while it is shared, else the camera as sent. */
   previewStream: ComputedRef<MediaStream | undefined>
   /** Opens the camera (if wanted) and the microphone. */
   start(): Promise<void>
@@ -59,7 +61,7 @@ export function useCallMedia(): UseCallMediaReturn {
   const backgroundWanted = computed(() => virtualBackground.value.mode !== 'none')
   // The background worker only gets frames while its output is what we send: no compositing for nothing.
   const background = useVirtualBackground({
-    source: () => (backgroundWanted.value && cameraOn.value && !screen.active.value ? camera.track.value : null),
+    source: () => (backgroundWanted.value && cameraOn.value ? camera.track.value : null),
     settings: virtualBackground,
   })
   const backgroundActive = computed(() => backgroundWanted.value && background.isSupported.value && !!background.track.value)
@@ -67,12 +69,12 @@ export function useCallMedia(): UseCallMediaReturn {
   const screenTrack = computed(() => screen.stream.value?.getVideoTracks()[0] ?? null)
   const videoSource = computed<VideoSource>(() => (screenTrack.value ? 'screen' : cameraOn.value && camera.track.value ? 'camera' : 'none'))
   const videoTrack = computed<MediaStreamTrack | null>(() => {
-    if (screenTrack.value) return screenTrack.value
     if (!cameraOn.value || !camera.track.value) return null
     return backgroundActive.value ? background.track.value : camera.track.value
   })
   const audioTrack = computed(() => (muted.value ? null : (microphone.track.value ?? null)))
-  const previewStream = computed(() => (videoTrack.value ? new MediaStream([videoTrack.value]) : undefined))
+  const previewTrack = computed(() => screenTrack.value ?? videoTrack.value)
+  const previewStream = computed(() => (previewTrack.value ? new MediaStream([previewTrack.value]) : undefined))
 
   // Screens carry text: ask the encoder to keep it sharp rather than smooth.
   watch(screenTrack, (t) => {
@@ -108,6 +110,7 @@ export function useCallMedia(): UseCallMediaReturn {
     muted,
     backgroundActive,
     videoTrack,
+    screenTrack,
     audioTrack,
     videoSource,
     previewStream,

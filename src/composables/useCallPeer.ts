@@ -7,6 +7,7 @@
 import { effectScope, ref, type MaybeRefOrGetter, type Ref } from 'vue'
 import type { InstanceId, PeerId, SignalData } from '@/lib/signaling/schema'
 import type { VideoCaps } from '@/lib/call/encoding'
+import type { CodecChoice } from '@/lib/call/codecs'
 import { usePeerConnection, type UsePeerConnectionReturn } from './usePeerConnection'
 import { useDataChannel, type LocalMediaState, type SharedChatState, type UseDataChannelReturn } from './useDataChannel'
 import { useCallStats, type UseCallStatsReturn } from './useCallStats'
@@ -34,8 +35,13 @@ export interface CallPeerOptions {
   canSignal: (to: PeerId) => boolean
   audioTrack: MaybeRefOrGetter<MediaStreamTrack | null | undefined>
   videoTrack: MaybeRefOrGetter<MediaStreamTrack | null | undefined>
-  /** Caps for the video sent to this person (the call's upload budget split across everyone). */
+  /** The shared screen, sent next to the camera (null when not sharing). */
+  screenTrack: MaybeRefOrGetter<MediaStreamTrack | null | undefined>
+  /** Caps for the camera and the screen sent to this person (the call's upload budget split across everyone). */
   videoCaps: MaybeRefOrGetter<VideoCaps>
+  screenCaps: MaybeRefOrGetter<VideoCaps>
+  /** The video codec to put first. */
+  codec: MaybeRefOrGetter<CodecChoice>
   localState: MaybeRefOrGetter<LocalMediaState>
   shared: SharedChatState
 }
@@ -50,7 +56,10 @@ export function createCallPeer(peer: CallPeer, options: CallPeerOptions): CallPe
       canSignal: () => options.canSignal(id),
       audioTrack: options.audioTrack,
       videoTrack: options.videoTrack,
+      screenTrack: options.screenTrack,
       videoCaps: options.videoCaps,
+      screenCaps: options.screenCaps,
+      codec: options.codec,
     })
     const data = useDataChannel({
       chat: connection.chatChannel,

@@ -10,7 +10,17 @@
  * carries no samples, and a recorder given it may write nothing. So `resume()` never waits long: it answers within
  * `RESUME_TIMEOUT_MS` whether the mix runs, and a caller records a source track directly when it does not.
  */
-import { onScopeDispose, ref, shallowRef, toValue, watch, type MaybeRefOrGetter, type Ref, type ShallowRef, type WritableComputedRef } from 'vue'
+import {
+  onScopeDispose,
+  ref,
+  shallowRef,
+  toValue,
+  watch,
+  type MaybeRefOrGetter,
+  type Ref,
+  type ShallowRef,
+  type WritableComputedRef,
+} from 'vue'
 import { messageRef, msg, type Text } from '@/i18n/message'
 import { audioClockRunning } from '@/lib/recording/flowing'
 

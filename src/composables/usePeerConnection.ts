@@ -3,12 +3,15 @@
  * back its own offer on a collision, an impolite one that ignores the other's), ICE restarts when the connection
  * fails or stays disconnected, and senders whose tracks are swapped with `replaceTrack` (never renegotiated).
  *
- * Who owns the sections: the polite peer creates one audio and one video transceiver (sendrecv) and the two
- * negotiated data channels (chat id 0, file id 1) with the connection, and makes the first offer. The impolite
- * peer starts empty (so it has nothing to offer and a new call starts without glare), adopts the transceivers the
- * first remote offer brings (sets them to sendrecv and puts its tracks on them before answering) and opens the same
- * negotiated channels on the data section that offer brought. So a call has exactly one audio, one video and one
- * data m-line however later offers cross, and either side may have no camera or microphone at all (a null track).
+ * Who owns the sections: the polite peer creates one audio and two video transceivers (sendrecv: the camera, then
+ * the screen) and the two negotiated data channels (chat id 0, file id 1) with the connection, and makes the first
+ * offer. The impolite peer starts empty (so it has nothing to offer and a new call starts without glare), adopts the
+ * transceivers the first remote offer brings (sets them to sendrecv and puts its tracks on them before answering)
+ * and opens the same negotiated channels on the data section that offer brought. So a call has exactly one audio,
+ * two video and one data m-line however later offers cross, and either side may have no camera, screen or
+ * microphone at all (a null track): sharing the screen puts a track on the second video sender, stopping it takes
+ * it off, and the camera goes on untouched. A client that offers a single video section (docs/signaling.md allows
+ * it) gets the screen on that one instead of the camera while it is shared.
  *
  * Why the polite side owns them: only the polite side ever rolls back, and in Chromium 156 rolling back a local
  * offer leaves the receiver of a transceiver that was created by a *remote* offer connected to nothing (the
@@ -21,6 +24,7 @@ import type { IceCandidate, SignalData } from '@/lib/signaling/schema'
 import { CHAT_CHANNEL, FILE_CHANNEL } from '@/lib/call/dataProtocol'
 import { encodingCaps, withCaps, type SendParametersLike, type VideoCaps } from '@/lib/call/encoding'
 import { createIceWatchdog, type IceWatchdog } from '@/lib/call/iceWatchdog'
+import { orderCodecs, type CodecChoice } from '@/lib/call/codecs'
 import { describeCandidateError, iceFailed, type IceProblem } from '@/lib/call/iceErrors'
 
 export interface PeerConnectionConfig {
@@ -38,8 +42,14 @@ export interface UsePeerConnectionOptions {
   canSignal: () => boolean
   audioTrack: MaybeRefOrGetter<MediaStreamTrack | null | undefined>
   videoTrack: MaybeRefOrGetter<MediaStreamTrack | null | undefined>
+  /** The shared screen, sent next to the camera (null when not sharing). @default none */
+  screenTrack?: MaybeRefOrGetter<MediaStreamTrack | null | undefined>
   /** @default no caps */
   videoCaps?: MaybeRefOrGetter<VideoCaps>
+  /** Caps for the screen's sender. @default no caps */
+  screenCaps?: MaybeRefOrGetter<VideoCaps>
+  /** The video codec to put first (lib/call/codecs); applies from the next negotiation. @default 'auto' */
+  codec?: MaybeRefOrGetter<CodecChoice>
   /** How long `disconnected` may last before an ICE restart. @default 3000 */
   disconnectedGraceMs?: number
   /** @default globalThis.RTCPeerConnection */
@@ -50,8 +60,10 @@ export type NegotiationEvent = 'offer-sent' | 'answer-sent' | 'offer-ignored' | 
 
 export interface UsePeerConnectionReturn {
   pc: ShallowRef<RTCPeerConnection | null>
-  /** The other side's audio and video (a new stream object whenever a track arrives). */
+  /** The other side's audio and camera video (a new stream object whenever a track arrives). */
   remoteStream: ShallowRef<MediaStream | null>
+  /** The other side's screen track, as a stream (its frames flow only while they share). */
+  remoteScreen: ShallowRef<MediaStream | null>
   chatChannel: ShallowRef<RTCDataChannel | null>
   fileChannel: ShallowRef<RTCDataChannel | null>
   connectionState: Ref<RTCPeerConnectionState | 'none'>
@@ -95,6 +107,7 @@ export function usePeerConnection(options: UsePeerConnectionOptions): UsePeerCon
   const PC = options.RTCPeerConnection ?? globalThis.RTCPeerConnection
   const pc = shallowRef<RTCPeerConnection | null>(null)
   const remoteStream = shallowRef<MediaStream | null>(null)
+  const remoteScreen = shallowRef<MediaStream | null>(null)
   const chatChannel = shallowRef<RTCDataChannel | null>(null)
   const fileChannel = shallowRef<RTCDataChannel | null>(null)
   const connectionState = ref<RTCPeerConnectionState | 'none'>('none')
@@ -123,42 +136,82 @@ export function usePeerConnection(options: UsePeerConnectionOptions): UsePeerCon
 
   const count = (e: NegotiationEvent) => negotiation.value[e]++
 
-  function transceiver(p: RTCPeerConnection, kind: 'audio' | 'video'): RTCRtpTransceiver | undefined {
-    return p.getTransceivers().find((t) => t.currentDirection !== 'stopped' && t.receiver.track.kind === kind)
+  /** The media sections in m-line order: audio, the camera's video, the screen's video (absent if not offered). */
+  function sections(p: RTCPeerConnection) {
+    const live = p.getTransceivers().filter((t) => t.currentDirection !== 'stopped')
+    const videos = live.filter((t) => t.receiver.track.kind === 'video')
+    return { audio: live.find((t) => t.receiver.track.kind === 'audio'), camera: videos[0], screen: videos[1] }
+  }
+
+  /**
+   * The video codec order on both video sections (lib/call/codecs). The side that offers always sets it (`auto`:
+   * AV1, VP9, VP8, H.264); the side that answers only when the person picked a codec, and otherwise follows the
+   * offer's order, so one person's pick holds for the pair unless the other picked something else (then the
+   * answer's pick wins, as the answer decides). Browsers without `setCodecPreferences` (or refusing the list)
+   * keep their own order: the call still works.
+   */
+  function preferCodecs(p: RTCPeerConnection, answering: boolean) {
+    const choice = toValue(options.codec) ?? 'auto'
+    if (answering && choice === 'auto') return
+    const caps = typeof RTCRtpReceiver.getCapabilities === 'function' ? RTCRtpReceiver.getCapabilities('video')?.codecs : undefined
+    if (!caps?.length) return
+    const ordered = orderCodecs(caps, choice)
+    const { camera, screen } = sections(p)
+    for (const t of [camera, screen]) {
+      if (!t || typeof t.setCodecPreferences !== 'function') continue
+      try {
+        t.setCodecPreferences(ordered)
+      } catch (err) {
+        console.debug('codec preferences not applied', err)
+      }
+    }
   }
 
   /** Puts the current tracks on the senders (and makes adopted transceivers send). No renegotiation. */
   async function attachTracks(p: RTCPeerConnection) {
-    for (const kind of ['audio', 'video'] as const) {
-      const t = transceiver(p, kind)
+    const { audio, camera, screen } = sections(p)
+    const screenTrack = toValue(options.screenTrack) ?? null
+    const cameraTrack = toValue(options.videoTrack) ?? null
+    const wanted: Array<[RTCRtpTransceiver | undefined, MediaStreamTrack | null]> = [
+      [audio, toValue(options.audioTrack) ?? null],
+      // One video section only (another client): the screen goes there while it is shared.
+      [camera, screen ? cameraTrack : (screenTrack ?? cameraTrack)],
+      [screen, screenTrack],
+    ]
+    for (const [t, track] of wanted) {
       if (!t) continue
       if (t.mid !== null && (t.direction === 'recvonly' || t.direction === 'inactive')) t.direction = 'sendrecv'
-      const track = (kind === 'audio' ? toValue(options.audioTrack) : toValue(options.videoTrack)) ?? null
       if (t.sender.track !== track) {
         try {
           await t.sender.replaceTrack(track)
         } catch (err) {
-          console.warn(`replaceTrack(${kind}) failed`, err)
+          console.warn(`replaceTrack(${track?.kind ?? 'none'}) failed`, err)
         }
       }
     }
     await applyCaps(p)
   }
 
-  /** Bitrate and resolution caps on the video sender, recomputed from what the sent track delivers. */
+  /** Bitrate and resolution caps on the video senders, recomputed from what each sent track delivers. */
   async function applyCaps(p: RTCPeerConnection) {
-    const sender = transceiver(p, 'video')?.sender
-    if (!sender || p.signalingState === 'closed') return
-    const caps = toValue(options.videoCaps) ?? { maxKbps: null, maxLines: null }
-    const settings = sender.track?.getSettings()
-    const params = sender.getParameters() as unknown as SendParametersLike
-    const next = withCaps(params, encodingCaps(caps, settings))
-    if (!next) return
-    try {
-      await sender.setParameters(next as unknown as RTCRtpSendParameters)
-    } catch (err) {
-      // Before the first negotiation there are no encodings to set; the caps are applied after it.
-      console.debug('setParameters deferred', err)
+    if (p.signalingState === 'closed') return
+    const { camera, screen } = sections(p)
+    const none = { maxKbps: null, maxLines: null }
+    for (const [t, caps] of [
+      [camera, toValue(options.videoCaps) ?? none],
+      [screen, toValue(options.screenCaps) ?? none],
+    ] as const) {
+      const sender = t?.sender
+      if (!sender) continue
+      const params = sender.getParameters() as unknown as SendParametersLike
+      const next = withCaps(params, encodingCaps(caps, sender.track?.getSettings()))
+      if (!next) continue
+      try {
+        await sender.setParameters(next as unknown as RTCRtpSendParameters)
+      } catch (err) {
+        // Before the first negotiation there are no encodings to set; the caps are applied after it.
+        console.debug('setParameters deferred', err)
+      }
     }
   }
 
@@ -187,7 +240,11 @@ export function usePeerConnection(options: UsePeerConnectionOptions): UsePeerCon
       teardown.push(() => p.removeEventListener(type, fn))
     }
 
-    listen('track', ({ track }) => {
+    listen('track', ({ track, transceiver }) => {
+      if (transceiver === sections(p).screen) {
+        remoteScreen.value = new MediaStream([track])
+        return
+      }
       tracks.set(track.kind, track)
       remoteStream.value = new MediaStream([...tracks.values()])
     })
@@ -248,10 +305,10 @@ export function usePeerConnection(options: UsePeerConnectionOptions): UsePeerCon
 
     if (polite) {
       // The polite side owns the media sections and the data section (see the top of this file).
-      const audio = toValue(options.audioTrack) ?? 'audio'
-      const video = toValue(options.videoTrack) ?? 'video'
-      p.addTransceiver(audio, { direction: 'sendrecv' })
-      p.addTransceiver(video, { direction: 'sendrecv' })
+      p.addTransceiver(toValue(options.audioTrack) ?? 'audio', { direction: 'sendrecv' })
+      p.addTransceiver(toValue(options.videoTrack) ?? 'video', { direction: 'sendrecv' })
+      p.addTransceiver(toValue(options.screenTrack) ?? 'video', { direction: 'sendrecv' })
+      preferCodecs(p, false)
       createChannels(p)
     }
   }
@@ -293,6 +350,7 @@ export function usePeerConnection(options: UsePeerConnectionOptions): UsePeerCon
       if (data.type === 'offer') {
         // The impolite side's channels ride on the data section the polite side's offer brought (same ids).
         if (!chatChannel.value) createChannels(p)
+        preferCodecs(p, true)
         await attachTracks(p)
         await p.setLocalDescription()
         if (p.localDescription) {
@@ -356,6 +414,7 @@ export function usePeerConnection(options: UsePeerConnectionOptions): UsePeerCon
     fileChannel.value = null
     p?.close()
     remoteStream.value = null
+    remoteScreen.value = null
     connectionState.value = 'none'
     iceState.value = 'none'
     everConnected.value = false
@@ -364,14 +423,14 @@ export function usePeerConnection(options: UsePeerConnectionOptions): UsePeerCon
 
   // Every change of what we send goes through replaceTrack: mute, camera off, another camera, the screen.
   watch(
-    () => [toValue(options.audioTrack), toValue(options.videoTrack)] as const,
+    () => [toValue(options.audioTrack), toValue(options.videoTrack), toValue(options.screenTrack)] as const,
     () => {
       if (pc.value && pc.value.signalingState !== 'closed') void attachTracks(pc.value)
     },
   )
-  if (options.videoCaps !== undefined) {
+  if (options.videoCaps !== undefined || options.screenCaps !== undefined) {
     watch(
-      () => toValue(options.videoCaps),
+      () => [toValue(options.videoCaps), toValue(options.screenCaps)],
       () => {
         if (pc.value) void applyCaps(pc.value)
       },
@@ -384,6 +443,7 @@ export function usePeerConnection(options: UsePeerConnectionOptions): UsePeerCon
   return {
     pc,
     remoteStream,
+    remoteScreen,
     chatChannel,
     fileChannel,
     connectionState,

@@ -74,7 +74,10 @@ export function usePhotoCapture(options: UsePhotoCaptureOptions): UsePhotoCaptur
     const wanted = toValue(options.format)
     const blob = await canvas.convertToBlob({ type: wanted, quality: QUALITY })
     if (blob.type !== wanted) {
-      notice.value = msg('feedback.photo.savedAs', { wanted: extensionFor(wanted).toUpperCase(), actual: extensionFor(blob.type).toUpperCase() })
+      notice.value = msg('feedback.photo.savedAs', {
+        wanted: extensionFor(wanted).toUpperCase(),
+        actual: extensionFor(blob.type).toUpperCase(),
+      })
     }
     const createdAt = Date.now()
     const thumb = await makeThumbnail(canvas, w, h)

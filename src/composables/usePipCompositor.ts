@@ -92,8 +92,16 @@ export function usePipCompositor(options: UsePipCompositorOptions): UsePipCompos
       const frames = new g.MediaStreamTrackProcessor!({ track: clone, maxBufferSize: 2 }).readable
       send({ type: which, frames }, [frames as unknown as Transferable])
     }
-    const stopScreen = watch(() => toValue(options.screen), (t) => feed('screen', t), { immediate: true })
-    const stopCamera = watch(() => toValue(options.camera), (t) => feed('camera', t), { immediate: true })
+    const stopScreen = watch(
+      () => toValue(options.screen),
+      (t) => feed('screen', t),
+      { immediate: true },
+    )
+    const stopCamera = watch(
+      () => toValue(options.camera),
+      (t) => feed('camera', t),
+      { immediate: true },
+    )
     const stopLayout = watch(layout, (l) => send({ type: 'layout', layout: l }), { deep: true })
     dispose = () => {
       stopScreen()
@@ -118,8 +126,16 @@ export function usePipCompositor(options: UsePipCompositorOptions): UsePipCompos
       v.srcObject = t ? new MediaStream([t]) : null
       if (t) void v.play().catch(() => undefined)
     }
-    const stopScreen = watch(() => toValue(options.screen), (t) => attach(screenVideo, t), { immediate: true })
-    const stopCamera = watch(() => toValue(options.camera), (t) => attach(cameraVideo, t), { immediate: true })
+    const stopScreen = watch(
+      () => toValue(options.screen),
+      (t) => attach(screenVideo, t),
+      { immediate: true },
+    )
+    const stopCamera = watch(
+      () => toValue(options.camera),
+      (t) => attach(cameraVideo, t),
+      { immediate: true },
+    )
     canvas.width = 1280
     canvas.height = 720
     const draw = () => {
@@ -130,7 +146,10 @@ export function usePipCompositor(options: UsePipCompositorOptions): UsePipCompos
         canvas.width = w
         canvas.height = h
       }
-      const cam = cameraVideo.srcObject && cameraVideo.videoWidth ? { image: cameraVideo, width: cameraVideo.videoWidth, height: cameraVideo.videoHeight } : null
+      const cam =
+        cameraVideo.srcObject && cameraVideo.videoWidth
+          ? { image: cameraVideo, width: cameraVideo.videoWidth, height: cameraVideo.videoHeight }
+          : null
       drawPip(ctx, w, h, { image: screenVideo, width: w, height: h }, cam, layout())
     }
     const timer = setInterval(draw, 1000 / fps)

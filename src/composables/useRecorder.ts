@@ -7,10 +7,28 @@
  * tracks, but it listens to them. A video track that ends (the browser's "Stop sharing", a camera unplugged) stops
  * the recording cleanly, as if Stop was pressed.
  */
-import { computed, onScopeDispose, ref, shallowRef, toValue, type ComputedRef, type MaybeRefOrGetter, type Ref, type ShallowRef, type WritableComputedRef } from 'vue'
+import {
+  computed,
+  onScopeDispose,
+  ref,
+  shallowRef,
+  toValue,
+  type ComputedRef,
+  type MaybeRefOrGetter,
+  type Ref,
+  type ShallowRef,
+  type WritableComputedRef,
+} from 'vue'
 import { messageRef, msg, type Text } from '@/i18n/message'
 import { errorText } from '@/lib/errorMessage'
-import { appendChunk, createSession, describeStorageError, discardRecording, newRecordingId, updateSession } from '@/lib/recording/chunkStore'
+import {
+  appendChunk,
+  createSession,
+  describeStorageError,
+  discardRecording,
+  newRecordingId,
+  updateSession,
+} from '@/lib/recording/chunkStore'
 import { probeBrowserFormat } from '@/lib/recording/browserProbe'
 import { describeFormat, type RecordingFormat } from '@/lib/recording/formats'
 import { finalizeRecording, holdLiveLock, type FinishedRecording } from '@/lib/recording/finalize'
@@ -276,15 +294,19 @@ export function useRecorder(options: UseRecorderOptions): UseRecorderReturn {
       bytes.value += e.data.size
       const data = e.data
       const elapsed = clock.elapsed()
-      writes = writes.then(() => appendChunk(id, n, data, { elapsedMs: elapsed })).catch((err: unknown) => {
-        error.value = describeStorageError(err)
-        if (recorder === rec && state.value !== 'stopping') void stop('storage-error')
-      })
+      writes = writes
+        .then(() => appendChunk(id, n, data, { elapsedMs: elapsed }))
+        .catch((err: unknown) => {
+          error.value = describeStorageError(err)
+          if (recorder === rec && state.value !== 'stopping') void stop('storage-error')
+        })
       if (state.value === 'recording') checkLimits()
     }
     rec.onerror = (e) => {
       const detail = (e as unknown as { error?: DOMException }).error
-      error.value = detail ? msg('feedback.recorder.recorderErrorDetail', { detail: `${detail.name}: ${detail.message}` }) : msg('feedback.recorder.recorderError')
+      error.value = detail
+        ? msg('feedback.recorder.recorderErrorDetail', { detail: `${detail.name}: ${detail.message}` })
+        : msg('feedback.recorder.recorderError')
       void stop('recorder-error')
     }
 
@@ -402,5 +424,21 @@ export function useRecorder(options: UseRecorderOptions): UseRecorderReturn {
     if (recorder) void stop('user')
   })
 
-  return { isSupported, state, countdown, elapsedMs, bytes, error, notice, format, recordingId, stopReason, result, start, pause, resume, stop }
+  return {
+    isSupported,
+    state,
+    countdown,
+    elapsedMs,
+    bytes,
+    error,
+    notice,
+    format,
+    recordingId,
+    stopReason,
+    result,
+    start,
+    pause,
+    resume,
+    stop,
+  }
 }

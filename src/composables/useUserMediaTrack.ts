@@ -1,4 +1,14 @@
-import { computed, ref, shallowRef, watch, onScopeDispose, type Ref, type ShallowRef, type ComputedRef, type WritableComputedRef } from 'vue'
+import {
+  computed,
+  ref,
+  shallowRef,
+  watch,
+  onScopeDispose,
+  type Ref,
+  type ShallowRef,
+  type ComputedRef,
+  type WritableComputedRef,
+} from 'vue'
 import { messageRef, msg, type Text } from '@/i18n/message'
 import { describeMediaError, environmentError, readEnvironment, type MediaError } from '@/lib/mediaErrors'
 import { stopThumbnailCopies } from './useThumbnailStream'

@@ -25,12 +25,25 @@ import {
   type WritableComputedRef,
 } from 'vue'
 import { messageRef, msg, render, type Message, type Text } from '@/i18n/message'
-import { defaultVirtualBackgroundSettings, type BackgroundEngine, type BackgroundMode, type VirtualBackgroundSettings } from '@/lib/virtualBackground/settings'
+import {
+  defaultVirtualBackgroundSettings,
+  type BackgroundEngine,
+  type BackgroundMode,
+  type VirtualBackgroundSettings,
+} from '@/lib/virtualBackground/settings'
 import type { CompositorCommand, CompositorEvent, CompositorStats, RenderSettings, RendererKind } from '@/workers/background/protocol'
 import { mediapipeAssetBase } from 'virtual:mediapipe-assets'
 import { createBackgrounds } from './virtualBackground/backgrounds'
 import { startMainThread } from './virtualBackground/mainThreadPipeline'
-import { describe, PIPELINE_ORDER, PipelineUnavailable, type Pipeline, type PipelineContext, type StartPipeline, type VirtualBackgroundPipeline } from './virtualBackground/pipeline'
+import {
+  describe,
+  PIPELINE_ORDER,
+  PipelineUnavailable,
+  type Pipeline,
+  type PipelineContext,
+  type StartPipeline,
+  type VirtualBackgroundPipeline,
+} from './virtualBackground/pipeline'
 import { createSegmenterHost, type ModelStatus } from './virtualBackground/segmenter'
 import { startWorkerBitmap } from './virtualBackground/workerBitmapPipeline'
 import { startWorkerStream } from './virtualBackground/workerStreamPipeline'
@@ -129,8 +142,12 @@ export function useVirtualBackground(options: UseVirtualBackgroundOptions): UseV
   const pipeline = ref<VirtualBackgroundPipeline | null>(null)
   const renderer = ref<RendererKind | null>(null)
   const modelStatus = ref<ModelStatus>('idle')
-  const isSupported = computed(() => !!win && typeof win.Worker === 'function' && typeof win.HTMLCanvasElement?.prototype.captureStream === 'function')
-  const isSegmentationSupported = computed(() => isSupported.value && typeof win!.OffscreenCanvas === 'function' && typeof win!.WebAssembly === 'object')
+  const isSupported = computed(
+    () => !!win && typeof win.Worker === 'function' && typeof win.HTMLCanvasElement?.prototype.captureStream === 'function',
+  )
+  const isSegmentationSupported = computed(
+    () => isSupported.value && typeof win!.OffscreenCanvas === 'function' && typeof win!.WebAssembly === 'object',
+  )
 
   let running: Pipeline | null = null
   /** The raw camera shown when no pipeline runs (a clone of the source, ours to stop). */
@@ -255,7 +272,13 @@ export function useVirtualBackground(options: UseVirtualBackgroundOptions): UseV
       showRawCamera(msg('feedback.background.unsupported'))
       return
     }
-    const ctx: PipelineContext = { window: win, settings: renderSettings(settings.value), renderer: options.renderer, onEvent: (e) => !disposed && onEvent(e), onFatal }
+    const ctx: PipelineContext = {
+      window: win,
+      settings: renderSettings(settings.value),
+      renderer: options.renderer,
+      onEvent: (e) => !disposed && onEvent(e),
+      onFatal,
+    }
     const wanted = options.pipeline && options.pipeline !== 'auto' ? [options.pipeline] : PIPELINE_ORDER
     const failures: string[] = []
     for (const kind of wanted) {

@@ -44,9 +44,20 @@ export function parseFilter(css: string): FilterOp[] {
     else if (fn === 'hue-rotate') ops.push({ fn, deg: Number.parseFloat(arg) })
     else if (fn === 'drop-shadow') {
       const lens = [...arg.matchAll(new RegExp(`${NUM}px`, 'g'))].map((x) => Number(x[1]))
-      const c = /rgba?\(([^)]*)\)/.exec(arg)?.[1]?.split(',').map((v) => Number.parseFloat(v)) ?? [0, 0, 0, 1]
+      const c = /rgba?\(([^)]*)\)/
+        .exec(arg)?.[1]
+        ?.split(',')
+        .map((v) => Number.parseFloat(v)) ?? [0, 0, 0, 1]
       ops.push({ fn, dx: lens[0] ?? 0, dy: lens[1] ?? 0, px: lens[2] ?? 0, rgba: [c[0] ?? 0, c[1] ?? 0, c[2] ?? 0, c[3] ?? 1] })
-    } else if (fn === 'brightness' || fn === 'contrast' || fn === 'grayscale' || fn === 'invert' || fn === 'opacity' || fn === 'saturate' || fn === 'sepia') {
+    } else if (
+      fn === 'brightness' ||
+      fn === 'contrast' ||
+      fn === 'grayscale' ||
+      fn === 'invert' ||
+      fn === 'opacity' ||
+      fn === 'saturate' ||
+      fn === 'sepia'
+    ) {
       const v = Number.parseFloat(arg)
       ops.push({ fn, amount: arg.trim().endsWith('%') ? v / 100 : v })
     } else {
@@ -68,15 +79,54 @@ function matrixOf(op: FilterOp): { m: Matrix; offset: number } | null {
   switch (op.fn) {
     case 'grayscale': {
       const s = 1 - Math.min(1, op.amount)
-      return { m: [0.2126 + 0.7874 * s, 0.7152 - 0.7152 * s, 0.0722 - 0.0722 * s, 0.2126 - 0.2126 * s, 0.7152 + 0.2848 * s, 0.0722 - 0.0722 * s, 0.2126 - 0.2126 * s, 0.7152 - 0.7152 * s, 0.0722 + 0.9278 * s], offset: 0 }
+      return {
+        m: [
+          0.2126 + 0.7874 * s,
+          0.7152 - 0.7152 * s,
+          0.0722 - 0.0722 * s,
+          0.2126 - 0.2126 * s,
+          0.7152 + 0.2848 * s,
+          0.0722 - 0.0722 * s,
+          0.2126 - 0.2126 * s,
+          0.7152 - 0.7152 * s,
+          0.0722 + 0.9278 * s,
+        ],
+        offset: 0,
+      }
     }
     case 'sepia': {
       const s = 1 - Math.min(1, op.amount)
-      return { m: [0.393 + 0.607 * s, 0.769 - 0.769 * s, 0.189 - 0.189 * s, 0.349 - 0.349 * s, 0.686 + 0.314 * s, 0.168 - 0.168 * s, 0.272 - 0.272 * s, 0.534 - 0.534 * s, 0.131 + 0.869 * s], offset: 0 }
+      return {
+        m: [
+          0.393 + 0.607 * s,
+          0.769 - 0.769 * s,
+          0.189 - 0.189 * s,
+          0.349 - 0.349 * s,
+          0.686 + 0.314 * s,
+          0.168 - 0.168 * s,
+          0.272 - 0.272 * s,
+          0.534 - 0.534 * s,
+          0.131 + 0.869 * s,
+        ],
+        offset: 0,
+      }
     }
     case 'saturate': {
       const s = op.amount
-      return { m: [0.213 + 0.787 * s, 0.715 - 0.715 * s, 0.072 - 0.072 * s, 0.213 - 0.213 * s, 0.715 + 0.285 * s, 0.072 - 0.072 * s, 0.213 - 0.213 * s, 0.715 - 0.715 * s, 0.072 + 0.928 * s], offset: 0 }
+      return {
+        m: [
+          0.213 + 0.787 * s,
+          0.715 - 0.715 * s,
+          0.072 - 0.072 * s,
+          0.213 - 0.213 * s,
+          0.715 + 0.285 * s,
+          0.072 - 0.072 * s,
+          0.213 - 0.213 * s,
+          0.715 - 0.715 * s,
+          0.072 + 0.928 * s,
+        ],
+        offset: 0,
+      }
     }
     case 'hue-rotate': {
       const r = (op.deg * Math.PI) / 180
@@ -84,9 +134,15 @@ function matrixOf(op: FilterOp): { m: Matrix; offset: number } | null {
       const s = Math.sin(r)
       return {
         m: [
-          0.213 + c * 0.787 - s * 0.213, 0.715 - c * 0.715 - s * 0.715, 0.072 - c * 0.072 + s * 0.928,
-          0.213 - c * 0.213 + s * 0.143, 0.715 + c * 0.285 + s * 0.14, 0.072 - c * 0.072 - s * 0.283,
-          0.213 - c * 0.213 - s * 0.787, 0.715 - c * 0.715 + s * 0.715, 0.072 + c * 0.928 + s * 0.072,
+          0.213 + c * 0.787 - s * 0.213,
+          0.715 - c * 0.715 - s * 0.715,
+          0.072 - c * 0.072 + s * 0.928,
+          0.213 - c * 0.213 + s * 0.143,
+          0.715 + c * 0.285 + s * 0.14,
+          0.072 - c * 0.072 - s * 0.283,
+          0.213 - c * 0.213 - s * 0.787,
+          0.715 - c * 0.715 + s * 0.715,
+          0.072 + c * 0.928 + s * 0.072,
         ],
         offset: 0,
       }

@@ -89,7 +89,12 @@ export const useGalleryStore = defineStore('gallery', () => {
   /** Saves atomically; on failure nothing is stored and the error says why. Returns the new item. */
   async function add(item: MediaItem, blob: Blob): Promise<GalleryItem> {
     // Two items taken in the same second get the same timestamp: the second becomes …-2, so each has its own name.
-    const taken = loaded.value ? items.value.map((i) => i.name) : await listMedia().then((l) => l.map((i) => i.name), () => [])
+    const taken = loaded.value
+      ? items.value.map((i) => i.name)
+      : await listMedia().then(
+          (l) => l.map((i) => i.name),
+          () => [],
+        )
     item = { ...item, name: uniqueName(item.name, taken) }
     try {
       await saveMedia(item, blob)
@@ -153,7 +158,10 @@ export const useGalleryStore = defineStore('gallery', () => {
     const clean = cleanFileName(typed, item.name)
     if (!clean) return null
     if (clean === item.name) return clean
-    const name = uniqueName(clean, items.value.filter((i) => i.id !== id).map((i) => i.name))
+    const name = uniqueName(
+      clean,
+      items.value.filter((i) => i.id !== id).map((i) => i.name),
+    )
     await renameMedia(id, name)
     items.value = items.value.map((i) => (i.id === id ? { ...i, name } : i))
     return name
@@ -176,5 +184,22 @@ export const useGalleryStore = defineStore('gallery', () => {
     setTimeout(() => URL.revokeObjectURL(url), 10_000)
   }
 
-  return { items, photos, recordings, loaded, error, usage, persisted, load, add, addRecording, remove, removeAll, rename, blobOf, download, refreshUsage }
+  return {
+    items,
+    photos,
+    recordings,
+    loaded,
+    error,
+    usage,
+    persisted,
+    load,
+    add,
+    addRecording,
+    remove,
+    removeAll,
+    rename,
+    blobOf,
+    download,
+    refreshUsage,
+  }
 })

@@ -13,8 +13,28 @@ import { createRoomId } from '../../src/lib/signaling/client.ts'
 const baseURL = inject('baseURL')
 
 const T = {
-  en: { take: 'Take photo', gallery: 'Gallery', del: 'Delete', join: 'Join call', name: 'Your name', chat: 'Chat and files', stats: 'Connection statistics', record: 'Start recording', camera: 'Camera' },
-  'zh-CN': { take: '拍照', gallery: '相册', del: '删除', join: '加入通话', name: '你的名字', chat: '聊天', stats: '统计', record: '开始录制', camera: '摄像头' },
+  en: {
+    take: 'Take photo',
+    gallery: 'Gallery',
+    del: 'Delete',
+    join: 'Join call',
+    name: 'Your name',
+    chat: 'Chat and files',
+    stats: 'Connection statistics',
+    record: 'Start recording',
+    camera: 'Camera',
+  },
+  'zh-CN': {
+    take: '拍照',
+    gallery: '相册',
+    del: '删除',
+    join: '加入通话',
+    name: '你的名字',
+    chat: '聊天',
+    stats: '统计',
+    record: '开始录制',
+    camera: '摄像头',
+  },
 } as const
 
 async function expectClean(page: Page, where: string) {
@@ -144,7 +164,7 @@ describe.each(['en', 'zh-CN'] as const)('axe in %s', (lang) => {
       await expectClean(page, 'gallery empty')
     })
 
-    test('Call: landing, pre-join, in the call, each side panel (a sheet on a phone), another tab, full, left', async () => {
+    test('Call: landing, pre-join, in the call, each side panel (a sheet on a phone), another tab, a group call (grid), full, left', async () => {
       await page.goto(`${baseURL}/call`)
       await page.locator('.landing h1').waitFor()
       await expectClean(page, 'call landing')
@@ -177,20 +197,40 @@ describe.each(['en', 'zh-CN'] as const)('axe in %s', (lang) => {
         await expect.poll(() => page.locator('.side').count()).toBe(1)
         await expectClean(page, `in call, ${panel} panel`)
       }
-      // The other states of the room: the link opened in a fresh tab of this browser, a third person, leaving.
+      // The other states of the room: the link opened in a fresh tab of this browser, a third person, full, leaving.
       const fresh = await context.newPage()
       await fresh.goto(page.url())
       await fresh.getByTestId('call-elsewhere').waitFor({ timeout: 10_000 })
       await expectClean(fresh, 'call joined from another tab')
       await fresh.close()
+      // A third person: the stage becomes a grid of everyone.
       const thirdContext = await browser.newContext({ ...VIEWPORTS[size], locale: lang })
       const third = await thirdContext.newPage()
       await third.goto(page.url())
       await third.getByLabel(L.name).fill('Cy')
       await third.getByRole('button', { name: L.join }).click()
-      await third.locator('section.out h1').waitFor({ timeout: 15_000 })
-      await expectClean(third, 'call full')
+      await page.waitForFunction(() => document.querySelectorAll('.tiles [data-testid="remote-video"] video').length === 2)
+      await expectClean(page, 'in a group call (grid)')
       await thirdContext.close()
+      // The room answers "full". Filling it for real takes four more pages; the server's answer is simulated on
+      // this page's WebSocket instead (its `join` is answered with `full` and not passed on).
+      const fullContext = await browser.newContext({ ...VIEWPORTS[size], locale: lang })
+      await fullContext.routeWebSocket(/\/socket\.io\//, (ws) => {
+        const server = ws.connectToServer()
+        ws.onMessage((m) => {
+          const text = String(m)
+          if (text.startsWith('42["join"')) ws.send(`42${JSON.stringify(['full', (JSON.parse(text.slice(2)) as string[])[1]])}`)
+          else server.send(m)
+        })
+        server.onMessage((m) => ws.send(m))
+      })
+      const full = await fullContext.newPage()
+      await full.goto(page.url())
+      await full.getByLabel(L.name).fill('Di')
+      await full.getByRole('button', { name: L.join }).click()
+      await full.locator('section.out h1').waitFor({ timeout: 15_000 })
+      await expectClean(full, 'call full')
+      await fullContext.close()
       await page.locator('.side-head button').click()
       await page.locator('[data-control="leave"]').click()
       await page.locator('section.out h1').waitFor({ timeout: 10_000 })
@@ -223,11 +263,15 @@ describe('keyboard only', () => {
           return (s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2) || s.boxShadow !== 'none'
         }
         // Element Plus puts the focus on a hidden input and draws the ring on the control around it.
-        const drawn = [el, el.parentElement, el.parentElement?.parentElement, el.closest('.el-switch, .el-radio-button, .el-checkbox, .el-select__wrapper, .el-slider__button-wrapper')].some(
-          (e) => !!e && ring(e),
-        )
+        const drawn = [
+          el,
+          el.parentElement,
+          el.parentElement?.parentElement,
+          el.closest('.el-switch, .el-radio-button, .el-checkbox, .el-select__wrapper, .el-slider__button-wrapper'),
+        ].some((e) => !!e && ring(e))
         const field = el instanceof HTMLInputElement || el instanceof HTMLTextAreaElement
-        const name = el.getAttribute('aria-label') || (field ? el.value || el.labels?.[0]?.textContent?.trim() : el.textContent?.trim()) || el.tagName
+        const name =
+          el.getAttribute('aria-label') || (field ? el.value || el.labels?.[0]?.textContent?.trim() : el.textContent?.trim()) || el.tagName
         return { name, drawn }
       })
       if (!f) continue
@@ -256,7 +300,8 @@ describe('keyboard only', () => {
     await page.goto(`${baseURL}/record`)
     // The source: Tab to its radio group, arrows to "Camera" (as a radio group works with a keyboard).
     await tabTo(/^(screen|camera|pip)$/)
-    for (let i = 0; i < 3 && !(await page.getByRole('radio', { name: 'Camera', exact: true }).isChecked()); i++) await page.keyboard.press('ArrowRight')
+    for (let i = 0; i < 3 && !(await page.getByRole('radio', { name: 'Camera', exact: true }).isChecked()); i++)
+      await page.keyboard.press('ArrowRight')
     expect(await page.getByRole('radio', { name: 'Camera', exact: true }).isChecked()).toBe(true)
     await tabTo(/^Start recording$/)
     await page.keyboard.press('Enter')

@@ -251,6 +251,27 @@ describe('a group call of four through the real server', () => {
     expect(caps).toEqual([793_000, 793_000, 793_000])
   })
 
+  test("screen and camera at once: the others get Bob's screen next to his camera; stopping the share removes only the screen", async () => {
+    const bob = person('Bob').page
+    const SCREEN = 'video[aria-label="Screen shared by Bob"]'
+    const width = (page: Page) => page.evaluate((q) => (document.querySelector(q) as HTMLVideoElement | null)?.videoWidth ?? -1, SCREEN)
+    await bob.getByRole('button', { name: 'Share your screen' }).click()
+    for (const name of ['Alice', 'Carol', 'Dave'] as const) {
+      const { page } = person(name)
+      // The fake screen is far larger than the 320x240 cameras: this is the screen, not a camera.
+      await expect.poll(() => width(page), { timeout: 20_000 }).toBeGreaterThan(320)
+      // Bob's camera goes on beside it, still his picture.
+      await expectMediaFlowing(page, 'Bob')
+      expect(await colourGap(page, 'Bob')).toBeLessThan(40)
+    }
+    await bob.getByRole('button', { name: 'Stop sharing your screen' }).click()
+    for (const name of ['Alice', 'Carol', 'Dave'] as const) {
+      const { page } = person(name)
+      await expect.poll(() => page.locator(SCREEN).count(), { timeout: 10_000 }).toBe(0)
+      await expectMediaFlowing(page, 'Bob')
+    }
+  })
+
   test('one leaves, the others see it, and a newcomer takes the seat', async () => {
     const dave = person('Dave').page
     await dave.getByRole('button', { name: 'Leave call' }).click()

@@ -241,14 +241,19 @@ describe('a call between two pages through the real server', () => {
     await a.locator('.modes').getByText('Colour', { exact: true }).click()
     await expect.poll(yellowShare, { timeout: 10_000 }).toBeGreaterThan(0.95)
 
-    // The screen (1280x720 fake screen) and back to the camera (640x480 clip).
-    const remoteSize = () => c.evaluate((sel) => (document.querySelector(sel) as HTMLVideoElement).videoWidth, REMOTE('Alice'))
+    // The screen (1280x720 fake screen) next to the camera (640x480 clip), then the camera alone again.
+    const SCREEN = 'video[aria-label="Screen shared by Alice"]'
+    const width = (sel: string) => c.evaluate((q) => (document.querySelector(q) as HTMLVideoElement | null)?.videoWidth ?? -1, sel)
     await a.getByRole('button', { name: 'Share your screen' }).click()
     await c.getByText('sharing screen').waitFor()
-    await expect.poll(remoteSize, { timeout: 10_000 }).toBeGreaterThan(640)
+    await expect.poll(() => width(SCREEN), { timeout: 10_000 }).toBeGreaterThan(640)
+    // The camera goes on beside it: still the 640x480 clip, still with its yellow background, frames still coming.
+    expect(await width(REMOTE('Alice'))).toBe(640)
+    await expectMediaFlowing(c, 'Alice')
     await a.getByRole('button', { name: 'Stop sharing your screen' }).click()
     await expect.poll(() => c.getByText('sharing screen').count()).toBe(0)
-    await expect.poll(remoteSize, { timeout: 10_000 }).toBe(640)
+    await expect.poll(() => c.locator(SCREEN).count()).toBe(0)
+    expect(await width(REMOTE('Alice'))).toBe(640)
 
     // Another microphone (the fake devices have three).
     await a.getByRole('button', { name: 'Devices' }).click()

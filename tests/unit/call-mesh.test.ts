@@ -3,7 +3,7 @@
  * from audio levels (lib/call/speaker).
  */
 import { describe, expect, test } from 'vitest'
-import { AUDIO_KBPS, DEFAULT_UPLOAD_BUDGET_KBPS, MIN_VIDEO_KBPS, meshVideoCaps } from '@/lib/call/budget'
+import { AUDIO_KBPS, DEFAULT_UPLOAD_BUDGET_KBPS, MIN_VIDEO_KBPS, SCREEN_SHARE_PART, meshVideoCaps } from '@/lib/call/budget'
 import { initialSpeakerState, nextSpeaker, type SpeakerState } from '@/lib/call/speaker'
 
 describe('meshVideoCaps', () => {
@@ -26,6 +26,14 @@ describe('meshVideoCaps', () => {
   test('a lower cap the person chose wins; a higher one is brought down to the share', () => {
     expect(meshVideoCaps({ maxKbps: 250, maxLines: 240 }, 3)).toEqual({ maxKbps: 250, maxLines: 240 })
     expect(meshVideoCaps({ maxKbps: 2500, maxLines: null }, 2).maxKbps).toBe(1210)
+  })
+
+  test('while the screen is shared next to the camera, the share is split: most of it to the screen', () => {
+    const camera = meshVideoCaps(auto, 2, DEFAULT_UPLOAD_BUDGET_KBPS, 'camera').maxKbps!
+    const screen = meshVideoCaps(auto, 2, DEFAULT_UPLOAD_BUDGET_KBPS, 'screen').maxKbps!
+    expect(screen).toBe(Math.floor(1210 * SCREEN_SHARE_PART))
+    expect(camera).toBe(Math.floor(1210 * (1 - SCREEN_SHARE_PART)))
+    expect(2 * (camera + screen + AUDIO_KBPS)).toBeLessThanOrEqual(DEFAULT_UPLOAD_BUDGET_KBPS)
   })
 
   test('a tiny budget still leaves each video a usable floor', () => {

@@ -146,7 +146,14 @@ export function createBackgrounds(o: BackgroundsOptions): Backgrounds {
     const name = source instanceof File ? source.name : 'upload'
     const verdict = classifyBackgroundFile({ name, type: source.type, size: source.size })
     if (!verdict.ok) return { ok: false as const, message: verdict.message }
-    return { ok: true as const, kind: verdict.kind, url: null, blob: source, ref: { kind: 'upload', name } as BackgroundSourceRef, label: name }
+    return {
+      ok: true as const,
+      kind: verdict.kind,
+      url: null,
+      blob: source,
+      ref: { kind: 'upload', name } as BackgroundSourceRef,
+      label: name,
+    }
   }
 
   let uploads = 0

@@ -24,7 +24,10 @@ export function startCompositorWorker(
   transfer: Transferable[],
   onEvent: (e: CompositorEvent) => boolean | void,
 ): Promise<CompositorWorker> {
-  const worker = new Worker(new URL('../../workers/background/compositor.worker.ts', import.meta.url), { type: 'module', name: 'vb-compositor' })
+  const worker = new Worker(new URL('../../workers/background/compositor.worker.ts', import.meta.url), {
+    type: 'module',
+    name: 'vb-compositor',
+  })
   let started = false
   let disposed = false
   const handle: CompositorWorker = {
@@ -50,7 +53,10 @@ export function startCompositorWorker(
       worker.terminate()
       reject(new Error(reason))
     }
-    const timer = ctx.window.setTimeout(() => fail(t('feedback.background.processorNotStarted', { seconds: START_TIMEOUT_MS / 1000 })), START_TIMEOUT_MS)
+    const timer = ctx.window.setTimeout(
+      () => fail(t('feedback.background.processorNotStarted', { seconds: START_TIMEOUT_MS / 1000 })),
+      START_TIMEOUT_MS,
+    )
     worker.onmessage = (e: MessageEvent<CompositorEvent>) => {
       const ev = e.data
       if (disposed) {

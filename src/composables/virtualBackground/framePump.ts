@@ -26,8 +26,16 @@ export interface FramePumpOptions {
   inFlight?: number
 }
 
-export function framePump(video: HTMLVideoElement, send: (frame: ImageBitmap) => void, o?: FramePumpOptions & { videoFrames?: false }): FramePump
-export function framePump(video: HTMLVideoElement, send: (frame: ImageBitmap | VideoFrame) => void, o: FramePumpOptions & { videoFrames: true }): FramePump
+export function framePump(
+  video: HTMLVideoElement,
+  send: (frame: ImageBitmap) => void,
+  o?: FramePumpOptions & { videoFrames?: false },
+): FramePump
+export function framePump(
+  video: HTMLVideoElement,
+  send: (frame: ImageBitmap | VideoFrame) => void,
+  o: FramePumpOptions & { videoFrames: true },
+): FramePump
 export function framePump(video: HTMLVideoElement, send: (frame: never) => void, o: FramePumpOptions = {}): FramePump {
   const max = Math.max(1, o.inFlight ?? 1)
   let out = 0
@@ -73,4 +81,3 @@ export function framePump(video: HTMLVideoElement, send: (frame: never) => void,
     },
   }
 }
-

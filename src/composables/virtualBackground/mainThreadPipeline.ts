@@ -54,7 +54,10 @@ export async function startMainThread(ctx: PipelineContext): Promise<Pipeline> {
       if (!t) return
       if (typeof win.MediaStreamTrackProcessor === 'function') {
         source = { track: t, release() {} }
-        send({ type: 'source', stream: new win.MediaStreamTrackProcessor({ track: t as MediaStreamVideoTrack, maxBufferSize: 1 }).readable })
+        send({
+          type: 'source',
+          stream: new win.MediaStreamTrackProcessor({ track: t as MediaStreamVideoTrack, maxBufferSize: 1 }).readable,
+        })
         return
       }
       const played = playTrack(win.document, t)

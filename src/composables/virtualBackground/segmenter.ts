@@ -49,7 +49,11 @@ export function createSegmenterHost(o: SegmenterHostOptions): SegmenterHost {
       w.onerror = (e) => {
         e.preventDefault()
         if (worker !== w) return
-        o.onStatus('error', t('feedback.background.detectionNoStart', { reason: e.message || t('feedback.background.detectionWorkerFailed') }), true)
+        o.onStatus(
+          'error',
+          t('feedback.background.detectionNoStart', { reason: e.message || t('feedback.background.detectionWorkerFailed') }),
+          true,
+        )
       }
       const { port1, port2 } = new o.window.MessageChannel()
       const init: SegmenterInit = { type: 'init', assetBase: o.assetBase, model, port: port1 }

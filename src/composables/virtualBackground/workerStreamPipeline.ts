@@ -45,7 +45,8 @@ export async function startWorkerStream(ctx: PipelineContext): Promise<Pipeline>
   const { send } = cw
   let source: MediaStreamTrack | null = null
   let bgTrack: MediaStreamTrack | null = null
-  const processorOf = (t: MediaStreamTrack) => new win.MediaStreamTrackProcessor({ track: t as MediaStreamVideoTrack, maxBufferSize: 1 }).readable
+  const processorOf = (t: MediaStreamTrack) =>
+    new win.MediaStreamTrackProcessor({ track: t as MediaStreamVideoTrack, maxBufferSize: 1 }).readable
   return {
     kind: 'worker-stream',
     track,

@@ -29,7 +29,8 @@ function tracksTransferable(win: Window & typeof globalThis): boolean {
 
 export async function startWorkerTrack(ctx: PipelineContext): Promise<Pipeline> {
   const win = ctx.window
-  if (typeof win.OffscreenCanvas !== 'function' || typeof win.VideoFrame !== 'function') throw new PipelineUnavailable('no OffscreenCanvas or VideoFrame')
+  if (typeof win.OffscreenCanvas !== 'function' || typeof win.VideoFrame !== 'function')
+    throw new PipelineUnavailable('no OffscreenCanvas or VideoFrame')
   if (!tracksTransferable(win)) throw new PipelineUnavailable('camera tracks cannot be transferred to a worker')
   let track: MediaStreamTrack | null = null
   let bgPump: FramePump | null = null

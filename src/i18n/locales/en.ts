@@ -152,7 +152,8 @@ const en = {
       microphone: 'No microphone was found. Plug one in or pick another device, then press Retry.',
     },
     deviceBusy: {
-      camera: 'The camera is in use by another application or could not be started. Close other apps or tabs that use it, then press Retry.',
+      camera:
+        'The camera is in use by another application or could not be started. Close other apps or tabs that use it, then press Retry.',
       microphone:
         'The microphone is in use by another application or could not be started. Close other apps or tabs that use it, then press Retry.',
       screen: 'The screen could not be captured. Close other apps that record the screen, then try again.',
@@ -238,7 +239,8 @@ const en = {
     source: 'Source',
     sourceLabel: 'Recording source',
     sources: { screen: 'Screen', camera: 'Camera', pip: 'Screen + camera' },
-    noScreenShare: 'This browser cannot share its screen (phones and tablets mostly cannot): record the camera, or use a computer to record the screen.',
+    noScreenShare:
+      'This browser cannot share its screen (phones and tablets mostly cannot): record the camera, or use a computer to record the screen.',
     sharing: 'Sharing {what}',
     surfaces: { monitor: 'a whole screen', window: 'a window', browser: 'a browser tab' },
     aScreen: 'a screen',
@@ -302,11 +304,14 @@ const en = {
     downloadOriginal: 'Download original',
     downloadOriginalMkv: 'Download original (MKV)',
     downloadMp4: 'Download MP4',
-    mkvHint: 'This recording is Matroska (.mkv), which many players open poorly: Download MP4 converts it first (about a second, nothing is re-encoded).',
+    mkvHint:
+      'This recording is Matroska (.mkv), which many players open poorly: Download MP4 converts it first (about a second, nothing is re-encoded).',
     recording: 'Recording',
-    openFailed: 'The gallery could not be opened ({reason}). Private browsing or blocked site data can cause this; allow storage for this site and reload.',
+    openFailed:
+      'The gallery could not be opened ({reason}). Private browsing or blocked site data can cause this; allow storage for this site and reload.',
     saveFailed: 'Saving failed: {reason}. Nothing was stored; try again.',
-    storageFull: 'Storage is full: nothing was saved. Delete some photos or recordings from the Gallery (or free disk space), then try again.',
+    storageFull:
+      'Storage is full: nothing was saved. Delete some photos or recordings from the Gallery (or free disk space), then try again.',
     gone: 'This item is no longer in storage. It may have been deleted in another tab.',
   },
   export: {
@@ -361,7 +366,8 @@ const en = {
     recover: 'Recover',
     recoverLabel: 'Recover recording of {when}',
     recovered: '{n} recovered.',
-    tooShort: 'That recording held less than {s} s, so there was nothing to keep. | {n} recordings held less than {s} s each, so there was nothing to keep.',
+    tooShort:
+      'That recording held less than {s} s, so there was nothing to keep. | {n} recordings held less than {s} s each, so there was nothing to keep.',
     failed: 'The recording could not be recovered ({reason}). It is kept; try again, or discard it.',
   },
   call: {
@@ -411,13 +417,15 @@ const en = {
     },
     serverError: {
       joinRefused: 'The server refused to let you join',
-      invalid: 'The server did not understand this page’s request. Reload the page; if it keeps happening, the app and the server are out of step.',
+      invalid:
+        'The server did not understand this page’s request. Reload the page; if it keeps happening, the app and the server are out of step.',
       version: 'This page is older or newer than the server. Reload the page to get the version the server speaks.',
       'rate-limited': 'Too many messages in a short time: the server is holding some back. Wait a moment.',
       'not-in-room': 'The server no longer had you in this call; joining again…',
       full: 'This call is full.',
       unavailable: 'The server cannot pass messages on right now. Retrying…',
-      'turn-limit': 'No relay server this time (too many requests from your network). The call may not connect across strict networks; rejoin later to try again.',
+      'turn-limit':
+        'No relay server this time (too many requests from your network). The call may not connect across strict networks; rejoin later to try again.',
       refusedMessage: 'The signaling server refused a message: {reason}',
     },
     prejoin: {
@@ -430,6 +438,10 @@ const en = {
       network: 'Network',
       relay: 'Relay only',
       relayLabel: 'Relay only (TURN)',
+      codec: 'Video codec',
+      codecAuto: 'Best available (AV1, VP9, VP8)',
+      codecHint:
+        'The codec this browser asks for first. A call uses the first one both browsers can handle, so another choice falls back by itself.',
       relayHint: 'Media goes through the TURN relay: nobody in the call sees your IP address. Needs a TURN server.',
       unreachable: 'The signaling server cannot be reached',
       unreachableText: 'Retrying… Check your connection; if it persists, the server may be down.',
@@ -440,6 +452,7 @@ const en = {
     },
     stage: {
       videoOf: 'Video of {name}',
+      screenOf: 'Screen shared by {name}',
       cameraOff: '{name} turned their camera off',
       stillTrying: 'Still trying to reach {name}…',
       connecting: 'Connecting to {name}…',
@@ -519,6 +532,8 @@ const en = {
       via: 'via {p}',
       limits: 'Limits for what you send',
       connectionWith: 'Connection with',
+      codec: 'Video codec',
+      codecText: '{send} sent · {recv} received',
       uploadTotal: 'Uploading {total} to {n} person (limit {budget}) | Uploading {total} in total to {n} people (limit {budget})',
       perPerson: 'video to each person capped at {cap}',
       bitrate: 'Bitrate',
@@ -579,16 +594,20 @@ const en = {
       unreachableTitle: 'The relay server cannot be reached',
       unreachable: 'No answer from the TURN server ({url}). Check TURN_URLS and that the server is up and reachable from this network.',
       expiredTitle: 'The relay credentials have expired',
-      expired: 'The signaling server handed out TURN credentials that had already expired. The clock of the server (or of this device) is probably wrong; check it, or raise TURN_TTL.',
+      expired:
+        'The signaling server handed out TURN credentials that had already expired. The clock of the server (or of this device) is probably wrong; check it, or raise TURN_TTL.',
       noRelayTitle: 'No relay route',
-      noRelay: 'Relay-only mode is on, but no TURN relay could be used, so there is no way to reach the other person. Ask whoever runs this server to configure TURN (TURN_URLS and TURN_SECRET), or turn relay-only mode off.',
+      noRelay:
+        'Relay-only mode is on, but no TURN relay could be used, so there is no way to reach the other person. Ask whoever runs this server to configure TURN (TURN_URLS and TURN_SECRET), or turn relay-only mode off.',
       failedTitle: 'The media connection failed',
-      failed: 'Your browsers could not find a network path to each other, even after several retries. A firewall may block it: a TURN relay (TURN_URLS) gets through most of them. Press “Try again” to retry.',
+      failed:
+        'Your browsers could not find a network path to each other, even after several retries. A firewall may block it: a TURN relay (TURN_URLS) gets through most of them. Press “Try again” to retry.',
     },
   },
   feedback: {
     background: {
-      startFailedBrowser: 'The background effect could not start in this browser ({reasons}). Your camera is shown without it; try another browser for backgrounds.',
+      startFailedBrowser:
+        'The background effect could not start in this browser ({reasons}). Your camera is shown without it; try another browser for backgrounds.',
       notDecoded: '"{label}" could not be decoded as a picture. Try a JPEG, PNG or WebP file.',
       notPlayable: '"{label}" cannot be played as a background video ({reason}). Try a WebM or MP4 file.',
       isVideo: '"{label}" is a video: choose it as a video background.',
@@ -604,10 +623,12 @@ const en = {
       detectionNoStart: 'Person detection could not start ({reason}).',
       detectionWorkerFailed: 'its worker failed to load',
       skippedPicture: 'The background effect skipped a picture: {reason}. If this keeps happening, turn the background off and on again.',
-      stopped: 'The background effect stopped ({reason}). Your camera is shown without it, so nobody sees a frozen picture. Turn the background off and on again, or reload the page, to retry.',
+      stopped:
+        'The background effect stopped ({reason}). Your camera is shown without it, so nobody sees a frozen picture. Turn the background off and on again, or reload the page, to retry.',
       stoppedResponding: 'it stopped responding for {seconds} s',
       drawsNone: 'it takes camera frames but draws none',
-      unsupported: 'This browser cannot make a virtual background (it lacks canvas capture or workers). Your camera is shown as it is; use a current Chrome, Edge, Firefox or Safari for backgrounds.',
+      unsupported:
+        'This browser cannot make a virtual background (it lacks canvas capture or workers). Your camera is shown as it is; use a current Chrome, Edge, Firefox or Safari for backgrounds.',
       detectionNeedsNewer: 'Person detection needs a newer browser (OffscreenCanvas and WebAssembly). Choose Green screen instead.',
       startFailed: 'The background effect could not start ({reason}). Your camera is shown without it; reload the page to try again.',
       loadFailed: 'The background {url} could not be loaded ({reason}). Check the address, or choose another background.',
@@ -634,11 +655,13 @@ const en = {
       recorderError: 'The recorder stopped with an error. What was recorded so far is kept.',
       recorderErrorDetail: 'The recorder stopped with an error ({detail}). What was recorded so far is kept.',
       sourceStopped: 'The source stopped (sharing ended or the device went away), so the recording was stopped and kept.',
-      noData: 'The browser started recording ({mimeType}) but wrote nothing in {seconds} s, so the recording was stopped. Try again with the microphone off, or in another browser.',
+      noData:
+        'The browser started recording ({mimeType}) but wrote nothing in {seconds} s, so the recording was stopped. Try again with the microphone off, or in another browser.',
       nothingRecorded: 'Nothing was recorded: the browser wrote no data. Try again.',
       finishFailed: 'The recording is kept in storage but could not be finished ({reason}). It will be offered for recovery.',
-      storageFull: 'The browser ran out of storage space for this recording. It was stopped; what was recorded so far is kept. Free some space (delete old recordings) and try again.',
-      storageFailed: 'The browser\'s storage failed (private browsing, or the disk is unavailable). The recording cannot be saved safely.',
+      storageFull:
+        'The browser ran out of storage space for this recording. It was stopped; what was recorded so far is kept. Free some space (delete old recordings) and try again.',
+      storageFailed: "The browser's storage failed (private browsing, or the disk is unavailable). The recording cannot be saved safely.",
       saveFailed: 'Saving the recording failed ({reason}).',
       timeLimit: 'The recording reached its time limit and stopped by itself.',
       sizeLimit: 'The recording reached its size limit and stopped by itself.',
@@ -655,7 +678,7 @@ const en = {
       unsupported: 'This browser cannot combine the screen and the camera into one video.',
     },
     transferCancelled: 'The transfer was cancelled.',
-    engines: { webcodecs: 'the browser\'s encoder (WebCodecs)', mediabunny: 'packet copy (mediabunny)' },
+    engines: { webcodecs: "the browser's encoder (WebCodecs)", mediabunny: 'packet copy (mediabunny)' },
     exportFailed: 'The {format} export failed: {reason}. The recording itself is unchanged.',
     photo: {
       nothing: 'There is no picture to take yet. Start the camera or share a screen first.',
@@ -665,15 +688,18 @@ const en = {
   },
   exportErrors: {
     noVideoTrack: 'This recording has no video track to export.',
-    tooShort: 'this recording is too short to export ({length} s; the shortest export is {min} s). Record again and let it run a moment, or choose a longer part',
+    tooShort:
+      'this recording is too short to export ({length} s; the shortest export is {min} s). Record again and let it run a moment, or choose a longer part',
     gifNoVideo: 'This recording has no video to make a GIF from.',
-    gifCannotDecode: 'This browser cannot decode the recording\'s video, so it cannot make a GIF from it.',
+    gifCannotDecode: "This browser cannot decode the recording's video, so it cannot make a GIF from it.",
     gifWorkerFailed: 'The GIF encoder could not run ({detail}). Reload the page and try again; WebM or MP4 export still works.',
     gifStalled: 'The GIF encoder stopped responding (no progress for {s} s). Try again, or export a shorter or smaller GIF.',
     cannotConvert: 'this recording cannot be converted here ({tracks})',
     noH264: 'this browser cannot encode H.264 at {width}x{height}',
-    ffmpegStart: 'The video converter (ffmpeg.wasm) could not be started: {reason}. Reload the page and try again (WebM export needs no converter)',
-    ffmpegStalled: 'The video converter stopped responding ({reason}). Try again; if it happens again, reload the page (WebM export needs no converter)',
+    ffmpegStart:
+      'The video converter (ffmpeg.wasm) could not be started: {reason}. Reload the page and try again (WebM export needs no converter)',
+    ffmpegStalled:
+      'The video converter stopped responding ({reason}). Try again; if it happens again, reload the page (WebM export needs no converter)',
     ffmpegExit: 'The conversion failed (ffmpeg exit {code}): {log}',
     ffmpegNoFile: 'The conversion produced no file: {log}',
     workerStopped: 'the export worker stopped ({reason})',

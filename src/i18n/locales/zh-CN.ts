@@ -427,6 +427,9 @@ const zhCN: typeof en = {
       network: '网络',
       relay: '仅用中继',
       relayLabel: '仅用中继（TURN）',
+      codec: '视频编码',
+      codecAuto: '自动选最好的（AV1、VP9、VP8）',
+      codecHint: '本浏览器优先要求的编码。通话会用双方浏览器都支持的第一个编码，所以其他选择会自动回退。',
       relayHint: '音视频经过 TURN 中继服务器传输，通话中的其他人都看不到你的 IP 地址。需要配置 TURN 服务器。',
       unreachable: '无法连接信令服务器',
       unreachableText: '正在重试… 请检查网络连接；如果一直如此，可能是服务器出了问题。',
@@ -437,6 +440,7 @@ const zhCN: typeof en = {
     },
     stage: {
       videoOf: '{name} 的视频',
+      screenOf: '{name} 共享的屏幕',
       cameraOff: '{name} 关闭了摄像头',
       stillTrying: '仍在尝试连接 {name}…',
       connecting: '正在连接 {name}…',
@@ -516,6 +520,8 @@ const zhCN: typeof en = {
       via: '经由 {p}',
       limits: '限制我发送的内容',
       connectionWith: '查看与谁的连接',
+      codec: '视频编码',
+      codecText: '发送 {send} · 接收 {recv}',
       uploadTotal: '总上传 {total}，发给 {n} 人（上限 {budget}）',
       perPerson: '发给每人的视频上限 {cap}',
       bitrate: '码率',
@@ -578,9 +584,11 @@ const zhCN: typeof en = {
       expiredTitle: '中继凭据已过期',
       expired: '信令服务器发出的 TURN 凭据在发出时就已过期，很可能是服务器（或本设备）的时钟不准。请校正时钟，或调大 TURN_TTL。',
       noRelayTitle: '没有可用的中继线路',
-      noRelay: '已开启“仅用中继”，但没有可用的 TURN 中继，因此无法连到对方。请让服务器管理员配置 TURN（TURN_URLS 和 TURN_SECRET），或关闭“仅用中继”。',
+      noRelay:
+        '已开启“仅用中继”，但没有可用的 TURN 中继，因此无法连到对方。请让服务器管理员配置 TURN（TURN_URLS 和 TURN_SECRET），或关闭“仅用中继”。',
       failedTitle: '媒体连接失败',
-      failed: '重试多次后，你们的浏览器仍找不到互通的网络路径，可能被防火墙拦截了：TURN 中继（TURN_URLS）可以穿过大多数防火墙。点“再试一次”重试。',
+      failed:
+        '重试多次后，你们的浏览器仍找不到互通的网络路径，可能被防火墙拦截了：TURN 中继（TURN_URLS）可以穿过大多数防火墙。点“再试一次”重试。',
     },
   },
   feedback: {
@@ -601,10 +609,12 @@ const zhCN: typeof en = {
       detectionNoStart: '人像识别无法启动（{reason}）。',
       detectionWorkerFailed: '其 worker 加载失败',
       skippedPicture: '背景效果跳过了一帧画面：{reason}。如果反复出现，请关闭背景再重新打开。',
-      stopped: '背景效果已停止（{reason}）。现在显示的是未加背景的摄像头画面，这样不会有人看到卡住的画面。请关闭背景再重新打开，或刷新页面后重试。',
+      stopped:
+        '背景效果已停止（{reason}）。现在显示的是未加背景的摄像头画面，这样不会有人看到卡住的画面。请关闭背景再重新打开，或刷新页面后重试。',
       stoppedResponding: '已有 {seconds} 秒没有响应',
       drawsNone: '它在接收摄像头画面，却没有绘制任何画面',
-      unsupported: '此浏览器无法生成虚拟背景（不支持画布采集或 worker）。摄像头画面按原样显示；如需使用背景，请使用新版 Chrome、Edge、Firefox 或 Safari。',
+      unsupported:
+        '此浏览器无法生成虚拟背景（不支持画布采集或 worker）。摄像头画面按原样显示；如需使用背景，请使用新版 Chrome、Edge、Firefox 或 Safari。',
       detectionNeedsNewer: '人像识别需要更新版本的浏览器（需支持 OffscreenCanvas 和 WebAssembly）。请改用“绿幕”。',
       startFailed: '背景效果无法启动（{reason}）。现在显示的是未加背景的摄像头画面；请刷新页面重试。',
       loadFailed: '无法加载背景 {url}（{reason}）。请检查地址，或选择其他背景。',

@@ -72,6 +72,9 @@ export interface CallStatsSnapshot {
   availableSendKbps: number | null
   /** Why the encoder sends less than asked ('cpu', 'bandwidth'), or null. */
   qualityLimitation: string | null
+  /** The video codec each way (`VP9`, `AV1`…), or null before media flows. */
+  sendCodec: string | null
+  recvCodec: string | null
   route: SelectedRoute | null
 }
 
@@ -158,6 +161,13 @@ export function lossPercent(
   return (Math.max(0, lost) / (Math.max(0, lost) + received)) * 100
 }
 
+/** The codec an RTP stream uses (`video/VP9` → `VP9`), from its `codec` stats record. */
+function codecOf(records: readonly StatsRecord[], rtp: StatsRecord | undefined): string | null {
+  const id = str(rtp?.codecId)
+  const mime = id ? str(records.find((r) => r.id === id)?.mimeType) : ''
+  return mime ? mime.replace(/^video\//i, '').toUpperCase() : null
+}
+
 function videoShape(r: StatsRecord | undefined, fpsFallback: number | null): VideoShape | null {
   const width = num(r?.frameWidth)
   const height = num(r?.frameHeight)
@@ -176,7 +186,8 @@ export function snapshotOf(
   const outVideo = byType(records, 'outbound-rtp', 'video')
   // With simulcast there are several encodings: the largest one is what the other side mostly sees.
   const sentVideo = outVideo.sort((a, b) => (num(b.frameHeight) ?? 0) - (num(a.frameHeight) ?? 0))[0]
-  const inVideo = byType(records, 'inbound-rtp', 'video')[0]
+  // The camera's section comes before the screen's (lower mid): its numbers are the ones shown.
+  const inVideo = byType(records, 'inbound-rtp', 'video').sort((a, b) => (Number(a.mid) || 0) - (Number(b.mid) || 0))[0]
   const inAudio = byType(records, 'inbound-rtp', 'audio')[0]
   const route = selectedRoute(records)
   const pair = route ? records.find((r) => r.id === route.pairId) : undefined
@@ -201,6 +212,8 @@ export function snapshotOf(
       jitterMs: jitterSeconds === null ? null : jitterSeconds * 1000,
       availableSendKbps: available === null ? null : available / 1000,
       qualityLimitation: limitation && limitation !== 'none' ? limitation : null,
+      sendCodec: codecOf(records, sentVideo),
+      recvCodec: codecOf(records, inVideo),
       route,
     },
   }

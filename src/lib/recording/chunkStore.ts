@@ -72,7 +72,9 @@ export function newRecordingId(): string {
   return `rec-${Date.now().toString(36)}-${crypto.getRandomValues(new Uint32Array(1))[0]!.toString(36)}`
 }
 
-export async function createSession(s: Omit<RecordingSession, 'updatedAt' | 'chunks' | 'bytes' | 'elapsedMs' | 'state'>): Promise<RecordingSession> {
+export async function createSession(
+  s: Omit<RecordingSession, 'updatedAt' | 'chunks' | 'bytes' | 'elapsedMs' | 'state'>,
+): Promise<RecordingSession> {
   const session: RecordingSession = { ...s, updatedAt: Date.now(), chunks: 0, bytes: 0, elapsedMs: 0, state: 'recording' }
   await (await db()).put('sessions', session)
   return session

@@ -113,7 +113,12 @@ export function planMp4(src: SourceInfo, s: Mp4Settings): Mp4Plan {
   const sameSize = width === src.width && height === src.height
   const sourceShare = estimateWebmBytes(src.bytes, src.recordingS, src.durationS)
   const fitsLimit = typeof s.quality !== 'object' || sourceShare <= s.quality.maxBytes
-  if (src.videoCodec === 'avc' && sameSize && s.fps === 'original' && (s.quality === 'original' || (typeof s.quality === 'object' && fitsLimit))) {
+  if (
+    src.videoCodec === 'avc' &&
+    sameSize &&
+    s.fps === 'original' &&
+    (s.quality === 'original' || (typeof s.quality === 'object' && fitsLimit))
+  ) {
     // Copied as recorded; the audio is re-encoded to AAC at about the bitrate the recorder used for Opus.
     return { remux: true, width, height, frameRate: null, videoBps: 0, audioBps, estimateBytes: sourceShare, overLimit: false }
   }
@@ -148,7 +153,13 @@ export function estimateWebmBytes(recordingBytes: number, recordingS: number, ex
  * A GIF's size, as a range: LZW on 8-bit palette indices takes roughly 0.15 (flat screen content) to 0.9 (camera
  * grain, dithering) bytes per pixel per frame.
  */
-export function estimateGifBytes(width: number, height: number, fps: number, durationS: number, dither: boolean): { low: number; high: number } {
+export function estimateGifBytes(
+  width: number,
+  height: number,
+  fps: number,
+  durationS: number,
+  dither: boolean,
+): { low: number; high: number } {
   const frames = Math.max(1, Math.round(durationS * fps))
   const px = width * height * frames
   return { low: Math.round(px * (dither ? 0.3 : 0.15)), high: Math.round(px * (dither ? 1.0 : 0.9)) }

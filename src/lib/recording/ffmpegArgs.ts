@@ -61,14 +61,34 @@ export function mp4Args(o: Mp4Options): string[] {
       ? ['-b:v', String(e.videoBps), '-maxrate', String(Math.round(e.videoBps * 1.5)), '-bufsize', String(e.videoBps * 2)]
       : ['-crf', String(o.crf ?? 23)]
     const scale = e ? `scale=${e.width}:${e.height}` : 'scale=trunc(iw/2)*2:trunc(ih/2)*2'
-    args.push('-c:v', 'libx264', '-preset', o.preset ?? 'ultrafast', ...rate, '-pix_fmt', 'yuv420p', '-vf', e?.frameRate ? `fps=${e.frameRate},${scale}` : scale)
+    args.push(
+      '-c:v',
+      'libx264',
+      '-preset',
+      o.preset ?? 'ultrafast',
+      ...rate,
+      '-pix_fmt',
+      'yuv420p',
+      '-vf',
+      e?.frameRate ? `fps=${e.frameRate},${scale}` : scale,
+    )
   }
   if (audio === 'aac') args.push('-c:a', 'aac', '-b:a', '128k')
   else if (audio === 'copy') args.push('-c:a', 'copy')
   else args.push('-an')
   // Recorder timestamps can start above zero and are variable frame rate: keep them as they are (passthrough),
   // unless a frame rate was asked for (the fps filter made the timing constant).
-  args.push('-fps_mode', o.encode?.frameRate ? 'cfr' : 'passthrough', '-avoid_negative_ts', 'make_zero', '-movflags', '+faststart', '-f', 'mp4', o.output)
+  args.push(
+    '-fps_mode',
+    o.encode?.frameRate ? 'cfr' : 'passthrough',
+    '-avoid_negative_ts',
+    'make_zero',
+    '-movflags',
+    '+faststart',
+    '-f',
+    'mp4',
+    o.output,
+  )
   return args
 }
 

@@ -141,7 +141,11 @@ export async function probeRecorderFormat(env: ProbeEnvironment, audio: boolean,
   return { format: null, tried }
 }
 
-function tryStart(env: ProbeEnvironment, stream: MediaStream, mimeType: string): Promise<{ outcome: 'ok' | 'start-failed'; detail?: string }> {
+function tryStart(
+  env: ProbeEnvironment,
+  stream: MediaStream,
+  mimeType: string,
+): Promise<{ outcome: 'ok' | 'start-failed'; detail?: string }> {
   return new Promise((resolve) => {
     let rec: MediaRecorder | undefined
     let done = false

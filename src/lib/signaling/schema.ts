@@ -38,7 +38,9 @@ export function roomCapacity(v: ProtocolVersion): number {
  * refused: they can be guessed and the room squatted.
  */
 export const ROOM_ID_PATTERN = /^[A-Za-z0-9_-]{22,64}$/
-export const RoomId = z.string().regex(ROOM_ID_PATTERN, 'room id must be 22-64 characters of A-Z a-z 0-9 _ - (make one with 16 random bytes)')
+export const RoomId = z
+  .string()
+  .regex(ROOM_ID_PATTERN, 'room id must be 22-64 characters of A-Z a-z 0-9 _ - (make one with 16 random bytes)')
 export type RoomId = z.infer<typeof RoomId>
 
 /**

@@ -11,5 +11,12 @@ export function coverRect(bgWidth: number, bgHeight: number, frameWidth: number,
   else sh = bgWidth / frameAspect
   const sx = (bgWidth - sw) / 2
   const sy = (bgHeight - sh) / 2
-  return { sx, sy, sw, sh, uvScale: [sw / bgWidth, sh / bgHeight] as [number, number], uvOffset: [sx / bgWidth, sy / bgHeight] as [number, number] }
+  return {
+    sx,
+    sy,
+    sw,
+    sh,
+    uvScale: [sw / bgWidth, sh / bgHeight] as [number, number],
+    uvOffset: [sx / bgWidth, sy / bgHeight] as [number, number],
+  }
 }

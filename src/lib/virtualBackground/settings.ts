@@ -93,7 +93,12 @@ export const BUILTIN_BACKGROUNDS: readonly BuiltinBackground[] = [
 
 export const DEFAULT_CHROMA: Readonly<ChromaKeySettings> = { keyColor: '#00ff00', similarity: 0.4, smoothness: 0.08, spill: 0.1 }
 export const DEFAULT_LOOK: Readonly<LookSettings> = { id: 'none', strength: 0.8 }
-export const DEFAULT_SEGMENTATION: Readonly<SegmentationSettings> = { model: 'landscape', maskFps: 30, edgeSoftness: 0.5, temporalSmoothing: 0.5 }
+export const DEFAULT_SEGMENTATION: Readonly<SegmentationSettings> = {
+  model: 'landscape',
+  maskFps: 30,
+  edgeSoftness: 0.5,
+  temporalSmoothing: 0.5,
+}
 
 export function defaultVirtualBackgroundSettings(): VirtualBackgroundSettings {
   return {
@@ -120,7 +125,8 @@ function sourceRef(x: unknown, fallback: BackgroundSourceRef | null): Background
   if (x === null) return null
   if (!x || typeof x !== 'object') return fallback
   const o = x as Record<string, unknown>
-  if (o.kind === 'builtin' && typeof o.id === 'string' && BUILTIN_BACKGROUNDS.some((b) => b.id === o.id)) return { kind: 'builtin', id: o.id }
+  if (o.kind === 'builtin' && typeof o.id === 'string' && BUILTIN_BACKGROUNDS.some((b) => b.id === o.id))
+    return { kind: 'builtin', id: o.id }
   if (o.kind === 'url' && typeof o.url === 'string') return { kind: 'url', url: o.url }
   if (o.kind === 'upload' && typeof o.name === 'string') return { kind: 'upload', name: o.name }
   return fallback

@@ -96,7 +96,14 @@ export interface LumaPlane {
  * Smooths a luma plane (width x height) in place where `weight` (one value 0..255 per 2x2 block, on the
  * chroma grid, (width+1)>>1 wide) is above 0, by `strength` 0..1. Returns the number of pixels changed.
  */
-export function smoothLuma(y: LumaPlane, width: number, height: number, weight: Uint8Array, strength: number, scratch: TouchUpScratch): number {
+export function smoothLuma(
+  y: LumaPlane,
+  width: number,
+  height: number,
+  weight: Uint8Array,
+  strength: number,
+  scratch: TouchUpScratch,
+): number {
   const s = Math.min(1, Math.max(0, strength))
   if (s === 0) return 0
   const cw = (width + 1) >> 1

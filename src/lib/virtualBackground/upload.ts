@@ -37,7 +37,10 @@ export function classifyBackgroundFile(file: FileLike): UploadVerdict {
   }
   if (type.startsWith('image/') || (!type && IMAGE_EXT.test(name))) return { ok: true, kind: 'image' }
   if (type.startsWith('video/') || (!type && VIDEO_EXT.test(name))) return { ok: true, kind: 'video' }
-  return { ok: false, message: type ? msg('feedback.upload.notMediaType', { name: shown, type }) : msg('feedback.upload.notMedia', { name: shown }) }
+  return {
+    ok: false,
+    message: type ? msg('feedback.upload.notMediaType', { name: shown, type }) : msg('feedback.upload.notMedia', { name: shown }),
+  }
 }
 
 /** Guesses image or video from a URL's extension (built-in backgrounds, links); null when it cannot tell. */

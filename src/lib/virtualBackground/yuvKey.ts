@@ -15,7 +15,12 @@ export interface KeyTables {
   spill: Uint16Array
 }
 
-export function buildKeyTables(keyRgb: readonly [number, number, number], p: ChromaKeyParams, matrix: YuvMatrix, fullRange: boolean): KeyTables {
+export function buildKeyTables(
+  keyRgb: readonly [number, number, number],
+  p: ChromaKeyParams,
+  matrix: YuvMatrix,
+  fullRange: boolean,
+): KeyTables {
   const key = rgbToCrCb(keyRgb)
   const t = yuvToRgbMatrix(matrix, fullRange)
   const m = t.m
@@ -28,7 +33,11 @@ export function buildKeyTables(keyRgb: readonly [number, number, number], p: Chr
     for (let v = 0; v < 256; v++) {
       const c = v / 255 - t.offset[2]
       // Unclamped RGB of this chroma at mid grey: the CbCr (hence the key distance) does not depend on Y.
-      const rgb: [number, number, number] = [m[0]! * ya + m[3]! * b + m[6]! * c, m[1]! * ya + m[4]! * b + m[7]! * c, m[2]! * ya + m[5]! * b + m[8]! * c]
+      const rgb: [number, number, number] = [
+        m[0]! * ya + m[3]! * b + m[6]! * c,
+        m[1]! * ya + m[4]! * b + m[7]! * c,
+        m[2]! * ya + m[5]! * b + m[8]! * c,
+      ]
       const crcb = rgbToCrCb(rgb)
       const d = Math.hypot(crcb[0] - key[0], crcb[1] - key[1])
       const i = (u << 8) | v

@@ -9,7 +9,16 @@ import { parseHexColor, rgbToCrCb } from '@/lib/virtualBackground/color'
 import { applyDenseTable, buildDenseTable } from '@/lib/virtualBackground/looks'
 import { coverRect } from '@/lib/virtualBackground/coverRect'
 import type { RenderSettings } from './protocol'
-import { blurRadius, frameSize, maskEdges, temporalBase, type DrawPlan, type FramePlanes, type FrameSource, type Renderer } from './renderer'
+import {
+  blurRadius,
+  frameSize,
+  maskEdges,
+  temporalBase,
+  type DrawPlan,
+  type FramePlanes,
+  type FrameSource,
+  type Renderer,
+} from './renderer'
 
 type AnyCanvas = OffscreenCanvas | HTMLCanvasElement
 type Ctx2D = OffscreenCanvasRenderingContext2D | CanvasRenderingContext2D

@@ -77,11 +77,17 @@ export function createRenderer(canvas: OffscreenCanvas | HTMLCanvasElement, pref
       const r = WebGL2Renderer.create(canvas)
       if (r) return { renderer: r }
     } catch (err) {
-      return { renderer: hasVideoFrame ? new CpuRenderer(canvas) : new Canvas2DRenderer(canvas), note: `WebGL2 failed (${String(err)}); drawing on the CPU instead.` }
+      return {
+        renderer: hasVideoFrame ? new CpuRenderer(canvas) : new Canvas2DRenderer(canvas),
+        note: `WebGL2 failed (${String(err)}); drawing on the CPU instead.`,
+      }
     }
   }
   if (prefer !== 'canvas2d' && hasVideoFrame) return { renderer: new CpuRenderer(canvas) }
-  return { renderer: new Canvas2DRenderer(canvas), note: prefer === 'canvas2d' ? undefined : 'This browser lacks WebGL2 and VideoFrame; using the slower 2D canvas.' }
+  return {
+    renderer: new Canvas2DRenderer(canvas),
+    note: prefer === 'canvas2d' ? undefined : 'This browser lacks WebGL2 and VideoFrame; using the slower 2D canvas.',
+  }
 }
 
 export class Compositor {
@@ -369,7 +375,8 @@ export class Compositor {
         this.pendingBg = null
       }
       if (this.disposed) return
-      if (!planes && this.renderer.kind === 'cpu') throw new Error(`frames of format ${'format' in frame ? frame.format : 'bitmap'} cannot be read`)
+      if (!planes && this.renderer.kind === 'cpu')
+        throw new Error(`frames of format ${'format' in frame ? frame.format : 'bitmap'} cannot be read`)
       this.renderer.draw(planes ?? frame, width, height, this.plan(), this.settings)
       this.renderer.finish()
       this.sink.present('timestamp' in frame ? frame.timestamp : Math.round(performance.now() * 1000))

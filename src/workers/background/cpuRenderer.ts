@@ -23,7 +23,16 @@ import { buildSkinTable, smoothLuma, TouchUpScratch } from '@/lib/virtualBackgro
 import { coverRect } from '@/lib/virtualBackground/coverRect'
 import { buildKeyTables, buildRgbTables, type KeyTables, type RgbTables } from '@/lib/virtualBackground/yuvKey'
 import type { RenderSettings } from './protocol'
-import { blurRadius, frameSize, maskEdges, temporalBase, type DrawPlan, type FramePlanes, type FrameSource, type Renderer } from './renderer'
+import {
+  blurRadius,
+  frameSize,
+  maskEdges,
+  temporalBase,
+  type DrawPlan,
+  type FramePlanes,
+  type FrameSource,
+  type Renderer,
+} from './renderer'
 
 type AnyCanvas = OffscreenCanvas | HTMLCanvasElement
 type Ctx2D = OffscreenCanvasRenderingContext2D | CanvasRenderingContext2D
@@ -175,7 +184,8 @@ export class CpuRenderer implements Renderer {
             const xx = x + dx < 0 ? 0 : x + dx >= w ? w - 1 : x + dx
             const j = yy * w + xx
             const d = lum[j]! - c
-            const wt = wTable[Math.min(wTable.length - 1, (3 * d * d) >> 4)]! * (dx === 0 && dy === 0 ? 1 : dx === 0 || dy === 0 ? 0.78 : 0.6)
+            const wt =
+              wTable[Math.min(wTable.length - 1, (3 * d * d) >> 4)]! * (dx === 0 && dy === 0 ? 1 : dx === 0 || dy === 0 ? 0.78 : 0.6)
             sum += sm[j]! * wt
             wsum += wt
           }
@@ -622,7 +632,15 @@ export class CpuRenderer implements Renderer {
     }
   }
 
-  private blurSmall = { w: 0, h: 0, r: new Float32Array(0), g: new Float32Array(0), b: new Float32Array(0), a: new Float32Array(0), t: new Float32Array(0) }
+  private blurSmall = {
+    w: 0,
+    h: 0,
+    r: new Float32Array(0),
+    g: new Float32Array(0),
+    b: new Float32Array(0),
+    a: new Float32Array(0),
+    t: new Float32Array(0),
+  }
 
   /** Background-only (inverse-mask-weighted) blur at a quarter of chroma size, upsampled into bg32. */
   private blurBackground(planes: ReturnType<CpuRenderer['toI420']>, alphaC: Uint8Array, s: RenderSettings, look: Uint32Array | null) {
@@ -633,7 +651,15 @@ export class CpuRenderer implements Renderer {
     const B = this.blurSmall
     if (B.w !== sw || B.h !== sh) {
       const n = sw * sh
-      Object.assign(B, { w: sw, h: sh, r: new Float32Array(n), g: new Float32Array(n), b: new Float32Array(n), a: new Float32Array(n), t: new Float32Array(n) })
+      Object.assign(B, {
+        w: sw,
+        h: sh,
+        r: new Float32Array(n),
+        g: new Float32Array(n),
+        b: new Float32Array(n),
+        a: new Float32Array(n),
+        t: new Float32Array(n),
+      })
     }
     const d = planes.data
     const T = this.rgb!

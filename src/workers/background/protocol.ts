@@ -96,8 +96,7 @@ export type SegmenterInit = {
 
 export type SegmenterRequest =
   /** A small copy of a camera frame at the model's input size; `guide` asks for it back (for edge refinement). */
-  | { type: 'segment'; id: number; bitmap: ImageBitmap }
-  | { type: 'model'; model: SegmentationModel }
+  { type: 'segment'; id: number; bitmap: ImageBitmap } | { type: 'model'; model: SegmentationModel }
 
 export type SegmenterReply =
   | { type: 'mask'; id: number; mask: ImageBitmap; input: ImageBitmap; ms: number }

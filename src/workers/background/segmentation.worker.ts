@@ -62,140 +62,145 @@ interface WorkerScope {
   onmessage: ((e: MessageEvent<SegmenterInit>) => void) | null
 }
 ;(() => {
-const scope = self as unknown as WorkerScope
+  const scope = self as unknown as WorkerScope
 
-const MODEL_FILE: Record<SegmentationModel, string> = {
-  landscape: 'selfie_segmentation_landscape.tflite',
-  general: 'selfie_segmentation.tflite',
-}
-const LOAD_TIMEOUT_MS = 30_000
+  const MODEL_FILE: Record<SegmentationModel, string> = {
+    landscape: 'selfie_segmentation_landscape.tflite',
+    general: 'selfie_segmentation.tflite',
+  }
+  const LOAD_TIMEOUT_MS = 30_000
 
-let solution: MpSelfieSegmentation | null = null
-let port: MessagePort | null = null
-let assetBase = ''
-let model: SegmentationModel = 'landscape'
-let ready = false
-let busy = false
-let latest: MpResults = {}
+  let solution: MpSelfieSegmentation | null = null
+  let port: MessagePort | null = null
+  let assetBase = ''
+  let model: SegmentationModel = 'landscape'
+  let ready = false
+  let busy = false
+  let latest: MpResults = {}
 
-const status = (msg: SegmenterStatus) => scope.postMessage(msg)
-const reply = (msg: SegmenterReply, transfer: Transferable[] = []) => port?.postMessage(msg, transfer)
-const describe = (err: unknown) => (err instanceof Error ? err.message : String(err))
+  const status = (msg: SegmenterStatus) => scope.postMessage(msg)
+  const reply = (msg: SegmenterReply, transfer: Transferable[] = []) => port?.postMessage(msg, transfer)
+  const describe = (err: unknown) => (err instanceof Error ? err.message : String(err))
 
-function fail(message: string) {
-  ready = false
-  status({ type: 'error', message })
-  reply({ type: 'failed', message })
-}
+  function fail(message: string) {
+    ready = false
+    status({ type: 'error', message })
+    reply({ type: 'failed', message })
+  }
 
-function loadRuntime() {
-  const realImportScripts = scope.importScripts.bind(self)
-  scope.importScripts = (...urls: string[]) => realImportScripts(...urls.filter((u) => /\.js(?:[?#]|$)/.test(u)))
-  // The wasm loader (Emscripten) finds its .wasm through the global Module's locateFile.
-  scope.Module = { locateFile: (file: string) => assetBase + file }
-  realImportScripts(assetBase + 'selfie_segmentation.js')
-}
+  function loadRuntime() {
+    const realImportScripts = scope.importScripts.bind(self)
+    scope.importScripts = (...urls: string[]) => realImportScripts(...urls.filter((u) => /\.js(?:[?#]|$)/.test(u)))
+    // The wasm loader (Emscripten) finds its .wasm through the global Module's locateFile.
+    scope.Module = { locateFile: (file: string) => assetBase + file }
+    realImportScripts(assetBase + 'selfie_segmentation.js')
+  }
 
-/** A clear message before the wasm sees a bad file (a 404 page served as the model makes it hang). */
-async function checkModelFile(m: SegmentationModel) {
-  const url = assetBase + MODEL_FILE[m]
-  const res = await fetch(url, { method: 'HEAD' }).catch((err: unknown) => {
-    throw new Error(`the model file could not be fetched (${describe(err)})`)
-  })
-  const type = res.headers.get('content-type') ?? ''
-  if (!res.ok || type.includes('text/html')) throw new Error(`the model file ${url} is missing (HTTP ${res.status})`)
-}
-
-function withTimeout<T>(p: Promise<T>, what: string): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`${what} took more than ${LOAD_TIMEOUT_MS / 1000} s`)), LOAD_TIMEOUT_MS)
-    p.then(resolve, reject).finally(() => clearTimeout(t))
-  })
-}
-
-async function loadModel(m: SegmentationModel) {
-  ready = false
-  model = m
-  const t0 = performance.now()
-  status({ type: 'loading', model: m })
-  await checkModelFile(m)
-  if (!solution) {
-    // The package uploads every input frame through WebGL, even with CPU inference: without WebGL in
-    // workers (headless Firefox, WebKitGTK, a browser with WebGL switched off) it fails deep in its wasm.
-    const probe = new OffscreenCanvas(1, 1)
-    const gl = probe.getContext('webgl2') ?? probe.getContext('webgl')
-    if (!gl) throw new Error('person detection needs WebGL in workers, which this browser does not offer (it may be switched off in its settings)')
-    gl.getExtension('WEBGL_lose_context')?.loseContext()
-    loadRuntime()
-    const Solution = scope.SelfieSegmentation
-    if (!Solution) throw new Error('the MediaPipe loader did not load')
-    const s = new Solution({ locateFile: (file) => assetBase + file })
-    // Only the mask is wanted: dropping the echoed input image saves a draw and a bitmap per mask.
-    const outs = s.h?.h?.listeners?.[0]?.outs
-    if (outs && 'image' in outs) delete outs.image
-    s.onResults((r) => {
-      latest = r
+  /** A clear message before the wasm sees a bad file (a 404 page served as the model makes it hang). */
+  async function checkModelFile(m: SegmentationModel) {
+    const url = assetBase + MODEL_FILE[m]
+    const res = await fetch(url, { method: 'HEAD' }).catch((err: unknown) => {
+      throw new Error(`the model file could not be fetched (${describe(err)})`)
     })
-    solution = s
+    const type = res.headers.get('content-type') ?? ''
+    if (!res.ok || type.includes('text/html')) throw new Error(`the model file ${url} is missing (HTTP ${res.status})`)
   }
-  solution.setOptions({ modelSelection: m === 'landscape' ? 1 : 0, useCpuInference: true, selfieMode: false })
-  await withTimeout(solution.initialize(), 'Loading the segmentation runtime')
-  const internals = solution.h
-  if (internals?.m && !internals.K) internals.K = internals.m.getContext('webgl2') ?? internals.m.getContext('webgl')
-  // A first mask now, so a model that cannot run fails here, at load time, with a message.
-  const { width, height } = m === 'landscape' ? { width: 256, height: 144 } : { width: 256, height: 256 }
-  const warm = await createImageBitmap(new ImageData(width, height))
-  try {
-    await withTimeout(solution.send({ image: warm }), 'Loading the segmentation model')
-  } finally {
-    warm.close()
-  }
-  if (!latest.segmentationMask) throw new Error('the model gave no mask')
-  latest.segmentationMask.close()
-  latest = {}
-  ready = true
-  status({ type: 'ready', model: m, ms: Math.round(performance.now() - t0) })
-  reply({ type: 'ready', model: m })
-}
 
-async function segment(id: number, bitmap: ImageBitmap) {
-  if (!ready || busy || !solution) {
-    reply({ type: 'skipped', id, input: bitmap }, [bitmap])
-    return
+  function withTimeout<T>(p: Promise<T>, what: string): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`${what} took more than ${LOAD_TIMEOUT_MS / 1000} s`)), LOAD_TIMEOUT_MS)
+      p.then(resolve, reject).finally(() => clearTimeout(t))
+    })
   }
-  busy = true
-  const t0 = performance.now()
-  try {
+
+  async function loadModel(m: SegmentationModel) {
+    ready = false
+    model = m
+    const t0 = performance.now()
+    status({ type: 'loading', model: m })
+    await checkModelFile(m)
+    if (!solution) {
+      // The package uploads every input frame through WebGL, even with CPU inference: without WebGL in
+      // workers (headless Firefox, WebKitGTK, a browser with WebGL switched off) it fails deep in its wasm.
+      const probe = new OffscreenCanvas(1, 1)
+      const gl = probe.getContext('webgl2') ?? probe.getContext('webgl')
+      if (!gl)
+        throw new Error(
+          'person detection needs WebGL in workers, which this browser does not offer (it may be switched off in its settings)',
+        )
+      gl.getExtension('WEBGL_lose_context')?.loseContext()
+      loadRuntime()
+      const Solution = scope.SelfieSegmentation
+      if (!Solution) throw new Error('the MediaPipe loader did not load')
+      const s = new Solution({ locateFile: (file) => assetBase + file })
+      // Only the mask is wanted: dropping the echoed input image saves a draw and a bitmap per mask.
+      const outs = s.h?.h?.listeners?.[0]?.outs
+      if (outs && 'image' in outs) delete outs.image
+      s.onResults((r) => {
+        latest = r
+      })
+      solution = s
+    }
+    solution.setOptions({ modelSelection: m === 'landscape' ? 1 : 0, useCpuInference: true, selfieMode: false })
+    await withTimeout(solution.initialize(), 'Loading the segmentation runtime')
+    const internals = solution.h
+    if (internals?.m && !internals.K) internals.K = internals.m.getContext('webgl2') ?? internals.m.getContext('webgl')
+    // A first mask now, so a model that cannot run fails here, at load time, with a message.
+    const { width, height } = m === 'landscape' ? { width: 256, height: 144 } : { width: 256, height: 256 }
+    const warm = await createImageBitmap(new ImageData(width, height))
+    try {
+      await withTimeout(solution.send({ image: warm }), 'Loading the segmentation model')
+    } finally {
+      warm.close()
+    }
+    if (!latest.segmentationMask) throw new Error('the model gave no mask')
+    latest.segmentationMask.close()
     latest = {}
-    await solution.send({ image: bitmap })
-    const mask = latest.segmentationMask
-    latest.image?.close()
-    latest = {}
-    if (!mask) throw new Error('the model gave no mask')
-    reply({ type: 'mask', id, mask, input: bitmap, ms: Math.round((performance.now() - t0) * 100) / 100 }, [mask, bitmap])
-  } catch (err) {
-    bitmap.close()
-    fail(`Person segmentation stopped: ${describe(err)}. The camera is shown without a background.`)
-  } finally {
-    busy = false
+    ready = true
+    status({ type: 'ready', model: m, ms: Math.round(performance.now() - t0) })
+    reply({ type: 'ready', model: m })
   }
-}
 
-function onRequest(e: MessageEvent<SegmenterRequest>) {
-  const msg = e.data
-  if (msg.type === 'segment') void segment(msg.id, msg.bitmap)
-  else if (msg.type === 'model' && msg.model !== model) {
-    loadModel(msg.model).catch((err: unknown) => fail(`The segmentation model could not be loaded: ${describe(err)}. The camera is shown without a background.`))
+  async function segment(id: number, bitmap: ImageBitmap) {
+    if (!ready || busy || !solution) {
+      reply({ type: 'skipped', id, input: bitmap }, [bitmap])
+      return
+    }
+    busy = true
+    const t0 = performance.now()
+    try {
+      latest = {}
+      await solution.send({ image: bitmap })
+      const mask = latest.segmentationMask
+      latest.image?.close()
+      latest = {}
+      if (!mask) throw new Error('the model gave no mask')
+      reply({ type: 'mask', id, mask, input: bitmap, ms: Math.round((performance.now() - t0) * 100) / 100 }, [mask, bitmap])
+    } catch (err) {
+      bitmap.close()
+      fail(`Person segmentation stopped: ${describe(err)}. The camera is shown without a background.`)
+    } finally {
+      busy = false
+    }
   }
-}
 
-scope.onmessage = (e: MessageEvent<SegmenterInit>) => {
-  if (e.data.type !== 'init') return
-  assetBase = e.data.assetBase
-  port = e.data.port
-  port.onmessage = onRequest
-  loadModel(e.data.model).catch((err: unknown) =>
-    fail(`The segmentation model could not be loaded: ${describe(err)}. The camera is shown without a background.`),
-  )
-}
+  function onRequest(e: MessageEvent<SegmenterRequest>) {
+    const msg = e.data
+    if (msg.type === 'segment') void segment(msg.id, msg.bitmap)
+    else if (msg.type === 'model' && msg.model !== model) {
+      loadModel(msg.model).catch((err: unknown) =>
+        fail(`The segmentation model could not be loaded: ${describe(err)}. The camera is shown without a background.`),
+      )
+    }
+  }
+
+  scope.onmessage = (e: MessageEvent<SegmenterInit>) => {
+    if (e.data.type !== 'init') return
+    assetBase = e.data.assetBase
+    port = e.data.port
+    port.onmessage = onRequest
+    loadModel(e.data.model).catch((err: unknown) =>
+      fail(`The segmentation model could not be loaded: ${describe(err)}. The camera is shown without a background.`),
+    )
+  }
 })()

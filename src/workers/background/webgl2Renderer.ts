@@ -9,7 +9,16 @@ import { gaussianLinearTaps, reducedSize } from '@/lib/virtualBackground/mask'
 import { touchUpEps } from '@/lib/virtualBackground/touchUp'
 import { coverRect } from '@/lib/virtualBackground/coverRect'
 import type { RenderSettings } from './protocol'
-import { blurRadius, frameSize, maskEdges, temporalBase, type DrawPlan, type FramePlanes, type FrameSource, type Renderer } from './renderer'
+import {
+  blurRadius,
+  frameSize,
+  maskEdges,
+  temporalBase,
+  type DrawPlan,
+  type FramePlanes,
+  type FrameSource,
+  type Renderer,
+} from './renderer'
 import { BLUR_1D, BLUR_DOWN, COMPOSITE, FRAME_COPY, MASK_REFINE, MASK_TEMPORAL, MAX_BLUR_TAPS, VERTEX } from './shaders'
 
 type Canvas = OffscreenCanvas | HTMLCanvasElement
@@ -428,7 +437,8 @@ export class WebGL2Renderer implements Renderer {
         gl.deleteFramebuffer(t.fbo)
       }
     }
-    for (const t of [this.frameTex, this.frameUTex, this.frameVTex, this.bgTex, this.maskInTex, this.guideTex, this.lutTex]) gl.deleteTexture(t)
+    for (const t of [this.frameTex, this.frameUTex, this.frameVTex, this.bgTex, this.maskInTex, this.guideTex, this.lutTex])
+      gl.deleteTexture(t)
     gl.getExtension('WEBGL_lose_context')?.loseContext()
   }
 }

@@ -18,7 +18,9 @@ export type ToPipWorker =
   | { type: 'stop' }
 
 /** Errors carry a code and the browser's detail, not text: the page words them in the current language (workers have no i18n). */
-export type PipWorkerError = { type: 'error'; code: 'send-failed'; detail: string } | { type: 'error'; code: 'read-failed'; source: 'screen' | 'camera'; detail: string }
+export type PipWorkerError =
+  | { type: 'error'; code: 'send-failed'; detail: string }
+  | { type: 'error'; code: 'read-failed'; source: 'screen' | 'camera'; detail: string }
 
 export type FromPipWorker = { type: 'started' } | PipWorkerError | { type: 'stats'; framesOut: number }
 

@@ -31,7 +31,14 @@ async function run(
     case 'webm': {
       const out = job.out ? await fileTarget(job.out) : null
       try {
-        const blob = await exportWebm({ input: job.input, copyVideo: job.copyVideo, trim: job.trim, target: out?.target, signal, onProgress })
+        const blob = await exportWebm({
+          input: job.input,
+          copyVideo: job.copyVideo,
+          trim: job.trim,
+          target: out?.target,
+          signal,
+          onProgress,
+        })
         await out?.close()
         return { blob }
       } catch (err) {
@@ -42,7 +49,15 @@ async function run(
     case 'mp4': {
       const out = job.out ? await fileTarget(job.out) : null
       try {
-        const r = await transcodeMp4WebCodecs({ input: job.input, hasAudio: job.hasAudio, trim: job.trim, encode: job.encode, target: out?.target, signal, onProgress })
+        const r = await transcodeMp4WebCodecs({
+          input: job.input,
+          hasAudio: job.hasAudio,
+          trim: job.trim,
+          encode: job.encode,
+          target: out?.target,
+          signal,
+          onProgress,
+        })
         await out?.close()
         return r
       } catch (err) {

@@ -72,7 +72,10 @@ function getWorker(): NonNullable<typeof current> {
  * Runs one job in the export worker. Cancelling rejects with an AbortError once the worker has stopped the job, or
  * at once when the worker does not answer within CANCEL_ANSWER_MS (it is then ended).
  */
-export function runExportJob<J extends ExportJob>(job: J, opts: { signal?: AbortSignal; onProgress?: (p: number) => void; onFrame?: (frame: GifFrame) => void } = {}): Promise<JobResults[J['kind']]> {
+export function runExportJob<J extends ExportJob>(
+  job: J,
+  opts: { signal?: AbortSignal; onProgress?: (p: number) => void; onFrame?: (frame: GifFrame) => void } = {},
+): Promise<JobResults[J['kind']]> {
   if (opts.signal?.aborted) return Promise.reject(abortError())
   const me = getWorker()
   const { w } = me

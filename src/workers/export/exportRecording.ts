@@ -83,7 +83,6 @@ export function isAbortError(err: unknown): boolean {
   return (err instanceof DOMException || err instanceof Error) && err.name === 'AbortError'
 }
 
-
 /** Which path an export takes for a recording with this video codec (mediabunny's codec names), default settings. */
 export function exportPath(format: ExportFormat, videoCodec: string | null): ExportPath {
   if (format === 'gif') return 'encode'
@@ -123,7 +122,14 @@ export async function exportRecording(req: ExportRequest): Promise<ExportResult>
     // Absolute, as gif.js hands it to `new Worker` unchanged.
     const workerURL = new URL(gifWorkerURL, self.location.href).href
     const { exportGif } = await import('./gifExport')
-    const r = await exportGif({ input: req.input, trim, options: req.gif, gifWorkerURL: workerURL, signal: req.signal, onProgress: progress })
+    const r = await exportGif({
+      input: req.input,
+      trim,
+      options: req.gif,
+      gifWorkerURL: workerURL,
+      signal: req.signal,
+      onProgress: progress,
+    })
     out = { ...r, path: 'encode', engine: 'gif.js', estimateBytes: null }
   } else if (req.format === 'mp4') {
     const plan = planMp4({ ...info, durationS: mediaSeconds, recordingS: info.durationS }, { ...MP4_DEFAULTS, ...req.mp4 })
@@ -131,8 +137,18 @@ export async function exportRecording(req: ExportRequest): Promise<ExportResult>
     out = { ...r, width: plan.width, height: plan.height, path: plan.remux ? 'remux' : 'transcode', estimateBytes: plan.estimateBytes }
   } else {
     const path = exportPath('webm', info.videoCodec)
-    const { blob } = await runExportJob({ kind: 'webm', input: req.input, copyVideo: path === 'remux', trim, out: req.out }, { signal: req.signal, onProgress: progress })
-    out = { blob: blob ?? (await fileBlob(req.out!, 'video/webm')), width: info.width, height: info.height, path, engine: path === 'remux' ? 'mediabunny' : 'webcodecs', estimateBytes: null }
+    const { blob } = await runExportJob(
+      { kind: 'webm', input: req.input, copyVideo: path === 'remux', trim, out: req.out },
+      { signal: req.signal, onProgress: progress },
+    )
+    out = {
+      blob: blob ?? (await fileBlob(req.out!, 'video/webm')),
+      width: info.width,
+      height: info.height,
+      path,
+      engine: path === 'remux' ? 'mediabunny' : 'webcodecs',
+      estimateBytes: null,
+    }
   }
   progress(1)
   const ext = req.format
@@ -173,14 +189,26 @@ async function exportMp4(
           input: req.input,
           hasAudio: info.hasAudio,
           trim,
-          encode: { width: plan.width, height: plan.height, frameRate: plan.frameRate, videoBps: plan.videoBps, audioBps: plan.audioBps, audio },
+          encode: {
+            width: plan.width,
+            height: plan.height,
+            frameRate: plan.frameRate,
+            videoBps: plan.videoBps,
+            audioBps: plan.audioBps,
+            audio,
+          },
           out: req.out,
         },
         { signal: req.signal, onProgress: (p) => progress(p * 0.95) },
       )
       if (r.container === 'mp4') return { blob: r.blob ?? (await fileBlob(req.out!, 'video/mp4')), engine: 'webcodecs' }
-      const blob = await ffmpegMp4(r.blob!, 'video.mkv', mp4Args({ input: '/in/video.mkv', output: '/out/output.mp4', videoCodec: 'h264', hasAudio: info.hasAudio, audio }), mediaSeconds, req.signal, (p) =>
-        progress(0.95 + p * 0.05),
+      const blob = await ffmpegMp4(
+        r.blob!,
+        'video.mkv',
+        mp4Args({ input: '/in/video.mkv', output: '/out/output.mp4', videoCodec: 'h264', hasAudio: info.hasAudio, audio }),
+        mediaSeconds,
+        req.signal,
+        (p) => progress(0.95 + p * 0.05),
       )
       return { blob, engine: 'webcodecs' }
     } catch (err) {
@@ -210,8 +238,24 @@ async function fileBlob(handle: FileSystemFileHandle, type: string): Promise<Blo
   return new File([await handle.getFile()], handle.name, { type })
 }
 
-async function ffmpegMp4(input: Blob, inputName: string, args: string[], mediaSeconds: number, signal: AbortSignal | undefined, onProgress: (p: number) => void): Promise<Blob> {
+async function ffmpegMp4(
+  input: Blob,
+  inputName: string,
+  args: string[],
+  mediaSeconds: number,
+  signal: AbortSignal | undefined,
+  onProgress: (p: number) => void,
+): Promise<Blob> {
   const { runFfmpeg } = await import('./ffmpegClient')
-  const { blob } = await runFfmpeg({ input, inputName, args, outputName: 'output.mp4', outputType: 'video/mp4', mediaSeconds, signal, onProgress })
+  const { blob } = await runFfmpeg({
+    input,
+    inputName,
+    args,
+    outputName: 'output.mp4',
+    outputType: 'video/mp4',
+    mediaSeconds,
+    signal,
+    onProgress,
+  })
   return blob
 }

@@ -157,7 +157,14 @@ async function loadCore(core: Core): Promise<Loaded> {
     if (pending === ff) pending = null
   }
   if (core === 'mt') warmFallback(assets.ffmpegCoreURL, assets.ffmpegWasmURL)
-  return { ff, info: { multiThread: core === 'mt', loadMs: performance.now() - t0, fallback: canUseMultiThread() && core === 'st' ? mtFailedHere() : null } }
+  return {
+    ff,
+    info: {
+      multiThread: core === 'mt',
+      loadMs: performance.now() - t0,
+      fallback: canUseMultiThread() && core === 'st' ? mtFailedHere() : null,
+    },
+  }
 }
 
 let warmed = false
@@ -220,7 +227,6 @@ export async function unloadFfmpeg(): Promise<void> {
   pending = null
   if (l) (await l.catch(() => null))?.ff.terminate()
 }
-
 
 /** Runs one ffmpeg command on a mounted Blob and returns the output file. Jobs run one after another. */
 export function runFfmpeg(job: FfmpegJob): Promise<{ blob: Blob; log: string[]; info: FfmpegInfo }> {

@@ -40,7 +40,6 @@ const DECODE_SHARE = 0.25
  */
 export const GIF_STALL_MS = 30_000
 
-
 type GifInternals = { freeWorkers?: Worker[]; activeWorkers?: Worker[] }
 
 export async function exportGif(job: GifJob): Promise<{ blob: Blob; frames: number; width: number; height: number }> {
@@ -116,7 +115,9 @@ export async function exportGif(job: GifJob): Promise<{ blob: Blob; frames: numb
         // gif.js spawns its workers in render() and never listens for their errors (a script that fails to load):
         // without this the export would wait for ever.
         for (const w of workers()) {
-          w.addEventListener('error', (e) => fail(new ExportError('gifWorkerFailed', { detail: e.message || 'worker error' })), { once: true })
+          w.addEventListener('error', (e) => fail(new ExportError('gifWorkerFailed', { detail: e.message || 'worker error' })), {
+            once: true,
+          })
         }
       })
       job.onProgress?.(1)

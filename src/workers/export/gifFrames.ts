@@ -36,7 +36,6 @@ export interface GifFramesJob {
  */
 export const DECODE_STALL_MS = 30_000
 
-
 /** Decodes `job.input` into GIF frames; resolves with how many there were and their size. */
 export async function decodeGifFrames(job: GifFramesJob): Promise<{ frames: number; width: number; height: number }> {
   const input = new Input({ source: new BlobSource(job.input), formats: ALL_FORMATS })
@@ -103,7 +102,10 @@ export async function decodeGifFrames(job: GifFramesJob): Promise<{ frames: numb
     } finally {
       shown?.close()
       // A frame that arrives after a cancel or a stall won the race is closed when it comes.
-      pending?.then((r) => r.value?.close(), () => undefined)
+      pending?.then(
+        (r) => r.value?.close(),
+        () => undefined,
+      )
       // Ends the decoder when the loop stopped early (all frames taken, a cancel, a stall); not awaited, since
       // a stalled generator may never answer.
       void samples.return(undefined).catch(() => undefined)

@@ -66,7 +66,8 @@ async function checkAvcConfig(): Promise<boolean> {
     output: (_chunk, meta) => {
       const d = meta?.decoderConfig?.description
       // Copied: the encoder may reuse its buffer.
-      if (d && !description) description = ArrayBuffer.isView(d) ? new Uint8Array(d.buffer, d.byteOffset, d.byteLength).slice() : new Uint8Array(d).slice()
+      if (d && !description)
+        description = ArrayBuffer.isView(d) ? new Uint8Array(d.buffer, d.byteOffset, d.byteLength).slice() : new Uint8Array(d).slice()
     },
     error: (e) => (failed = e),
   })
@@ -94,7 +95,10 @@ async function checkAvcConfig(): Promise<boolean> {
 export async function transcodeMp4WebCodecs(job: WebCodecsMp4Job): Promise<WebCodecsMp4Result> {
   const e = job.encode
   if (!(await canEncodeH264(e.width, e.height, e.videoBps))) throw new NoNativeEncoderError('noH264', { width: e.width, height: e.height })
-  const aac = job.hasAudio && e.audio === 'aac' && (await canEncodeAudio('aac', { numberOfChannels: 2, sampleRate: 48000, bitrate: e.audioBps }).catch(() => false))
+  const aac =
+    job.hasAudio &&
+    e.audio === 'aac' &&
+    (await canEncodeAudio('aac', { numberOfChannels: 2, sampleRate: 48000, bitrate: e.audioBps }).catch(() => false))
   // Without a native AAC encoder, Matroska holds the Opus until ffmpeg.wasm re-encodes it (MP4 could, but a
   // Matroska file streams out without an index to rewrite). Streaming to a file, the Opus stays (see ExportRequest.out).
   const container: WebCodecsMp4Result['container'] = job.hasAudio && e.audio === 'aac' && !aac && !job.target ? 'matroska' : 'mp4'

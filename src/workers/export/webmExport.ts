@@ -17,9 +17,12 @@ export interface WebmJob {
   onProgress?: (p: number) => void
 }
 
-
 /** Runs a mediabunny Conversion with cancel and progress wired; rethrows a cancel as an AbortError. */
-export async function runConversion(conversion: Conversion, signal: AbortSignal | undefined, onProgress?: (p: number) => void): Promise<void> {
+export async function runConversion(
+  conversion: Conversion,
+  signal: AbortSignal | undefined,
+  onProgress?: (p: number) => void,
+): Promise<void> {
   if (!conversion.isValid) {
     throw new ExportError('cannotConvert', { tracks: conversion.discardedTracks.map((t) => `${t.track.type}: ${t.reason}`).join(', ') })
   }
