@@ -17,6 +17,7 @@ import { buildApp, startServer } from '../tests/support/appServer.ts'
 import { launchChromium } from '../tests/support/chromium.ts'
 import { createRoomId } from '../src/lib/signaling/client.ts'
 import type { BenchResult } from './run.ts'
+import type { Page } from 'playwright-core'
 
 const RUNS = 5
 const GROUP_RUNS = 3
@@ -65,8 +66,13 @@ export default async function* call(): AsyncGenerator<BenchResult> {
     for (let i = 0; i < GROUP_RUNS; i++) {
       const link = `${server.url}/call/${createRoomId()}`
       const contexts = await Promise.all([0, 1, 2, 3].map(() => browser.newContext()))
-      const pages = await Promise.all(contexts.map((c) => c.newPage()))
-      for (const [n, page] of pages.slice(0, 3).entries()) {
+      const pages: Page[] = []
+      // Each page is made when it is used, so it is the browser's front page (only that one gets animation
+      // frames, which Playwright's clicks wait for).
+      for (const [n, context] of contexts.slice(0, 3).entries()) {
+        const page = await context.newPage()
+        pages.push(page)
+        console.error(`call group run ${i + 1}: person ${n + 1} joins`)
         await page.goto(link)
         await page.getByRole('button', { name: 'Join call' }).click()
         // Everyone already there is connected before the next one comes in.
@@ -75,36 +81,45 @@ export default async function* call(): AsyncGenerator<BenchResult> {
             [...document.querySelectorAll('video[aria-label^="Video of "]')].filter((v) => (v as HTMLVideoElement).videoWidth > 0).length >=
             others,
           n,
-          { timeout: 30_000 },
+          // Polled on a timer: only the front page of a browser gets animation frames.
+          { timeout: 30_000, polling: 250 },
         )
       }
-      const d = pages[3]!
+      const d = await contexts[3]!.newPage()
       await d.goto(link)
-      await d.waitForFunction(() => {
-        const v = document.querySelector('video[aria-label="Your camera preview"]') as HTMLVideoElement | null
-        return !!v && v.readyState >= 2 && v.videoWidth > 0
-      })
+      await d.waitForFunction(
+        () => {
+          const v = document.querySelector('video[aria-label="Your camera preview"]') as HTMLVideoElement | null
+          return !!v && v.readyState >= 2 && v.videoWidth > 0
+        },
+        null,
+        { polling: 250 },
+      )
       // Watch for the first presented frame of each remote video from before the click on.
-      await d.evaluate(() => {
-        const seen = new Map<HTMLVideoElement, number | null>()
-        const w = window as unknown as { __allFrames: Promise<number> }
-        w.__allFrames = new Promise<number>((resolve) => {
+      // (A string, not a function: tsx's name helpers do not exist in the page.)
+      await d.evaluate(`
+        window.__allFrames = new Promise((resolve) => {
+          const seen = new Map()
           const tick = () => {
-            for (const v of document.querySelectorAll<HTMLVideoElement>('video[aria-label^="Video of "]')) {
+            for (const v of document.querySelectorAll('video[aria-label^="Video of "]')) {
               if (seen.has(v)) continue
               seen.set(v, null)
               v.requestVideoFrameCallback((now) => seen.set(v, now))
             }
-            const times = [...seen.values()].filter((t): t is number => t !== null)
+            const times = [...seen.values()].filter((t) => t !== null)
             if (times.length >= 3) resolve(Math.max(...times))
-            else requestAnimationFrame(tick)
+            else setTimeout(tick, 10)
           }
           tick()
         })
-      })
+        undefined // (not the promise: evaluate would wait for it)
+      `)
       await d.getByRole('button', { name: 'Join call' }).click()
       const ms = await d.evaluate(async () => {
-        const all = await (window as unknown as { __allFrames: Promise<number> }).__allFrames
+        const all = await Promise.race([
+          (window as unknown as { __allFrames: Promise<number> }).__allFrames,
+          new Promise<number>((_, reject) => setTimeout(() => reject(new Error('no frames from all three others within 60 s')), 60_000)),
+        ])
         return all - performance.getEntriesByName('media-studio:call-join')[0]!.startTime
       })
       groupTimes.push(ms)

@@ -3,7 +3,8 @@
  * green-screen clip, virtual background on: yellow instead of the green screen), Bob in Firefox (puppeteer-core over
  * WebDriver BiDi, Firefox's fake camera and microphone, virtual background on: Firefox's own pipeline, frames in by
  * requestVideoFrameCallback and out through a bitmaprenderer canvas). Both join through the UI; media flows both
- * ways, each sees the other's background, and chat goes both ways.
+ * ways, each sees the other's background, and chat goes both ways. Then a second Chromium page (Carol) makes it a group
+ * call of three: Firefox keeps a connection with each of the two.
  */
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
@@ -28,7 +29,6 @@ const BOB_BACKGROUND = {
   color: '#0000ff',
   chroma: { keyColor: '#808080', similarity: 1, smoothness: 0, spill: 0 },
 }
-
 
 /** Of the green-screen pixels of the clip, the share that Firefox shows yellow in Alice's video (a 32x24 sample). */
 async function yellowWhereGreen(page: FirefoxPage, clip: ChromaClip): Promise<number> {
@@ -62,7 +62,7 @@ async function yellowWhereGreen(page: FirefoxPage, clip: ChromaClip): Promise<nu
   return yellow / green
 }
 
-describe('a call Firefox ↔ Chromium through the real server', () => {
+describe('a call Firefox ↔ Chromium through the real server, then a group of three', () => {
   let chromium: Browser
   let ff: RunningFirefox
   let clip: ChromaClip
@@ -142,5 +142,32 @@ describe('a call Firefox ↔ Chromium through the real server', () => {
     await bob.locator('::-p-aria([role="textbox"][name="Message"])').fill('hello from Firefox')
     await bob.locator('::-p-aria([role="button"][name="Send message"])').click()
     await expect.poll(() => alice.locator('.msg.peer .bubble').last().textContent(), { timeout: 15_000 }).toBe('hello from Firefox')
+  })
+
+  test('a group call with Firefox in it: a second Chromium page joins, and each of the three decodes the other two', async () => {
+    const carolContext = await chromium.newContext({ viewport: { width: 1280, height: 860 } })
+    const carol = await openCall(carolContext, link, 'Carol')
+    await join(carol)
+    await expectMediaFlowing(carol, 'Alice', 30_000)
+    await expectMediaFlowing(carol, 'Bob', 30_000)
+    await expectMediaFlowing(alice, 'Carol', 30_000)
+    await expectMediaFlowing(alice, 'Bob', 30_000)
+    // Firefox has a connection with each of the two and shows both pictures moving.
+    await bob.waitForFunction(
+      (sel) => {
+        const v = document.querySelector(sel) as HTMLVideoElement | null
+        return !!v && v.readyState >= 2 && v.videoWidth > 0
+      },
+      { timeout: 30_000 },
+      REMOTE('Carol'),
+    )
+    expect(await framesShown(bob, REMOTE('Carol'), 2000)).toBeGreaterThan(10)
+    expect(await framesShown(bob, REMOTE('Alice'), 2000)).toBeGreaterThan(10)
+    // Carol's Chromium gets Bob's blue picture from Firefox too.
+    const rgb = await videoRgb(carol, REMOTE('Bob'), 8, 6)
+    let blue = 0
+    for (let i = 0; i < rgb.length; i += 3) if (rgb[i + 2]! > 180 && rgb[i]! < 70 && rgb[i + 1]! < 70) blue++
+    expect(blue / (rgb.length / 3)).toBeGreaterThan(0.9)
+    await carolContext.close()
   })
 })

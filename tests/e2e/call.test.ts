@@ -275,6 +275,8 @@ describe('a call between two pages through the real server', () => {
     await alice.page.locator('.el-select', { has: alice.page.getByRole('combobox', { name: 'Maximum bitrate' }) }).click()
     await alice.page.getByRole('option', { name: '250 kbps' }).filter({ visible: true }).click()
     await expect.poll(() => statText(carol.page, 'stat-video-in'), { timeout: 15_000 }).toMatch(/^320×240/)
+    // Nobody picked a codec: the first of AV1, VP9, VP8 that both browsers handle, AV1 between two Chromiums.
+    expect(await statText(alice.page, 'stat-codec')).toBe('AV1 sent · AV1 received')
     // Sent bitrate settles under the cap (audio rides on top of it).
     const sentKbps = async () => {
       const [value, unit] = (await statText(alice.page, 'stat-send')).split(' ')
@@ -361,6 +363,33 @@ describe('a call between two pages through the real server', () => {
     await fresh.getByRole('heading', { name: 'You joined this call from another tab' }).waitFor()
     await expectMediaFlowing(alice.page, 'Carol')
     await fresh.close()
+  })
+
+  test('a codec picked in Network settings is what the pair uses, whichever of the two offers', async () => {
+    const codecRoom = `${baseURL}/call/${createRoomId()}`
+    const pair = []
+    for (const [name, pick] of [
+      ['Eve', 'VP8'],
+      ['Finn', null],
+    ] as const) {
+      const context = await browser.newContext({ viewport: { width: 1280, height: 860 } })
+      const page = await openCall(context, codecRoom, name)
+      if (pick) {
+        await page.getByText('Network').click()
+        await page.locator('.el-select', { has: page.getByRole('combobox', { name: 'Video codec' }) }).click()
+        await page.getByRole('option', { name: pick, exact: true }).filter({ visible: true }).click()
+      }
+      await join(page)
+      pair.push({ context, page })
+    }
+    await expectMediaFlowing(pair[0]!.page, 'Finn')
+    for (const { page } of pair) {
+      await openStats(page)
+      await expect.poll(() => statText(page, 'stat-codec'), { timeout: 10_000 }).toBe('VP8 sent · VP8 received')
+    }
+    // The pick is kept for the next call.
+    expect(await pair[0]!.page.evaluate(() => localStorage.getItem('media-studio.call.codec'))).toBe('VP8')
+    for (const { context } of pair) await context.close()
   })
 })
 
