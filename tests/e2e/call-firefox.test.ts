@@ -62,6 +62,18 @@ async function yellowWhereGreen(page: FirefoxPage, clip: ChromaClip): Promise<nu
   return yellow / green
 }
 
+/** Waits until the video `sel` on the Firefox page shows a picture. */
+function videoShowing(page: FirefoxPage, sel: string) {
+  return page.waitForFunction(
+    (q) => {
+      const v = document.querySelector(q) as HTMLVideoElement | null
+      return !!v && v.readyState >= 2 && v.videoWidth > 0
+    },
+    { timeout: 30_000 },
+    sel,
+  )
+}
+
 describe('a call Firefox ↔ Chromium through the real server, then a group of three', () => {
   let chromium: Browser
   let ff: RunningFirefox
@@ -100,14 +112,7 @@ describe('a call Firefox ↔ Chromium through the real server, then a group of t
     // Chromium receives Firefox's camera…
     await expectMediaFlowing(alice, 'Bob', 30_000)
     // …and Firefox receives Chromium's.
-    await bob.waitForFunction(
-      (sel) => {
-        const v = document.querySelector(sel) as HTMLVideoElement | null
-        return !!v && v.readyState >= 2 && v.videoWidth > 0
-      },
-      { timeout: 30_000 },
-      REMOTE('Alice'),
-    )
+    await videoShowing(bob, REMOTE('Alice'))
     expect(await framesShown(bob, REMOTE('Alice'), 2000)).toBeGreaterThan(10)
     // Alice's green screen arrives in Firefox as yellow.
     await expect.poll(() => yellowWhereGreen(bob, clip), { timeout: 20_000, interval: 500 }).toBeGreaterThan(0.9)
@@ -153,14 +158,7 @@ describe('a call Firefox ↔ Chromium through the real server, then a group of t
     await expectMediaFlowing(alice, 'Carol', 30_000)
     await expectMediaFlowing(alice, 'Bob', 30_000)
     // Firefox has a connection with each of the two and shows both pictures moving.
-    await bob.waitForFunction(
-      (sel) => {
-        const v = document.querySelector(sel) as HTMLVideoElement | null
-        return !!v && v.readyState >= 2 && v.videoWidth > 0
-      },
-      { timeout: 30_000 },
-      REMOTE('Carol'),
-    )
+    await videoShowing(bob, REMOTE('Carol'))
     expect(await framesShown(bob, REMOTE('Carol'), 2000)).toBeGreaterThan(10)
     expect(await framesShown(bob, REMOTE('Alice'), 2000)).toBeGreaterThan(10)
     // Carol's Chromium gets Bob's blue picture from Firefox too.
