@@ -9,7 +9,14 @@
  *   stopped reading its socket;
  * - idle: 5,000 connected sockets that do nothing, 100 from each of 50 loopback addresses (the per-address cap).
  */
-import { createInstanceId, createPeerKey, createRoomId, createSignalingClient, joinOptions, type SignalingSocket } from '../src/lib/signaling/client.ts'
+import {
+  createInstanceId,
+  createPeerKey,
+  createRoomId,
+  createSignalingClient,
+  joinOptions,
+  type SignalingSocket,
+} from '../src/lib/signaling/client.ts'
 import type { SignalData } from '../src/lib/signaling/schema.ts'
 
 const [mode, url, msArg] = process.argv.slice(2)
@@ -22,7 +29,13 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const ready = () => console.log('ready')
 
 function client(localAddress?: string, reconnection = false): SignalingSocket {
-  const s = createSignalingClient({ url: url!, peerKey: createPeerKey(), instance: createInstanceId(), autoConnect: false, reconnectionDelayMax: 500 })
+  const s = createSignalingClient({
+    url: url!,
+    peerKey: createPeerKey(),
+    instance: createInstanceId(),
+    autoConnect: false,
+    reconnectionDelayMax: 500,
+  })
   s.io.reconnection(reconnection)
   s.io.reconnectionDelay(100)
   if (localAddress) (s.io.opts as { localAddress?: string }).localAddress = localAddress
@@ -50,7 +63,7 @@ async function flood() {
   while (Date.now() < until) {
     for (const s of sockets) {
       if (!s.connected) continue
-      for (let k = 0; k < 5; k++) emitRaw(s, 'join', 'x', joinOptions())
+      for (let k = 0; k < 5; k++) emitRaw(s, 'join', 'x', joinOptions({ v: 1 }))
       for (let k = 0; k < 5; k++) s.emit('message', rooms[k]!, offer)
       sent += 10
     }
@@ -70,7 +83,7 @@ async function stuck() {
     await Promise.all([connected(sender), connected(receiver)])
     for (const s of [sender, receiver]) {
       const joined = new Promise((r) => s.once('joined', r))
-      s.emit('join', room, joinOptions())
+      s.emit('join', room, joinOptions({ v: 1 }))
       await joined
     }
     // Stop reading: the server's output for it queues.

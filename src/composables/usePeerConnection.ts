@@ -24,7 +24,7 @@ import type { IceCandidate, SignalData } from '@/lib/signaling/schema'
 import { CHAT_CHANNEL, FILE_CHANNEL } from '@/lib/call/dataProtocol'
 import { encodingCaps, withCaps, type SendParametersLike, type VideoCaps } from '@/lib/call/encoding'
 import { createIceWatchdog, type IceWatchdog } from '@/lib/call/iceWatchdog'
-import { orderCodecs, type CodecChoice } from '@/lib/call/codecs'
+import { codecName, orderCodecs, type CodecChoice } from '@/lib/call/codecs'
 import { describeCandidateError, iceFailed, type IceProblem } from '@/lib/call/iceErrors'
 
 export interface PeerConnectionConfig {
@@ -203,8 +203,18 @@ export function usePeerConnection(options: UsePeerConnectionOptions): UsePeerCon
     ] as const) {
       const sender = t?.sender
       if (!sender) continue
-      const params = sender.getParameters() as unknown as SendParametersLike
-      const next = withCaps(params, encodingCaps(caps, sender.track?.getSettings()))
+      const params = sender.getParameters() as unknown as SendParametersLike & { codecs?: RTCRtpCodec[] }
+      let next = withCaps(params, encodingCaps(caps, sender.track?.getSettings()))
+      // A codec the person picked is what this side sends too, even where the other side's offer put another one
+      // first (the answer only orders what the other side sends). Browsers without per-encoding codecs ignore it.
+      const pick = toValue(options.codec) ?? 'auto'
+      const wanted = pick === 'auto' ? undefined : params.codecs?.find((c) => codecName(c.mimeType) === pick)
+      const current = params.encodings[0]?.codec as RTCRtpCodec | undefined
+      if (wanted && params.encodings.length && current?.mimeType !== wanted.mimeType) {
+        const base = next ?? params
+        const codec: RTCRtpCodec = { mimeType: wanted.mimeType, clockRate: wanted.clockRate, sdpFmtpLine: wanted.sdpFmtpLine }
+        next = { ...base, encodings: base.encodings.map((e) => ({ ...e, codec })) }
+      }
       if (!next) continue
       try {
         await sender.setParameters(next as unknown as RTCRtpSendParameters)

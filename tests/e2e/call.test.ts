@@ -10,7 +10,8 @@ import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { launchChromium } from '../support/chromium.ts'
 import { videoRgb } from '../support/pixels.ts'
 import { chromaClip, type ChromaClip } from '../browser/clips.ts'
-import { createRoomId } from '../../src/lib/signaling/client.ts'
+import { createPeerKey, createRoomId } from '../../src/lib/signaling/client.ts'
+import { idOf, peerKeyFor } from './secondClient.ts'
 import {
   REMOTE,
   SignalingTap,
@@ -366,30 +367,36 @@ describe('a call between two pages through the real server', () => {
   })
 
   test('a codec picked in Network settings is what the pair uses, whichever of the two offers', async () => {
-    const codecRoom = `${baseURL}/call/${createRoomId()}`
-    const pair = []
-    for (const [name, pick] of [
-      ['Eve', 'VP8'],
-      ['Finn', null],
-    ] as const) {
-      const context = await browser.newContext({ viewport: { width: 1280, height: 860 } })
-      const page = await openCall(context, codecRoom, name)
-      if (pick) {
-        await page.getByText('Network').click()
-        await page.locator('.el-select', { has: page.getByRole('combobox', { name: 'Video codec' }) }).click()
-        await page.getByRole('option', { name: pick, exact: true }).filter({ visible: true }).click()
+    // Both orders, chosen through the peer keys (the smaller id is polite and offers): Eve offers, then Finn does.
+    for (const eveRole of ['polite', 'impolite'] as const) {
+      const codecRoom = `${baseURL}/call/${createRoomId()}`
+      const finnKey = createPeerKey()
+      const eveKey = peerKeyFor(eveRole, idOf(finnKey))
+      const pair = []
+      for (const [name, key, pick] of [
+        ['Eve', eveKey, 'VP8'],
+        ['Finn', finnKey, null],
+      ] as const) {
+        const context = await browser.newContext({ viewport: { width: 1280, height: 860 } })
+        await context.addInitScript((k) => sessionStorage.setItem('media-studio:signaling-peer-key', k), key)
+        const page = await openCall(context, codecRoom, name)
+        if (pick) {
+          await page.getByText('Network').click()
+          await page.locator('.el-select', { has: page.getByRole('combobox', { name: 'Video codec' }) }).click()
+          await page.getByRole('option', { name: pick, exact: true }).filter({ visible: true }).click()
+        }
+        await join(page)
+        pair.push({ context, page })
       }
-      await join(page)
-      pair.push({ context, page })
+      await expectMediaFlowing(pair[0]!.page, 'Finn')
+      for (const { page } of pair) {
+        await openStats(page)
+        await expect.poll(() => statText(page, 'stat-codec'), { timeout: 10_000 }).toBe('VP8 sent · VP8 received')
+      }
+      // The pick is kept for the next call.
+      expect(await pair[0]!.page.evaluate(() => localStorage.getItem('media-studio.call.codec'))).toBe('VP8')
+      for (const { context } of pair) await context.close()
     }
-    await expectMediaFlowing(pair[0]!.page, 'Finn')
-    for (const { page } of pair) {
-      await openStats(page)
-      await expect.poll(() => statText(page, 'stat-codec'), { timeout: 10_000 }).toBe('VP8 sent · VP8 received')
-    }
-    // The pick is kept for the next call.
-    expect(await pair[0]!.page.evaluate(() => localStorage.getItem('media-studio.call.codec'))).toBe('VP8')
-    for (const { context } of pair) await context.close()
   })
 })
 

@@ -84,7 +84,8 @@ describe('logs under a flood (finding 4)', () => {
         sockets.push(...some)
         await Promise.all(some.map((s) => connected(s, 20_000)))
       }
-      for (const s of flooders) for (let k = 0; k < 40; k++) (s.emit as unknown as (...a: unknown[]) => void)('join', 'short', joinOptions())
+      for (const s of flooders)
+        for (let k = 0; k < 40; k++) (s.emit as unknown as (...a: unknown[]) => void)('join', 'short', joinOptions({ v: 1 }))
       // Refused upgrades from another site's pages.
       for (let i = 0; i < 50; i++) {
         const evil = connectClient(server.url, { extraHeaders: { origin: 'https://evil.example' }, reconnection: false })
@@ -102,7 +103,8 @@ describe('logs under a flood (finding 4)', () => {
         a.socket.disconnect()
         b.socket.disconnect()
       }
-      const refusals = () => (server.signaling.events.totals()['refused: invalid'] ?? 0) + (server.signaling.events.totals()['refused: rate-limited'] ?? 0)
+      const refusals = () =>
+        (server.signaling.events.totals()['refused: invalid'] ?? 0) + (server.signaling.events.totals()['refused: rate-limited'] ?? 0)
       await eventually(() => refusals() === 100 * 40, 10_000, `4000 refusals (${JSON.stringify(server.signaling.events.totals())})`)
       const totals = server.signaling.events.totals()
       // 4,000 refused events (invalid, or over the queue depth when they came too fast), 50 refused upgrades: all
@@ -138,7 +140,7 @@ describe('an address that keeps abusing (flood that reconnects)', () => {
         const s = from('127.0.0.5')
         await connected(s)
         const gone = new Promise((r) => s.once('disconnect', r))
-        for (let k = 0; k < 60; k++) (s.emit as unknown as (...a: unknown[]) => void)('join', 'short', joinOptions())
+        for (let k = 0; k < 60; k++) (s.emit as unknown as (...a: unknown[]) => void)('join', 'short', joinOptions({ v: 1 }))
         await gone
       }
       await expect(connected(from('127.0.0.5'))).rejects.toThrow()

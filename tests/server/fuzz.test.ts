@@ -40,20 +40,34 @@ type Rng = ReturnType<typeof prng>
 
 function junkValue(r: Rng, depth = 0): unknown {
   switch (r.int(depth > 3 ? 6 : 9)) {
-    case 0: return r.int(2) ? null : undefined
-    case 1: return r.pick([0, -1, 1e308, Number.MAX_SAFE_INTEGER, 3.14, NaN])
-    case 2: return r.pick(['', 'x', 'a'.repeat(r.int(5000)), '\u0000\u202e', '__proto__', 'room:abc', '../../etc'])
-    case 3: return r.int(2)
-    case 4: return Buffer.alloc(r.int(2048), 7)
-    case 5: return r.pick([true, false])
-    case 6: return Array.from({ length: r.int(20) }, () => junkValue(r, depth + 1))
-    case 7: return Object.fromEntries(Array.from({ length: r.int(8) }, (_, i) => [r.pick(['type', 'sdp', 'candidate', '__proto__', 'constructor', `k${i}`]), junkValue(r, depth + 1)]))
-    default: return JSON.parse('{"__proto__":{"polluted":1},"type":"offer","sdp":"v=0"}')
+    case 0:
+      return r.int(2) ? null : undefined
+    case 1:
+      return r.pick([0, -1, 1e308, Number.MAX_SAFE_INTEGER, 3.14, NaN])
+    case 2:
+      return r.pick(['', 'x', 'a'.repeat(r.int(5000)), '\u0000\u202e', '__proto__', 'room:abc', '../../etc'])
+    case 3:
+      return r.int(2)
+    case 4:
+      return Buffer.alloc(r.int(2048), 7)
+    case 5:
+      return r.pick([true, false])
+    case 6:
+      return Array.from({ length: r.int(20) }, () => junkValue(r, depth + 1))
+    case 7:
+      return Object.fromEntries(
+        Array.from({ length: r.int(8) }, (_, i) => [
+          r.pick(['type', 'sdp', 'candidate', '__proto__', 'constructor', `k${i}`]),
+          junkValue(r, depth + 1),
+        ]),
+      )
+    default:
+      return JSON.parse('{"__proto__":{"polluted":1},"type":"offer","sdp":"v=0"}')
   }
 }
 
 const validOffer: SignalData = { type: 'offer', sdp: 'v=0\r\n' }
-const V = joinOptions()
+const V = joinOptions({ v: 1 })
 
 /** One hostile event: [event, ...args], or a raw string to write under the socket.io parser. */
 function fuzzEvent(r: Rng, honestRooms: string[], ownRoom: string): unknown[] | string {
@@ -61,20 +75,49 @@ function fuzzEvent(r: Rng, honestRooms: string[], ownRoom: string): unknown[] | 
   // Frames that end the connection (oversized, unparsable) are rarer, so most connections live for many events.
   const roll = r.int(100)
   if (roll === 0) return ['message', ownRoom, { type: 'offer', sdp: 'x'.repeat(MAX_PAYLOAD_BYTES + r.int(10_000)) }] // oversized frame
-  if (roll === 1) return r.pick(['2["message",{', '2[]', '2[{}]', '2["join"', '5-["x"]', '9', '2["join",' + '['.repeat(5000), '2/other,["join","abcdefgh"]'])
+  if (roll === 1)
+    return r.pick([
+      '2["message",{',
+      '2[]',
+      '2[{}]',
+      '2["join"',
+      '5-["x"]',
+      '9',
+      '2["join",' + '['.repeat(5000),
+      '2/other,["join","abcdefgh"]',
+    ])
   switch (r.int(12)) {
-    case 0: return ['join', someRoom(), junkValue(r)]
-    case 1: return ['join', r.pick(honestRooms), r.pick([V, {}])] // valid (or without a version), but the room is full
-    case 2: return ['join', ownRoom, V] // valid: exercises join/leave/disconnect state
-    case 3: return ['leave', someRoom()]
-    case 4: return ['message', r.pick(honestRooms), validOffer] // valid payload, not a member: must never arrive
-    case 5: return ['message', someRoom(), junkValue(r)]
-    case 6: return ['leave', ownRoom]
-    case 7: return ['message', ownRoom, { type: 'offer', sdp: 's'.repeat(49_200 + r.int(10_000)) }] // fits the frame, not the schema
-    case 8: return [r.pick(['hello', 'constructor', '__proto__', 'toString', 'JOIN', 'join ', 'bye', 'full', 'otherjoin']), someRoom()]
-    case 9: return ['message', ownRoom, validOffer] // valid if joined
-    case 10: return r.pick(['2["join","abcdefgh",{"name":"' + 'n'.repeat(100) + '"}]', '2["message","abcdefgh",{"type":"offer","sdp":"v=0"},1,2]', '2["leave"]'])
-    default: return [r.pick(['', 'x'.repeat(r.int(300)), 0, 7, 1e308, 'message\u0000', '💥']), ...Array.from({ length: r.int(4) }, () => junkValue(r))]
+    case 0:
+      return ['join', someRoom(), junkValue(r)]
+    case 1:
+      return ['join', r.pick(honestRooms), r.pick([V, {}])] // valid (or without a version), but the room is full
+    case 2:
+      return ['join', ownRoom, V] // valid: exercises join/leave/disconnect state
+    case 3:
+      return ['leave', someRoom()]
+    case 4:
+      return ['message', r.pick(honestRooms), validOffer] // valid payload, not a member: must never arrive
+    case 5:
+      return ['message', someRoom(), junkValue(r)]
+    case 6:
+      return ['leave', ownRoom]
+    case 7:
+      return ['message', ownRoom, { type: 'offer', sdp: 's'.repeat(49_200 + r.int(10_000)) }] // fits the frame, not the schema
+    case 8:
+      return [r.pick(['hello', 'constructor', '__proto__', 'toString', 'JOIN', 'join ', 'bye', 'full', 'otherjoin']), someRoom()]
+    case 9:
+      return ['message', ownRoom, validOffer] // valid if joined
+    case 10:
+      return r.pick([
+        '2["join","abcdefgh",{"name":"' + 'n'.repeat(100) + '"}]',
+        '2["message","abcdefgh",{"type":"offer","sdp":"v=0"},1,2]',
+        '2["leave"]',
+      ])
+    default:
+      return [
+        r.pick(['', 'x'.repeat(r.int(300)), 0, 7, 1e308, 'message\u0000', '💥']),
+        ...Array.from({ length: r.int(4) }, () => junkValue(r)),
+      ]
   }
 }
 
@@ -112,7 +155,11 @@ async function fuzz(seed: number, totalEvents: number, honestRooms: string[]): P
 }
 
 function settle() {
-  return eventually(() => server.signaling.stats().connections === 4 && server.signaling.stats().awaitingReap === 0, 5000, 'fuzz connections to go')
+  return eventually(
+    () => server.signaling.stats().connections === 4 && server.signaling.stats().awaitingReap === 0,
+    5000,
+    'fuzz connections to go',
+  )
 }
 
 function measure() {

@@ -6,7 +6,17 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { SignalingSocket } from '../../src/lib/signaling/client.ts'
 import { createRoomId, joinOptions } from '../../src/lib/signaling/client.ts'
 import type { SignalData } from '../../src/lib/signaling/schema.ts'
-import { connectClient, connected, eventually, joinAs, next, record, sleep, startInProcess, type InProcessServer } from './support/signaling.ts'
+import {
+  connectClient,
+  connected,
+  eventually,
+  joinAs,
+  next,
+  record,
+  sleep,
+  startInProcess,
+  type InProcessServer,
+} from './support/signaling.ts'
 
 const offer: SignalData = { type: 'offer', sdp: 'v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n' }
 const answer: SignalData = { type: 'answer', sdp: 'v=0\r\no=- 3 4 IN IP4 127.0.0.1\r\n' }

@@ -50,7 +50,7 @@ describe('validation', () => {
     await otherjoin
     const seenByB = record(b.socket)
     const seenByA = record(a.socket)
-    const V = joinOptions()
+    const V = joinOptions({ v: 1 })
     const bad: Array<[unknown[], string]> = [
       [['join'], 'version'], // no options at all, so no protocol version
       [['join', room, {}], 'version'],
@@ -78,7 +78,10 @@ describe('validation', () => {
     expect(seenByA.map(([event]) => event)).toEqual(bad.map(() => 'error'))
     expect(seenByA.map(([, [info]]) => (info as { code: string }).code)).toEqual(bad.map(([, code]) => code))
     for (const [, [info]] of seenByA) {
-      expect(info).toMatchObject({ message: expect.stringMatching(/^\S+( \S+){3}/), event: expect.stringMatching(/^(join|leave|message)$/) })
+      expect(info).toMatchObject({
+        message: expect.stringMatching(/^\S+( \S+){3}/),
+        event: expect.stringMatching(/^(join|leave|message)$/),
+      })
     }
     expect((seenByA[2]![1][0] as { message: string }).message).toMatch(/speaks signaling protocol 1 or 2, the join gave version 99/)
     expect((seenByA[4]![1][0] as { message: string }).message).toMatch(/^Invalid join: 0: room id must be 22-64 characters/)
@@ -122,7 +125,7 @@ describe('validation', () => {
     sockets.push(s)
     await connected(s)
     const gone = new Promise<string>((r) => s.once('disconnect', r))
-    for (let i = 0; i < 60; i++) emitRaw(s, 'join', i, joinOptions())
+    for (let i = 0; i < 60; i++) emitRaw(s, 'join', i, joinOptions({ v: 1 }))
     expect(await gone).toBe('io server disconnect')
     expect(server.signaling.events.totals()['disconnected: too many refused events']).toBeGreaterThanOrEqual(1)
   })
@@ -236,7 +239,10 @@ describe('origins', () => {
       sockets.push(same)
       await connected(same)
       // engine.io answers every refused upgrade with 400 and the reason as the body.
-      expect(await upgrade(server.url, 'https://evil.example')).toEqual({ status: 400, body: 'origin https://evil.example not in ALLOWED_ORIGINS' })
+      expect(await upgrade(server.url, 'https://evil.example')).toEqual({
+        status: 400,
+        body: 'origin https://evil.example not in ALLOWED_ORIGINS',
+      })
       expect((await upgrade(server.url, 'https://app.example')).status).toBe(101)
       expect(server.logs.some((l) => l.msg === 'connection rejected' && l.origin === 'https://evil.example')).toBe(true)
     } finally {

@@ -83,7 +83,16 @@ describe('Range requests (finding 1: one request used to end the process)', () =
   })
 
   it('answers 416 to several ranges, other units, junk, huge numbers and a start past the end', async () => {
-    for (const range of ['bytes=0-1,3-4', 'items=0-1', 'bytes=abc', 'bytes=-', 'bytes=99999999999999999999-', `bytes=${FAVICON.length}-`, 'bytes=-0', 'bytes=1.5-2']) {
+    for (const range of [
+      'bytes=0-1,3-4',
+      'items=0-1',
+      'bytes=abc',
+      'bytes=-',
+      'bytes=99999999999999999999-',
+      `bytes=${FAVICON.length}-`,
+      'bytes=-0',
+      'bytes=1.5-2',
+    ]) {
       const r = await send(server.url, '/favicon.svg', 'GET', { range })
       expect([range, r.status]).toEqual([range, 416])
     }
@@ -173,7 +182,12 @@ describe('methods, headers and source maps (finding 6)', () => {
   })
 
   it('does not serve source maps, however the path is spelled', async () => {
-    for (const path of ['/assets/app-abc123.js.map', '/assets/app-abc123.js%2Emap', '/assets/app-abc123.JS.MAP', '/assets/app-abc123.js.map?x=1']) {
+    for (const path of [
+      '/assets/app-abc123.js.map',
+      '/assets/app-abc123.js%2Emap',
+      '/assets/app-abc123.JS.MAP',
+      '/assets/app-abc123.js.map?x=1',
+    ]) {
       const r = await send(server.url, path, 'GET', { 'accept-encoding': 'gzip, br' })
       expect([path, r.status]).toEqual([path, 404])
       expect(r.body.toString()).not.toContain('secret.ts')
@@ -186,7 +200,12 @@ describe('failures inside a request (finding 1)', () => {
     const handler = createStaticHandler(dir)
     const http = createServer((req, res) => {
       // A request object that throws when read stands for any bug in the handling code.
-      if (req.url === '/boom') Object.defineProperty(req, 'url', { get: () => { throw new Error('boom') } })
+      if (req.url === '/boom')
+        Object.defineProperty(req, 'url', {
+          get: () => {
+            throw new Error('boom')
+          },
+        })
       handler(req, res)
     })
     http.listen(0, '127.0.0.1')
@@ -225,7 +244,11 @@ describe('connection limits and timeouts (finding 5)', () => {
       expect(open).toBe(50)
       // Another address (all of 127/8 is loopback on Linux) is not affected.
       const other = await new Promise<number>((resolve, reject) => {
-        const req = request(`${server.url}/`, { localAddress: '127.0.0.2', agent: false }, (res) => (res.resume(), resolve(res.statusCode ?? 0)))
+        const req = request(
+          `${server.url}/`,
+          { localAddress: '127.0.0.2', agent: false },
+          (res) => (res.resume(), resolve(res.statusCode ?? 0)),
+        )
         req.on('error', reject)
         req.end()
       })

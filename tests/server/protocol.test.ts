@@ -19,7 +19,12 @@ const offer: SignalData = { type: 'offer', sdp: 'v=0\r\no=- 1 2 IN IP4 127.0.0.1
 const answer: SignalData = { type: 'answer', sdp: 'v=0\r\no=- 3 4 IN IP4 127.0.0.1\r\n' }
 const candidate: SignalData = {
   type: 'candidate',
-  candidate: { candidate: 'candidate:1 1 udp 2122260223 192.0.2.1 54321 typ host', sdpMid: '0', sdpMLineIndex: 0, usernameFragment: 'abcd' },
+  candidate: {
+    candidate: 'candidate:1 1 udp 2122260223 192.0.2.1 54321 typ host',
+    sdpMid: '0',
+    sdpMLineIndex: 0,
+    usernameFragment: 'abcd',
+  },
 }
 
 let server: InProcessServer
@@ -78,7 +83,7 @@ describe('protocol', () => {
     sockets.push(c)
     await connected(c)
     const full = next(c, 'full')
-    c.emit('join', room, joinOptions())
+    c.emit('join', room, joinOptions({ v: 1 }))
     expect(await full).toEqual([room])
   })
 
@@ -88,7 +93,7 @@ describe('protocol', () => {
     sockets.push(...clients)
     await Promise.all(clients.map((c) => connected(c)))
     const outcomes = clients.map((c) => Promise.race([next(c, 'joined').then(() => 'joined'), next(c, 'full').then(() => 'full')]))
-    for (const c of clients) c.emit('join', room, joinOptions())
+    for (const c of clients) c.emit('join', room, joinOptions({ v: 1 }))
     const results = await Promise.all(outcomes)
     expect(results.filter((r) => r === 'joined')).toHaveLength(2)
     expect(results.filter((r) => r === 'full')).toHaveLength(10)
@@ -129,7 +134,7 @@ describe('protocol', () => {
     sockets.push(sneaky)
     await connected(sneaky)
     const refused = next(sneaky, 'error')
-    sneaky.emit('join', a.socket.id!, joinOptions())
+    sneaky.emit('join', a.socket.id!, joinOptions({ v: 1 }))
     expect((await refused)[0]).toMatchObject({ code: 'invalid', event: 'join' })
     sneaky.emit('message', a.socket.id!, offer)
     await sleep(150)
@@ -142,7 +147,7 @@ describe('protocol', () => {
     const b = track(await joinAs(server.url, room1))
     const bye = next(a.socket, 'bye')
     const joined = next(b.socket, 'joined')
-    b.socket.emit('join', createRoomId(), joinOptions())
+    b.socket.emit('join', createRoomId(), joinOptions({ v: 1 }))
     await joined
     expect(await bye).toEqual([room1, b.id, { reason: 'left' }])
   })
@@ -153,7 +158,7 @@ describe('reconnect and rejoin', () => {
     const room = createRoomId()
     const a = track(await joinAs(server.url, room))
     const b = track(await joinAs(server.url, room))
-    const stopRejoining = joinRoom(a.socket, room) // rejoin after every reconnection, as the Call view does
+    const stopRejoining = joinRoom(a.socket, room, { v: 1 }) // rejoin after every reconnection, as the Call view does
     await next(a.socket, 'joined') // the immediate (idempotent) rejoin
     const seenByB = record(b.socket)
     const rejoined = next(a.socket, 'joined')
@@ -185,7 +190,7 @@ describe('reconnect and rejoin', () => {
     sockets.push(stranger)
     await connected(stranger)
     const full = next(stranger, 'full')
-    stranger.emit('join', room, joinOptions())
+    stranger.emit('join', room, joinOptions({ v: 1 }))
     await full
 
     const otherjoin = next(b.socket, 'otherjoin')

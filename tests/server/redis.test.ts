@@ -126,7 +126,7 @@ describe('two processes, one redis', () => {
     expect(await disconnected).toBe('io server disconnect')
   })
 
-  it('tells the other process\'s peer `bye` when a peer does not come back', async () => {
+  it("tells the other process's peer `bye` when a peer does not come back", async () => {
     const room = createRoomId()
     const a = track(await joinAs(p1.url, room))
     const b = track(await joinAs(p2.url, room))
@@ -138,7 +138,7 @@ describe('two processes, one redis', () => {
 })
 
 describe('a process stopping', () => {
-  it('on SIGTERM keeps its peers\' seats, so they resume on another process and the other side hears no bye', async () => {
+  it("on SIGTERM keeps its peers' seats, so they resume on another process and the other side hears no bye", async () => {
     const p5 = await spawnServer(env)
     extra.push(p5)
     const room = createRoomId()
@@ -164,7 +164,7 @@ describe('a process stopping', () => {
 })
 
 describe('a process crash', () => {
-  it('does not leave the room full forever: the crashed process\'s members expire with their lease', async () => {
+  it("does not leave the room full forever: the crashed process's members expire with their lease", async () => {
     const p3 = await spawnServer(env)
     extra.push(p3)
     const room = createRoomId()
@@ -182,7 +182,7 @@ describe('a process crash', () => {
     expect(await bye).toEqual([room, a.id, { reason: 'timeout' }])
   })
 
-  it('lets the crashed process\'s peers come back through another process', async () => {
+  it("lets the crashed process's peers come back through another process", async () => {
     const p4 = await spawnServer(env)
     extra.push(p4)
     const room = createRoomId()
@@ -231,7 +231,7 @@ describe('a Redis outage (finding 2)', () => {
       sockets.push(s)
       await connected(s)
       const refused = next(s, 'error')
-      s.emit('join', createRoomId(), joinOptions())
+      s.emit('join', createRoomId(), joinOptions({ v: 1 }))
       expect((await refused)[0]).toMatchObject({ code: 'unavailable', event: 'join' })
       await new Promise((r) => setTimeout(r, 1500)) // lease renewals and reaps fail meanwhile, too
       expect([q1.child.exitCode, q2.child.exitCode]).toEqual([null, null])
@@ -245,10 +245,10 @@ describe('a Redis outage (finding 2)', () => {
       expect((await aLeft)[2]).toEqual({ reason: 'expired' })
       expect((await bLeft)[2]).toEqual({ reason: 'expired' })
       const aBack = next(a.socket, 'joined')
-      a.socket.emit('join', crossRoom, joinOptions())
+      a.socket.emit('join', crossRoom, joinOptions({ v: 1 }))
       await aBack
       const bBack = next(b.socket, 'joined')
-      b.socket.emit('join', crossRoom, joinOptions())
+      b.socket.emit('join', crossRoom, joinOptions({ v: 1 }))
       await bBack
       const atB = next(b.socket, 'message')
       a.socket.emit('message', crossRoom, offer)

@@ -38,7 +38,7 @@ async function joinOverWss(url: string, ca: string): Promise<string> {
     return await withTimeout(
       new Promise<string>((resolve, reject) => {
         socket.once('connect_error', reject)
-        socket.once('connect', () => socket.emit('join', createRoomId(), joinOptions()))
+        socket.once('connect', () => socket.emit('join', createRoomId(), joinOptions({ v: 1 })))
         socket.once('joined', (_room, id) => resolve(id))
       }),
       5000,

@@ -5,7 +5,17 @@ import { readConfig, type TurnConfig } from '../../server/config.ts'
 import type { SignalingSocket } from '../../src/lib/signaling/client.ts'
 import { createPeerKey, createRoomId, joinOptions } from '../../src/lib/signaling/client.ts'
 import type { IceServersInfo, JoinedInfo } from '../../src/lib/signaling/schema.ts'
-import { connectClient, connected, eventually, joinAs, next, record, sleep, startInProcess, type InProcessServer } from './support/signaling.ts'
+import {
+  connectClient,
+  connected,
+  eventually,
+  joinAs,
+  next,
+  record,
+  sleep,
+  startInProcess,
+  type InProcessServer,
+} from './support/signaling.ts'
 import { startCoturn, type Daemon } from './support/processes.ts'
 import { turnAllocate, turnPermission } from './support/turnClient.ts'
 
@@ -19,7 +29,15 @@ describe('TURN REST credentials', () => {
   })
 
   it('builds the ICE server list from configuration', () => {
-    const config = readConfig({ STUN_URLS: 'stun:stun.example:3478', TURN_URLS: 'turn:turn.example:3478?transport=udp,turns:turn.example:5349', TURN_SECRET: SECRET, TURN_TTL: '600' }, [])
+    const config = readConfig(
+      {
+        STUN_URLS: 'stun:stun.example:3478',
+        TURN_URLS: 'turn:turn.example:3478?transport=udp,turns:turn.example:5349',
+        TURN_SECRET: SECRET,
+        TURN_TTL: '600',
+      },
+      [],
+    )
     const now = 1_800_000_000_000
     const list = iceServersFor(config.signaling, 'peer1', now)
     expect(list.iceServers).toEqual([
@@ -119,7 +137,7 @@ describe('relay credentials only for seated peers (finding 7)', () => {
     sockets.push(s)
     await connected(s)
     const seen = record(s)
-    for (const room of ['room1234', 'my-meeting-room', 'a'.repeat(21)]) s.emit('join', room, joinOptions())
+    for (const room of ['room1234', 'my-meeting-room', 'a'.repeat(21)]) s.emit('join', room, joinOptions({ v: 1 }))
     await eventually(() => seen.length === 3)
     expect(seen.map(([event, [info]]) => [event, (info as { code: string }).code])).toEqual(Array(3).fill(['error', 'invalid']))
     expect(server.signaling.stats().turnCredentials).toBe(0)
@@ -149,7 +167,7 @@ describe('relay credentials only for seated peers (finding 7)', () => {
     await connected(s)
     const refused = next(s, 'error')
     const joined = next(s, 'joined')
-    s.emit('join', createRoomId(), joinOptions())
+    s.emit('join', createRoomId(), joinOptions({ v: 1 }))
     const [, , info] = await joined
     expect(turnOf(info)).toBeUndefined()
     expect(info.iceServersExpireAt).toBeNull()
