@@ -86,9 +86,10 @@ export interface UseDataChannelReturn {
   remoteState: ShallowRef<PeerMediaState | null>
   /** Chat messages from the other side not yet seen (the view resets it when the chat is shown). */
   unread: Ref<number>
-  /** Sends a chat message; false when it cannot be sent (empty, too long, channel closed). */
-  sendText(text: string): boolean
-  /** Sends a chat message already in the list (a group call sends one message on every connection). */
+  /**
+   * Sends a chat message on this connection; false when it cannot be sent (empty, too long, channel closed). The
+   * call puts it in the list once, whatever number of connections it went out on.
+   */
   sendChat(entry: ChatEntry): boolean
   /** Queues files; refused ones (too big) come back with a reason. */
   sendFiles(files: Iterable<File>): Array<{ name: string; reason: string }>
@@ -172,13 +173,6 @@ export function useDataChannel(options: UseDataChannelOptions): UseDataChannelRe
     const channel = options.chat.value
     if (!entry.text || entry.text.length > MAX_CHAT_LENGTH || channel?.readyState !== 'open') return false
     channel.send(JSON.stringify({ t: 'chat', id: entry.id, text: entry.text, at: entry.at } satisfies ChatMessage))
-    return true
-  }
-
-  function sendText(raw: string): boolean {
-    const entry: ChatEntry = { id: randomId(9), from: 'me', text: raw.trim(), at: Date.now() }
-    if (!sendChat(entry)) return false
-    messages.value.push(entry)
     return true
   }
 
@@ -402,5 +396,5 @@ export function useDataChannel(options: UseDataChannelOptions): UseDataChannelRe
     urls.clear()
   })
 
-  return { open, messages, transfers, remoteState, unread, sendText, sendChat, sendFiles, cancel, dismiss }
+  return { open, messages, transfers, remoteState, unread, sendChat, sendFiles, cancel, dismiss }
 }

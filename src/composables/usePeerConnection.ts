@@ -95,7 +95,8 @@ export interface UsePeerConnectionReturn {
 /** Candidates kept while no remote description is set yet. */
 const MAX_EARLY_CANDIDATES = 100
 
-const NO_COUNTS = (): Record<NegotiationEvent, number> => ({
+/** Every negotiation count at zero (a new connection, or none yet). */
+export const noNegotiation = (): Record<NegotiationEvent, number> => ({
   'offer-sent': 0,
   'answer-sent': 0,
   'offer-ignored': 0,
@@ -115,7 +116,7 @@ export function usePeerConnection(options: UsePeerConnectionOptions): UsePeerCon
   const everConnected = ref(false)
   const restarting = ref(false)
   const problem = ref<IceProblem | null>(null)
-  const negotiation = ref(NO_COUNTS())
+  const negotiation = ref(noNegotiation())
 
   // Per-connection negotiation state (the W3C perfect negotiation example's variables).
   let polite = false
@@ -235,7 +236,7 @@ export function usePeerConnection(options: UsePeerConnectionOptions): UsePeerCon
     everConnected.value = false
     candidateProblem = null
     problem.value = null
-    negotiation.value = NO_COUNTS()
+    negotiation.value = noNegotiation()
     const p = new PC({ iceServers: config.iceServers, iceTransportPolicy: config.relayOnly ? 'relay' : 'all', bundlePolicy: 'max-bundle' })
     // Relay only without any TURN server can never connect: say so now rather than after every retry failed.
     const hasTurn = config.iceServers.some((server) => [server.urls].flat().some((u) => /^turns?:/i.test(u)))
