@@ -1,13 +1,12 @@
 /**
  * Touch-up (美颜): edge-preserving skin smoothing of the luma, limited to skin tones inside the person.
  *
- * The JavaScript renderers use `smoothLuma`, a fast guided filter (He, Sun and Tang, "Guided Image
- * Filtering", with the speed-up of their "Fast Guided Filter"): the filter's linear coefficients are
- * computed at half size (the chroma grid) from box means, then applied to every full-size pixel, so a
- * strong edge (an eye, the hairline: local variance well above `eps`) keeps its own pixels while flat
- * skin (variance below `eps`) takes the local mean. The result is mixed in by a per-chroma-cell weight
- * (skin likelihood times person alpha) and the strength. WebGL2 does the same job with a bilateral
- * filter in the composite shader (shaders.ts, TOUCH_UP), with the same skin test and strength.
+ * One filter on every path: a fast guided filter of the luma whose linear coefficients (q = a * Y + b) are
+ * computed at half size (the chroma grid) from box means (`touchUpCoefficients`), with detail protection:
+ * cells with a high gradient energy (hair strands, eyes, brows) keep their pixels, since skin tones alone
+ * cannot tell blond hair from skin. The result is mixed in by skin likelihood x person alpha x strength.
+ * The CPU renderer applies it to the Y plane (`smoothLuma`), the 2D canvas to RGBA (`smoothRgba`), and
+ * WebGL2 uploads the coefficients as a small texture that its composite shader applies per pixel.
  */
 
 /** Skin in BT.601 chroma (0..255, 128 neutral): Chai and Ngan's box, Cb 77..127 and Cr 133..173, its sides softened inwards (grey stays out). */
@@ -37,7 +36,7 @@ export function buildSkinTable(): Uint8Array {
 /** The guided filter's regularisation (luma levels squared) for a strength: variance below it is smoothed away. */
 export function touchUpEps(strength: number): number {
   const s = Math.min(1, Math.max(0, strength))
-  return (4 + 12 * s) ** 2
+  return (6 + 24 * s) ** 2
 }
 
 /** Box radius, in half-size pixels, for a frame height: about 1/90 of the height (4 at 720p, 3 at 512). */
@@ -45,14 +44,26 @@ export function touchUpRadius(height: number): number {
   return Math.max(1, Math.round(height / 180))
 }
 
-/** Reusable buffers of `smoothLuma` (one per renderer). */
+/**
+ * Detail that is kept: a cell whose mean luma gradient (|dx| + |dy| of the full-size pixels, central differences,
+ * averaged over the filter's box) is above the first value is smoothed less, above the second not at all.
+ * Skin, even textured, stays under the first; hair strands, eyes, brows and lips are over the second. Measured on
+ * the portrait fixture (tests/browser/touchup.test.ts): cheeks median 13, hair 27, eyes 50 luma levels.
+ */
+export const DETAIL_KEEP: readonly [number, number] = [14, 24]
+
+/** Reusable buffers of the touch-up (one per renderer). */
 export class TouchUpScratch {
   n = 0
+  /** Per half-size cell: mean luma, its square, the coefficients a and b, gradient energy, box scratch. */
   i = new Float32Array(0)
   ii = new Float32Array(0)
   a = new Float32Array(0)
   b = new Float32Array(0)
+  g = new Float32Array(0)
   t = new Float32Array(0)
+  /** A full-size luma plane, for RGBA input. */
+  luma = new Uint8Array(0)
   ensure(n: number) {
     if (n === this.n) return
     this.n = n
@@ -60,6 +71,7 @@ export class TouchUpScratch {
     this.ii = new Float32Array(n)
     this.a = new Float32Array(n)
     this.b = new Float32Array(n)
+    this.g = new Float32Array(n)
     this.t = new Float32Array(n)
   }
 }
@@ -93,6 +105,82 @@ export interface LumaPlane {
 }
 
 /**
+ * The touch-up's coefficients for a luma plane (width x height), per half-size cell ((width+1)>>1 wide):
+ * `q = a * Y + b` is the smoothed luma, in the plane's own units, with the detail protection (DETAIL_KEEP)
+ * already folded in (a cell with detail has a = 1, b = 0). Left in `scratch.a` and `scratch.b`.
+ *
+ * A fast guided filter (He, Sun and Tang, "Guided Image Filtering", with the speed-up of their "Fast Guided
+ * Filter"): the coefficients come from box means at half size, so flat skin (variance below `eps`) takes the local
+ * mean and a strong edge keeps its own pixels.
+ */
+export function touchUpCoefficients(y: LumaPlane, width: number, height: number, strength: number, scratch: TouchUpScratch): void {
+  const cw = (width + 1) >> 1
+  const ch = (height + 1) >> 1
+  const n = cw * ch
+  scratch.ensure(n)
+  const { i: I, ii: II, a: A, b: B, g: G, t: T } = scratch
+  const d = y.data
+  const { offset, stride } = y
+  // Half size: each 2x2 block's mean, and its pixels' mean gradient (the border row/column repeats).
+  for (let by = 0; by < ch; by++) {
+    const y0 = Math.min(height - 1, by * 2)
+    const y1 = Math.min(height - 1, by * 2 + 1)
+    const r0 = offset + y0 * stride
+    const r1 = offset + y1 * stride
+    const rm = offset + Math.max(0, y0 - 1) * stride
+    const rp = offset + Math.min(height - 1, y1 + 1) * stride
+    for (let bx = 0; bx < cw; bx++) {
+      const x0 = bx * 2
+      const x1 = Math.min(width - 1, x0 + 1)
+      const xm = Math.max(0, x0 - 1)
+      const xp = Math.min(width - 1, x1 + 1)
+      const p00 = d[r0 + x0]!
+      const p01 = d[r0 + x1]!
+      const p10 = d[r1 + x0]!
+      const p11 = d[r1 + x1]!
+      const m = (p00 + p01 + p10 + p11) * 0.25
+      const k = by * cw + bx
+      I[k] = m
+      II[k] = m * m
+      // Central differences of the four pixels: horizontal (x-1..x+1) and vertical (y-1..y+1).
+      const gx =
+        Math.abs(p01 - d[r0 + xm]!) + Math.abs(d[r0 + xp]! - p00) + Math.abs(p11 - d[r1 + xm]!) + Math.abs(d[r1 + xp]! - p10)
+      const gy =
+        Math.abs(p10 - d[rm + x0]!) + Math.abs(d[rp + x0]! - p00) + Math.abs(p11 - d[rm + x1]!) + Math.abs(d[rp + x1]! - p01)
+      G[k] = (gx + gy) * 0.25
+    }
+  }
+  const r = touchUpRadius(height)
+  boxMean(I, T, cw, ch, r)
+  boxMean(II, T, cw, ch, r)
+  boxMean(G, T, cw, ch, r)
+  const eps = touchUpEps(strength)
+  for (let k = 0; k < n; k++) {
+    const m = I[k]!
+    const v = Math.max(0, II[k]! - m * m)
+    const a = v / (v + eps)
+    A[k] = a
+    B[k] = m * (1 - a)
+  }
+  boxMean(A, T, cw, ch, r)
+  boxMean(B, T, cw, ch, r)
+  const [lo, hi] = DETAIL_KEEP
+  for (let k = 0; k < n; k++) {
+    const t = Math.min(1, Math.max(0, (G[k]! - lo) / (hi - lo)))
+    const keep = 1 - t * t * (3 - 2 * t)
+    A[k] = 1 + (A[k]! - 1) * keep
+    B[k] = B[k]! * keep
+  }
+}
+
+const clampByte = (x: number) => (x <= 0 ? 0 : x >= 255 ? 255 : Math.round(x))
+
+const anyWeight = (weight: Uint8Array, n: number) => {
+  for (let i = 0; i < n; i++) if (weight[i]) return true
+  return false
+}
+
+/**
  * Smooths a luma plane (width x height) in place where `weight` (one value 0..255 per 2x2 block, on the
  * chroma grid, (width+1)>>1 wide) is above 0, by `strength` 0..1. Returns the number of pixels changed.
  */
@@ -105,48 +193,12 @@ export function smoothLuma(
   scratch: TouchUpScratch,
 ): number {
   const s = Math.min(1, Math.max(0, strength))
-  if (s === 0) return 0
   const cw = (width + 1) >> 1
-  const ch = (height + 1) >> 1
-  const n = cw * ch
-  let any = false
-  for (let i = 0; i < n; i++) {
-    if (weight[i]) {
-      any = true
-      break
-    }
-  }
-  if (!any) return 0
-  scratch.ensure(n)
-  const { i: I, ii: II, a: A, b: B, t: T } = scratch
+  if (s === 0 || !anyWeight(weight, cw * ((height + 1) >> 1))) return 0
+  touchUpCoefficients(y, width, height, s, scratch)
+  const { a: A, b: B } = scratch
   const d = y.data
   const { offset, stride } = y
-  // Half size: each 2x2 block's mean (the border row/column of an odd size repeats).
-  for (let by = 0; by < ch; by++) {
-    const r0 = offset + Math.min(height - 1, by * 2) * stride
-    const r1 = offset + Math.min(height - 1, by * 2 + 1) * stride
-    for (let bx = 0; bx < cw; bx++) {
-      const x0 = bx * 2
-      const x1 = Math.min(width - 1, x0 + 1)
-      const m = (d[r0 + x0]! + d[r0 + x1]! + d[r1 + x0]! + d[r1 + x1]!) * 0.25
-      const k = by * cw + bx
-      I[k] = m
-      II[k] = m * m
-    }
-  }
-  const r = touchUpRadius(height)
-  boxMean(I, T, cw, ch, r)
-  boxMean(II, T, cw, ch, r)
-  const eps = touchUpEps(s)
-  for (let k = 0; k < n; k++) {
-    const m = I[k]!
-    const v = Math.max(0, II[k]! - m * m)
-    const a = v / (v + eps)
-    A[k] = a
-    B[k] = m * (1 - a)
-  }
-  boxMean(A, T, cw, ch, r)
-  boxMean(B, T, cw, ch, r)
   // Full size: q = a * Y + b, mixed in by weight and strength.
   let changed = 0
   const ws = s / 255
@@ -161,6 +213,69 @@ export function smoothLuma(
       const q = A[k]! * Y + B[k]!
       const out = Math.round(Y + (q - Y) * w * ws)
       d[row + px] = out < 0 ? 0 : out > 255 ? 255 : out
+      changed++
+    }
+  }
+  return changed
+}
+
+/**
+ * Touch-up of RGBA pixels (the 2D-canvas renderer) in place: the same filter on their BT.601 luma, the change
+ * added to R, G and B alike (colours stay put). `person` (0..255 per half-size cell, or null for everywhere) is
+ * multiplied by the skin likelihood of each cell's mean colour. Returns the number of pixels changed.
+ */
+export function smoothRgba(
+  rgba: Uint8Array | Uint8ClampedArray,
+  width: number,
+  height: number,
+  person: Uint8Array | null,
+  strength: number,
+  scratch: TouchUpScratch,
+  weight: Uint8Array,
+): number {
+  const s = Math.min(1, Math.max(0, strength))
+  if (s === 0) return 0
+  const cw = (width + 1) >> 1
+  const ch = (height + 1) >> 1
+  if (scratch.luma.length !== width * height) scratch.luma = new Uint8Array(width * height)
+  const L = scratch.luma
+  for (let i = 0, p = 0; i < L.length; i++, p += 4) L[i] = (77 * rgba[p]! + 150 * rgba[p + 1]! + 29 * rgba[p + 2]! + 128) >> 8
+  // Skin per cell, from the cell's top-left pixel's chroma (BT.601, full range), times the person.
+  for (let by = 0; by < ch; by++) {
+    for (let bx = 0; bx < cw; bx++) {
+      const k = by * cw + bx
+      const a = person ? person[k]! : 255
+      if (!a) {
+        weight[k] = 0
+        continue
+      }
+      const p = (by * 2 * width + bx * 2) * 4
+      const R = rgba[p]!
+      const G = rgba[p + 1]!
+      const B = rgba[p + 2]!
+      const cb = 128 - 0.168736 * R - 0.331264 * G + 0.5 * B
+      const cr = 128 + 0.5 * R - 0.418688 * G - 0.081312 * B
+      weight[k] = Math.round(skinLikelihood(cb, cr) * a)
+    }
+  }
+  if (!anyWeight(weight, cw * ch)) return 0
+  touchUpCoefficients({ data: L, offset: 0, stride: width }, width, height, s, scratch)
+  const { a: A, b: B } = scratch
+  const ws = s / 255
+  let changed = 0
+  for (let py = 0; py < height; py++) {
+    const crow = (py >> 1) * cw
+    for (let px = 0; px < width; px++) {
+      const k = crow + (px >> 1)
+      const w = weight[k]!
+      if (!w) continue
+      const i = py * width + px
+      const Y = L[i]!
+      const delta = (A[k]! * Y + B[k]! - Y) * w * ws
+      const p = i * 4
+      rgba[p] = clampByte(rgba[p]! + delta)
+      rgba[p + 1] = clampByte(rgba[p + 1]! + delta)
+      rgba[p + 2] = clampByte(rgba[p + 2]! + delta)
       changed++
     }
   }
