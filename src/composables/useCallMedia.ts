@@ -7,6 +7,7 @@
  * the processed track stays the same object, only what the worker draws on it changes.
  */
 import { computed, ref, watch, type ComputedRef, type Ref } from 'vue'
+import { needsProcessing } from '@/lib/virtualBackground/settings'
 import { storeToRefs } from 'pinia'
 import { useSettingsStore, type CaptureSettings } from '@/stores/settings'
 import type { UseDevicesReturn } from './useDevices'
@@ -58,7 +59,7 @@ export function useCallMedia(): UseCallMediaReturn {
   // The call's own mute (Capture's microphone switch is a different choice and stays as it is).
   const muted = ref(false)
 
-  const backgroundWanted = computed(() => virtualBackground.value.mode !== 'none')
+  const backgroundWanted = computed(() => needsProcessing(virtualBackground.value))
   // The background worker only gets frames while its output is what we send: no compositing for nothing.
   const background = useVirtualBackground({
     source: () => (backgroundWanted.value && cameraOn.value ? camera.track.value : null),

@@ -1,5 +1,6 @@
 import { computed, ref, watch, onMounted } from 'vue'
 import { messageRef, msg } from '@/i18n/message'
+import { needsProcessing } from '@/lib/virtualBackground/settings'
 import { storeToRefs } from 'pinia'
 import { useSettingsStore } from '@/stores/settings'
 import { useScreenShare } from './useScreenShare'
@@ -23,9 +24,9 @@ export function useCaptureStudio() {
   const screen = useScreenShare({ onEnded: () => (source.value = 'camera') })
   const { level: micLevel } = useAudioLevel(microphone.stream)
 
-  // The background worker only gets frames while a background is on: "None" costs nothing.
+  // The background worker only gets frames while something is on (a background, touch-up, a look, low light): none costs nothing.
   const { virtualBackground: vbSettings } = storeToRefs(settingsStore)
-  const backgroundOn = computed(() => source.value === 'camera' && vbSettings.value.mode !== 'none')
+  const backgroundOn = computed(() => source.value === 'camera' && needsProcessing(vbSettings.value))
   const background = useVirtualBackground({ source: () => (backgroundOn.value ? camera.track.value : null), settings: vbSettings })
 
   const previewStream = computed(() => {

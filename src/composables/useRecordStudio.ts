@@ -1,5 +1,6 @@
 import { computed, ref, watch } from 'vue'
 import { storeToRefs } from 'pinia'
+import { needsProcessing } from '@/lib/virtualBackground/settings'
 import { useSettingsStore } from '@/stores/settings'
 import { useGalleryStore, type GalleryItem } from '@/stores/gallery'
 import { useScreenShare } from './useScreenShare'
@@ -37,7 +38,7 @@ export function useRecordStudio() {
 
   const screen = useScreenShare()
 
-  const backgroundOn = computed(() => needsCamera.value && s.withBackground && vbSettings.value.mode !== 'none')
+  const backgroundOn = computed(() => needsCamera.value && s.withBackground && needsProcessing(vbSettings.value))
   const background = useVirtualBackground({ source: () => (backgroundOn.value ? camera.track.value : null), settings: vbSettings })
   const cameraVideo = computed(() => (backgroundOn.value ? background.track.value : camera.track.value) ?? null)
   const screenVideo = computed(() => screen.stream.value?.getVideoTracks()[0] ?? null)

@@ -30,6 +30,7 @@ import {
   type BackgroundEngine,
   type BackgroundMode,
   type VirtualBackgroundSettings,
+  needsPersonMask,
 } from '@/lib/virtualBackground/settings'
 import type { CompositorCommand, CompositorEvent, CompositorStats, RenderSettings, RendererKind } from '@/workers/background/protocol'
 import { mediapipeAssetBase } from 'virtual:mediapipe-assets'
@@ -127,8 +128,6 @@ function renderSettings(s: VirtualBackgroundSettings): RenderSettings {
   return JSON.parse(JSON.stringify(rest)) as RenderSettings
 }
 
-/** Whether the settings need person segmentation now: a background or touch-up (limited to the person) with the ML engine. */
-const needsSegmenter = (s: VirtualBackgroundSettings) => s.engine === 'segmentation' && (s.mode !== 'none' || s.touchUp.strength > 0)
 
 export function useVirtualBackground(options: UseVirtualBackgroundOptions): UseVirtualBackgroundReturn {
   const win = (options.window ?? (typeof window === 'undefined' ? undefined : window)) as (Window & typeof globalThis) | undefined
@@ -324,7 +323,7 @@ export function useVirtualBackground(options: UseVirtualBackgroundOptions): UseV
 
   function syncSegmenter() {
     const s = settings.value
-    if (!segmenter || !running || !needsSegmenter(s)) return segmenter?.stop()
+    if (!segmenter || !running || !needsPersonMask(s)) return segmenter?.stop()
     if (segmenter.running) return
     if (!isSegmentationSupported.value) {
       modelStatus.value = 'error'

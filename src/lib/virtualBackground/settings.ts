@@ -74,6 +74,8 @@ export interface VirtualBackgroundSettings {
   /** Colour look of the processed picture (background and person alike). */
   look: LookSettings
   touchUp: TouchUpSettings
+  /** Low-light fix: lifts a dark picture by its measured brightness (lib/virtualBackground/lowLight.ts). @default false */
+  lowLight: boolean
 }
 
 export interface BuiltinBackground {
@@ -113,7 +115,21 @@ export function defaultVirtualBackgroundSettings(): VirtualBackgroundSettings {
     showOriginal: false,
     look: { ...DEFAULT_LOOK },
     touchUp: { strength: 0 },
+    lowLight: false,
   }
+}
+
+/**
+ * Whether the settings need person segmentation: a background drawn with the ML engine, or touch-up with no
+ * background (touch-up stays on the person; the engine choice is hidden then, so it always uses the model).
+ */
+export function needsPersonMask(s: Pick<VirtualBackgroundSettings, 'mode' | 'engine' | 'touchUp'>): boolean {
+  return s.mode === 'none' ? s.touchUp.strength > 0 : s.engine === 'segmentation'
+}
+
+/** Whether the camera must go through the compositor at all: a background, touch-up, a look or the low-light fix. */
+export function needsProcessing(s: VirtualBackgroundSettings): boolean {
+  return s.mode !== 'none' || s.touchUp.strength > 0 || (s.look.id !== 'none' && s.look.strength > 0) || s.lowLight
 }
 
 const clamp = (x: unknown, lo: number, hi: number, fallback: number) =>
@@ -162,5 +178,6 @@ export function normalizeSettings(input: unknown): VirtualBackgroundSettings {
     showOriginal: o.showOriginal === true,
     look: { id: oneOf(l.id, LOOK_IDS, d.look.id), strength: clamp(l.strength, 0, 1, d.look.strength) },
     touchUp: { strength: clamp(tu.strength, 0, 1, d.touchUp.strength) },
+    lowLight: o.lowLight === true,
   }
 }

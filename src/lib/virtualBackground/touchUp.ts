@@ -33,10 +33,13 @@ export function buildSkinTable(): Uint8Array {
   return t
 }
 
-/** The guided filter's regularisation (luma levels squared) for a strength: variance below it is smoothed away. */
+/**
+ * The guided filter's regularisation (full-range luma levels squared) for a strength: variance below it is
+ * smoothed away.
+ */
 export function touchUpEps(strength: number): number {
   const s = Math.min(1, Math.max(0, strength))
-  return (6 + 24 * s) ** 2
+  return (7 + 28 * s) ** 2
 }
 
 /** Box radius, in half-size pixels, for a frame height: about 1/90 of the height (4 at 720p, 3 at 512). */
@@ -46,11 +49,11 @@ export function touchUpRadius(height: number): number {
 
 /**
  * Detail that is kept: a cell whose mean luma gradient (|dx| + |dy| of the full-size pixels, central differences,
- * averaged over the filter's box) is above the first value is smoothed less, above the second not at all.
- * Skin, even textured, stays under the first; hair strands, eyes, brows and lips are over the second. Measured on
- * the portrait fixture (tests/browser/touchup.test.ts): cheeks median 13, hair 27, eyes 50 luma levels.
+ * averaged over the filter's box; full-range levels) is above the first value is smoothed less, above the second
+ * not at all. Skin, even textured, stays under the first; hair strands, eyes, brows and lips are over the second.
+ * Measured on the portrait fixture (tests/browser/touchup.test.ts): cheeks median 15, hair 31, eyes 58.
  */
-export const DETAIL_KEEP: readonly [number, number] = [14, 24]
+export const DETAIL_KEEP: readonly [number, number] = [16, 28]
 
 /** Reusable buffers of the touch-up (one per renderer). */
 export class TouchUpScratch {
@@ -113,7 +116,16 @@ export interface LumaPlane {
  * Filter"): the coefficients come from box means at half size, so flat skin (variance below `eps`) takes the local
  * mean and a strong edge keeps its own pixels.
  */
-export function touchUpCoefficients(y: LumaPlane, width: number, height: number, strength: number, scratch: TouchUpScratch): void {
+export function touchUpCoefficients(
+  y: LumaPlane,
+  width: number,
+  height: number,
+  strength: number,
+  scratch: TouchUpScratch,
+  /** False for video-range luma (16..235): the thresholds scale with the range. */
+  fullRange = true,
+): void {
+  const unit = fullRange ? 1 : 219 / 255
   const cw = (width + 1) >> 1
   const ch = (height + 1) >> 1
   const n = cw * ch
@@ -154,7 +166,7 @@ export function touchUpCoefficients(y: LumaPlane, width: number, height: number,
   boxMean(I, T, cw, ch, r)
   boxMean(II, T, cw, ch, r)
   boxMean(G, T, cw, ch, r)
-  const eps = touchUpEps(strength)
+  const eps = touchUpEps(strength) * unit * unit
   for (let k = 0; k < n; k++) {
     const m = I[k]!
     const v = Math.max(0, II[k]! - m * m)
@@ -164,7 +176,8 @@ export function touchUpCoefficients(y: LumaPlane, width: number, height: number,
   }
   boxMean(A, T, cw, ch, r)
   boxMean(B, T, cw, ch, r)
-  const [lo, hi] = DETAIL_KEEP
+  const lo = DETAIL_KEEP[0] * unit
+  const hi = DETAIL_KEEP[1] * unit
   for (let k = 0; k < n; k++) {
     const t = Math.min(1, Math.max(0, (G[k]! - lo) / (hi - lo)))
     const keep = 1 - t * t * (3 - 2 * t)
@@ -191,11 +204,12 @@ export function smoothLuma(
   weight: Uint8Array,
   strength: number,
   scratch: TouchUpScratch,
+  fullRange = true,
 ): number {
   const s = Math.min(1, Math.max(0, strength))
   const cw = (width + 1) >> 1
   if (s === 0 || !anyWeight(weight, cw * ((height + 1) >> 1))) return 0
-  touchUpCoefficients(y, width, height, s, scratch)
+  touchUpCoefficients(y, width, height, s, scratch, fullRange)
   const { a: A, b: B } = scratch
   const d = y.data
   const { offset, stride } = y
@@ -240,8 +254,10 @@ export function smoothRgba(
   if (scratch.luma.length !== width * height) scratch.luma = new Uint8Array(width * height)
   const L = scratch.luma
   for (let i = 0, p = 0; i < L.length; i++, p += 4) L[i] = (77 * rgba[p]! + 150 * rgba[p + 1]! + 29 * rgba[p + 2]! + 128) >> 8
-  // Skin per cell, from the cell's top-left pixel's chroma (BT.601, full range), times the person.
+  // Skin per cell, from the chroma of the cell's mean colour (BT.601, full range), times the person.
   for (let by = 0; by < ch; by++) {
+    const r0 = by * 2 * width
+    const r1 = Math.min(height - 1, by * 2 + 1) * width
     for (let bx = 0; bx < cw; bx++) {
       const k = by * cw + bx
       const a = person ? person[k]! : 255
@@ -249,10 +265,15 @@ export function smoothRgba(
         weight[k] = 0
         continue
       }
-      const p = (by * 2 * width + bx * 2) * 4
-      const R = rgba[p]!
-      const G = rgba[p + 1]!
-      const B = rgba[p + 2]!
+      const x0 = bx * 2
+      const x1 = Math.min(width - 1, x0 + 1)
+      const p00 = (r0 + x0) * 4
+      const p01 = (r0 + x1) * 4
+      const p10 = (r1 + x0) * 4
+      const p11 = (r1 + x1) * 4
+      const R = (rgba[p00]! + rgba[p01]! + rgba[p10]! + rgba[p11]!) * 0.25
+      const G = (rgba[p00 + 1]! + rgba[p01 + 1]! + rgba[p10 + 1]! + rgba[p11 + 1]!) * 0.25
+      const B = (rgba[p00 + 2]! + rgba[p01 + 2]! + rgba[p10 + 2]! + rgba[p11 + 2]!) * 0.25
       const cb = 128 - 0.168736 * R - 0.331264 * G + 0.5 * B
       const cr = 128 + 0.5 * R - 0.418688 * G - 0.081312 * B
       weight[k] = Math.round(skinLikelihood(cb, cr) * a)

@@ -3,11 +3,13 @@
  * thread with a plain canvas where OffscreenCanvas is missing). It keeps every feature working, slower:
  * the chroma key runs per pixel on the CPU (the same maths as the shader, without the 5-tap box filter),
  * the mask is feathered with the canvas `blur()` filter, the background blur is not mask-weighted, and
- * the colour look is a pass over the finished picture (getImageData, the look's table, putImageData).
+ * the colour look is a pass over the finished picture (getImageData, the look's table, putImageData), and
+ * touch-up a pass over the camera frame before anything is drawn from it (touchUp.ts's smoothRgba).
  */
 import { parseHexColor, rgbToCrCb } from '@/lib/virtualBackground/color'
 import { applyDenseTable, buildDenseTable } from '@/lib/virtualBackground/looks'
 import { coverRect } from '@/lib/virtualBackground/coverRect'
+import { smoothRgba, TouchUpScratch } from '@/lib/virtualBackground/touchUp'
 import type { RenderSettings } from './protocol'
 import {
   blurRadius,
@@ -53,6 +55,12 @@ export class Canvas2DRenderer implements Renderer {
   private maskValid = false
   private lookTable: Uint32Array | null = null
   private lookKey = ''
+  /** The mask at half size (the touch-up's cells), for the person weight. */
+  private readonly cells = makeCanvas(1, 1)
+  private readonly cellsCtx = ctx2d(this.cells, true)
+  private readonly touchScratch = new TouchUpScratch()
+  private person = new Uint8Array(0)
+  private touchWeight = new Uint8Array(0)
 
   constructor(canvas: AnyCanvas) {
     this.ctx = ctx2d(canvas)
@@ -116,6 +124,7 @@ export class Canvas2DRenderer implements Renderer {
       }
     }
     this.frameCtx.drawImage(frame, 0, 0, width, height)
+    if (plan.touchUp) this.touchUp(plan, s, width, height)
     if (plan.engine === 0) {
       out.globalCompositeOperation = 'copy'
       out.drawImage(this.frame, 0, 0)
@@ -153,6 +162,37 @@ export class Canvas2DRenderer implements Renderer {
     out.globalCompositeOperation = 'source-over'
     out.drawImage(this.fg, 0, 0)
     if (plan.look) this.applyLook(s, width, height)
+  }
+
+  /**
+   * Skin smoothing of the camera frame in place, inside the person: the mask's alpha (its edge as the composite
+   * draws it) per half-size cell; with the chroma key, the skin test alone (a green screen is not skin).
+   */
+  private touchUp(plan: DrawPlan, s: RenderSettings, width: number, height: number) {
+    const cw = (width + 1) >> 1
+    const ch = (height + 1) >> 1
+    if (this.touchWeight.length !== cw * ch) this.touchWeight = new Uint8Array(cw * ch)
+    let person: Uint8Array | null = null
+    if (plan.engine !== 1) {
+      if (!this.maskValid) return
+      if (this.cells.width !== cw || this.cells.height !== ch) {
+        this.cells.width = cw
+        this.cells.height = ch
+      }
+      this.cellsCtx.globalCompositeOperation = 'copy'
+      this.cellsCtx.drawImage(this.mask, 0, 0, cw, ch)
+      const m = this.cellsCtx.getImageData(0, 0, cw, ch).data
+      if (this.person.length !== cw * ch) this.person = new Uint8Array(cw * ch)
+      const [e0, e1] = maskEdges(s.segmentation.edgeSoftness)
+      for (let k = 0; k < cw * ch; k++) {
+        const t = Math.min(1, Math.max(0, (m[k * 4 + 3]! / 255 - e0) / (e1 - e0)))
+        this.person[k] = Math.round(255 * t * t * (3 - 2 * t))
+      }
+      person = this.person
+    }
+    const img = this.frameCtx.getImageData(0, 0, width, height)
+    if (smoothRgba(img.data, width, height, person, s.touchUp.strength, this.touchScratch, this.touchWeight) > 0)
+      this.frameCtx.putImageData(img, 0, 0)
   }
 
   private applyLook(s: RenderSettings, width: number, height: number) {

@@ -10,6 +10,7 @@
  */
 import { averageKeyColor } from '@/lib/virtualBackground/color'
 import { isLookActive } from '@/lib/virtualBackground/looks'
+import { needsPersonMask } from '@/lib/virtualBackground/settings'
 import { Canvas2DRenderer } from './canvas2dRenderer'
 import { CpuRenderer } from './cpuRenderer'
 import {
@@ -151,7 +152,7 @@ export class Compositor {
       case 'settings': {
         const prev = this.settings
         this.settings = cmd.settings
-        if (prev.engine !== cmd.settings.engine || prev.segmentation.model !== cmd.settings.segmentation.model) {
+        if (needsPersonMask(prev) !== needsPersonMask(cmd.settings) || prev.engine !== cmd.settings.engine || prev.segmentation.model !== cmd.settings.segmentation.model) {
           this.renderer.resetMask()
           if (prev.segmentation.model !== cmd.settings.segmentation.model) {
             this.segReady = false
@@ -300,7 +301,7 @@ export class Compositor {
 
   private wantsMask(): boolean {
     const s = this.settings
-    return s.engine === 'segmentation' && (s.mode !== 'none' || s.touchUp.strength > 0) && !s.showOriginal
+    return needsPersonMask(s) && !s.showOriginal
   }
 
   /** Returns true when it took ownership of `frame` (an ImageBitmap, which cannot be cloned): it closes it. */
@@ -334,7 +335,7 @@ export class Compositor {
     if (s.showOriginal) return { engine: 0, background: 0, look: false, touchUp: false }
     const look = isLookActive(s.look)
     const touch = s.touchUp.strength > 0
-    if (s.mode === 'none') return { engine: 0, background: 0, look, touchUp: touch && s.engine === 'segmentation' && this.renderer.hasMask }
+    if (s.mode === 'none') return { engine: 0, background: 0, look, touchUp: touch && this.renderer.hasMask }
     let engine: DrawPlan['engine'] = 1
     if (s.engine === 'segmentation') engine = this.renderer.hasMask ? 2 : 0
     const background: DrawPlan['background'] =

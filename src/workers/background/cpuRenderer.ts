@@ -351,7 +351,7 @@ export class CpuRenderer implements Renderer {
       this.maskToChroma(s)
       alphaC = this.maskAlphaC
     }
-    if (plan.touchUp) this.touchUp(planes, plan.engine === 0 ? null : alphaC, s)
+    if (plan.touchUp) this.touchUp(planes, plan.engine === 0 ? null : alphaC, s, yuvFull)
     let bgColor = 0
     let bg: Uint32Array | null = null
     let stamp = 'none'
@@ -523,7 +523,7 @@ export class CpuRenderer implements Renderer {
    * Skin smoothing of the Y plane, in place (the planes are the compositor's own copy of the frame), before
    * the composite reads it: weight per chroma cell = skin likelihood of its (U, V) x person alpha.
    */
-  private touchUp(planes: ReturnType<CpuRenderer['toI420']>, alphaC: Uint8Array | null, s: RenderSettings) {
+  private touchUp(planes: ReturnType<CpuRenderer['toI420']>, alphaC: Uint8Array | null, s: RenderSettings, fullRange: boolean) {
     let person = alphaC
     if (!person) {
       if (!this.maskValid) return
@@ -546,7 +546,7 @@ export class CpuRenderer implements Renderer {
         wt[row + x] = a ? (skin[(d[ui]! << 8) | d[vi]!]! * a + 127) / 255 : 0
       }
     }
-    smoothLuma({ data: d, offset: planes.y.offset, stride: planes.y.stride }, this.w, this.h, wt, s.touchUp.strength, this.touchScratch)
+    smoothLuma({ data: d, offset: planes.y.offset, stride: planes.y.stride }, this.w, this.h, wt, s.touchUp.strength, this.touchScratch, fullRange)
   }
 
   private cls = new Uint8Array(0)

@@ -72,14 +72,14 @@ vec3 look(vec3 c) {
 `
 
 /**
- * Touch-up: a bilateral filter of the luma (16 taps on two rings, spatial weight by ring, range weight
- * exp(-d² / sigma²)), mixed in by skin likelihood (BT.601 Cb/Cr inside Chai and Ngan's box, sides softened
- * inwards as in touchUp.ts) x person alpha x strength. Only the luma changes, so colours stay put.
+ * Touch-up: the guided filter's coefficients (touchUp.ts, computed on the CPU per half-size cell, detail
+ * protection included) sampled bilinearly: q = a * Y + b, mixed in by skin likelihood (BT.601 Cb/Cr inside
+ * Chai and Ngan's box, sides softened inwards as in touchUp.ts) x person alpha x strength. Only the luma
+ * changes, so colours stay put.
  */
 const TOUCH_UP = `
 uniform float u_touch;
-uniform vec2 u_touchStep;
-uniform float u_touchSigma2;
+uniform sampler2D u_touchAB;
 const vec3 LUMA601 = vec3(0.299, 0.587, 0.114);
 float skinBox(float x, float lo, float hi) { return clamp(min(x - lo, hi - x) / ${f(10 / 255)}, 0.0, 1.0); }
 float skin(vec3 c) {
@@ -91,22 +91,9 @@ vec3 touchUp(vec3 fg, float person) {
   if (u_touch <= 0.0) return fg;
   float w = skin(fg) * person;
   if (w <= 0.0) return fg;
-  float y0 = dot(fg, LUMA601);
-  float sum = y0;
-  float wsum = 1.0;
-  for (int ring = 1; ring <= 2; ring++) {
-    float sw = ring == 1 ? 1.0 : 0.7;
-    for (int k = 0; k < 8; k++) {
-      float ang = float(k) * 0.785398 + (ring == 2 ? 0.392699 : 0.0);
-      vec2 off = vec2(cos(ang), sin(ang)) * float(ring) * u_touchStep;
-      float y = dot(frameRGB(v_uv + off), LUMA601);
-      float d = y - y0;
-      float wt = sw * exp(-d * d / u_touchSigma2);
-      sum += y * wt;
-      wsum += wt;
-    }
-  }
-  return clamp(fg + (sum / wsum - y0) * u_touch * w, 0.0, 1.0);
+  vec2 ab = texture(u_touchAB, v_uv).rg;
+  float y = dot(fg, LUMA601);
+  return clamp(fg + (ab.x * y + ab.y - y) * u_touch * w, 0.0, 1.0);
 }
 `
 

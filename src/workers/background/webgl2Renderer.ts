@@ -6,7 +6,7 @@
 import { parseHexColor, rgbToCrCb, yuvToRgbMatrix } from '@/lib/virtualBackground/color'
 import { buildLut, type LookId } from '@/lib/virtualBackground/looks'
 import { gaussianLinearTaps, reducedSize } from '@/lib/virtualBackground/mask'
-import { touchUpEps } from '@/lib/virtualBackground/touchUp'
+import { touchUpCoefficients, TouchUpScratch, type LumaPlane } from '@/lib/virtualBackground/touchUp'
 import { coverRect } from '@/lib/virtualBackground/coverRect'
 import type { RenderSettings } from './protocol'
 import {
@@ -63,6 +63,11 @@ export class WebGL2Renderer implements Renderer {
   /** The colour look's 3D LUT (LUT_SIZE³), made when the look changes. */
   private readonly lutTex: WebGLTexture
   private lutLook: LookId | null = null
+  /** Touch-up coefficients (a, b) per half-size cell, computed on the CPU from the frame's luma (touchUp.ts). */
+  private readonly touchTex: WebGLTexture
+  private touchBytes = new Uint8Array(0)
+  private touchSize = ''
+  private readonly touchScratch = new TouchUpScratch()
   private pickTarget: Target | null = null
   private maskHistory: [Target | null, Target | null] = [null, null]
   private maskRefined: Target | null = null
@@ -105,6 +110,7 @@ export class WebGL2Renderer implements Renderer {
     this.maskInTex = this.texture()
     this.guideTex = this.texture()
     this.lutTex = gl.createTexture()!
+    this.touchTex = this.texture()
     gl.pixelStorei(gl.UNPACK_PREMULTIPLY_ALPHA_WEBGL, false)
     gl.pixelStorei(gl.UNPACK_COLORSPACE_CONVERSION_WEBGL, gl.NONE)
   }
@@ -361,12 +367,59 @@ export class WebGL2Renderer implements Renderer {
     gl.uniform2f(p.u.u_edge ?? null, edges[0], edges[1])
     this.setChroma(p, s)
     this.setLook(p, plan, s)
-    // Touch-up: taps about 1/180 and 1/90 of the height away; range sigma grows with the strength (touchUp.ts's eps).
-    const step = Math.max(1, Math.round(height / 180))
-    gl.uniform1f(p.u.u_touch ?? null, plan.touchUp ? s.touchUp.strength : 0)
-    gl.uniform2f(p.u.u_touchStep ?? null, step / width, step / height)
-    gl.uniform1f(p.u.u_touchSigma2 ?? null, touchUpEps(s.touchUp.strength) / (255 * 255))
+    const touch = plan.touchUp && 'layout' in frame && this.uploadTouchUp(frame, s.touchUp.strength)
+    this.bind(7, this.touchTex, p.u.u_touchAB)
+    gl.uniform1f(p.u.u_touch ?? null, touch ? s.touchUp.strength : 0)
     this.pass(p, null, width, height)
+  }
+
+  /**
+   * Computes the touch-up's coefficients from the frame's luma (its Y plane, or RGBA converted) and uploads them
+   * as RGBA8 (a, b in full-range luma, per half-size cell), sampled bilinearly by the composite. False: no pixels.
+   */
+  private uploadTouchUp(p: FramePlanes, strength: number): boolean {
+    const { width: w, height: h } = p
+    const yuv = p.format === 'I420' || p.format === 'I420A' || p.format === 'NV12'
+    let luma: LumaPlane
+    if (yuv) luma = { data: p.data, offset: p.layout[0]!.offset, stride: p.layout[0]!.stride }
+    else {
+      const sc = this.touchScratch
+      if (sc.luma.length !== w * h) sc.luma = new Uint8Array(w * h)
+      const bgr = p.format === 'BGRA' || p.format === 'BGRX'
+      const { offset, stride } = p.layout[0]!
+      const d = p.data
+      for (let y = 0; y < h; y++) {
+        for (let x = 0, i = offset + y * stride; x < w; x++, i += 4) {
+          const r = d[bgr ? i + 2 : i]!
+          const b = d[bgr ? i : i + 2]!
+          sc.luma[y * w + x] = (77 * r + 150 * d[i + 1]! + 29 * b + 128) >> 8
+        }
+      }
+      luma = { data: sc.luma, offset: 0, stride: w }
+    }
+    touchUpCoefficients(luma, w, h, strength, this.touchScratch, !yuv || p.fullRange)
+    const cw = (w + 1) >> 1
+    const ch = (h + 1) >> 1
+    const n = cw * ch
+    if (this.touchBytes.length !== n * 4) this.touchBytes = new Uint8Array(n * 4)
+    const out = this.touchBytes
+    const { a: A, b: B } = this.touchScratch
+    // q = a * Y + b in the plane's units; in full-range luma (what the shader has) b becomes (b - 16 (1 - a)) / 219.
+    const video = yuv && !p.fullRange
+    for (let k = 0, o = 0; k < n; k++, o += 4) {
+      const a = A[k]!
+      const b = video ? (B[k]! - 16 * (1 - a)) / 219 : B[k]! / 255
+      out[o] = Math.round(a * 255)
+      out[o + 1] = Math.round(Math.min(1, Math.max(0, b)) * 255)
+      out[o + 3] = 255
+    }
+    const gl = this.gl
+    gl.bindTexture(gl.TEXTURE_2D, this.touchTex)
+    const size = `${cw}x${ch}`
+    if (size !== this.touchSize) gl.texImage2D(gl.TEXTURE_2D, 0, gl.RGBA8, cw, ch, 0, gl.RGBA, gl.UNSIGNED_BYTE, out)
+    else gl.texSubImage2D(gl.TEXTURE_2D, 0, 0, 0, cw, ch, gl.RGBA, gl.UNSIGNED_BYTE, out)
+    this.touchSize = size
+    return true
   }
 
   private drawBlur(width: number, height: number, plan: DrawPlan, s: RenderSettings, edges: [number, number], maskTex: WebGLTexture) {
