@@ -115,3 +115,47 @@ describe('touch-up', () => {
     })
   }
 })
+
+describe('low-light fix', () => {
+  const whole: Rect = { x: 0, y: 0, width: 512, height: 512 }
+  const luma = (r: Region) => 0.299 * r.mean[0]! + 0.587 * r.mean[1]! + 0.114 * r.mean[2]!
+
+  for (const r of RENDERERS) {
+    it(`lifts a dark picture towards a normal exposure and leaves a normal one alone (${r.renderer} renderer)`, async () => {
+      // The portrait with its luma at 40%: an underexposed room.
+      const dark = await stillClip('portrait-astronaut.jpg', 512, 512, 30, 2, { name: 'dark', filter: 'lutyuv=y=16+(val-16)*0.4' })
+      await withHarness(dark, async (h) => {
+        await h.page.evaluate((o) => window.vbHarness.start({ width: 512, height: 512, fps: 30, ...o, settings: { mode: 'none' } }), r)
+        await settle(h, 10)
+        expect((await h.page.evaluate(() => window.vbHarness.state())).renderer).toBe(r.renderer)
+        const [before] = await regions(h, [whole])
+        await h.page.evaluate(() => window.vbHarness.setSettings({ lowLight: true }))
+        // The curve eases in over about a second.
+        await h.page.waitForTimeout(2500)
+        await settle(h, 10)
+        const [after] = await regions(h, [whole])
+        const lift = (await h.page.evaluate(() => window.vbHarness.state())).stats?.lift
+        console.log(`low light (${r.renderer}): dark luma ${luma(before!).toFixed(1)} -> ${luma(after!).toFixed(1)}, gamma ${lift}`)
+        expect(lift).toBeLessThan(0.9)
+        // Measured here: about 47 of 255 to about 95 (the target is 0.42, 107; the curve is capped at gamma 0.5).
+        expect(luma(after!) - luma(before!)).toBeGreaterThan(20)
+        await h.page.evaluate(() => window.vbHarness.setSettings({ lowLight: false }))
+        await settle(h, 10)
+        const [off] = await regions(h, [whole])
+        expect(Math.abs(luma(off!) - luma(before!))).toBeLessThan(1)
+      })
+      const normal = await stillClip('portrait-astronaut.jpg', 512, 512, 30, 2)
+      await withHarness(normal, async (h) => {
+        await h.page.evaluate((o) => window.vbHarness.start({ width: 512, height: 512, fps: 30, ...o, settings: { mode: 'none' } }), r)
+        await settle(h, 10)
+        const [before] = await regions(h, [whole])
+        await h.page.evaluate(() => window.vbHarness.setSettings({ lowLight: true }))
+        await h.page.waitForTimeout(2000)
+        await settle(h, 10)
+        const [after] = await regions(h, [whole])
+        expect((await h.page.evaluate(() => window.vbHarness.state())).stats?.lift).toBe(1)
+        expect(Math.abs(luma(after!) - luma(before!))).toBeLessThan(1)
+      })
+    })
+  }
+})

@@ -19,8 +19,16 @@ export function scratchDir(): string {
  * A fake-camera clip (.y4m) of a still picture, scaled to fill width x height, made with ffmpeg.
  * Cached by name, so a run makes each clip once.
  */
-export async function stillClip(image: string, width: number, height: number, fps = 30, seconds = 2): Promise<string> {
-  const out = join(scratchDir(), `${image.replace(/\W+/g, '_')}-${width}x${height}@${fps}.y4m`)
+export async function stillClip(
+  image: string,
+  width: number,
+  height: number,
+  fps = 30,
+  seconds = 2,
+  /** An extra ffmpeg filter after the scaling (a darker copy for the low-light fix, say), and a name for it. */
+  extra?: { name: string; filter: string },
+): Promise<string> {
+  const out = join(scratchDir(), `${image.replace(/\W+/g, '_')}-${width}x${height}@${fps}${extra ? `-${extra.name}` : ''}.y4m`)
   if (existsSync(out)) return out
   await run('ffmpeg', [
     '-v',
@@ -35,7 +43,7 @@ export async function stillClip(image: string, width: number, height: number, fp
     '-r',
     String(fps),
     '-vf',
-    `scale=${width}:${height}:force_original_aspect_ratio=increase,crop=${width}:${height}`,
+    `scale=${width}:${height}:force_original_aspect_ratio=increase,crop=${width}:${height}${extra ? `,${extra.filter}` : ''}`,
     '-pix_fmt',
     'yuv420p',
     out,

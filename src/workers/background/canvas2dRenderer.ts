@@ -10,6 +10,7 @@ import { parseHexColor, rgbToCrCb } from '@/lib/virtualBackground/color'
 import { applyDenseTable, buildDenseTable } from '@/lib/virtualBackground/looks'
 import { coverRect } from '@/lib/virtualBackground/coverRect'
 import { smoothRgba, TouchUpScratch } from '@/lib/virtualBackground/touchUp'
+import { buildLiftTable } from '@/lib/virtualBackground/lowLight'
 import type { RenderSettings } from './protocol'
 import {
   blurRadius,
@@ -124,7 +125,7 @@ export class Canvas2DRenderer implements Renderer {
       }
     }
     this.frameCtx.drawImage(frame, 0, 0, width, height)
-    if (plan.touchUp) this.touchUp(plan, s, width, height)
+    if (plan.touchUp || plan.lift < 1) this.retouch(plan, s, width, height)
     if (plan.engine === 0) {
       out.globalCompositeOperation = 'copy'
       out.drawImage(this.frame, 0, 0)
@@ -164,17 +165,43 @@ export class Canvas2DRenderer implements Renderer {
     if (plan.look) this.applyLook(s, width, height)
   }
 
+  /** Touch-up and the low-light lift of the camera frame, in place, in one read and write of its pixels. */
+  private retouch(plan: DrawPlan, s: RenderSettings, width: number, height: number) {
+    const img = this.frameCtx.getImageData(0, 0, width, height)
+    let changed = plan.touchUp && this.touchUp(img.data, plan, s, width, height)
+    if (plan.lift < 1) {
+      const key = plan.lift.toFixed(3)
+      if (key !== this.liftKey) {
+        this.liftTable = buildLiftTable(plan.lift, true)
+        this.liftKey = key
+      }
+      const t = this.liftTable
+      const d = img.data
+      for (let p = 0; p < d.length; p += 4) {
+        const y = (77 * d[p]! + 150 * d[p + 1]! + 29 * d[p + 2]! + 128) >> 8
+        const delta = t[y]! - y
+        d[p] = d[p]! + delta
+        d[p + 1] = d[p + 1]! + delta
+        d[p + 2] = d[p + 2]! + delta
+      }
+      changed = true
+    }
+    if (changed) this.frameCtx.putImageData(img, 0, 0)
+  }
+  private liftTable: Uint8Array = new Uint8Array(256)
+  private liftKey = ''
+
   /**
-   * Skin smoothing of the camera frame in place, inside the person: the mask's alpha (its edge as the composite
+   * Skin smoothing of the camera frame's pixels, inside the person: the mask's alpha (its edge as the composite
    * draws it) per half-size cell; with the chroma key, the skin test alone (a green screen is not skin).
    */
-  private touchUp(plan: DrawPlan, s: RenderSettings, width: number, height: number) {
+  private touchUp(pixels: Uint8ClampedArray, plan: DrawPlan, s: RenderSettings, width: number, height: number): boolean {
     const cw = (width + 1) >> 1
     const ch = (height + 1) >> 1
     if (this.touchWeight.length !== cw * ch) this.touchWeight = new Uint8Array(cw * ch)
     let person: Uint8Array | null = null
     if (plan.engine !== 1) {
-      if (!this.maskValid) return
+      if (!this.maskValid) return false
       if (this.cells.width !== cw || this.cells.height !== ch) {
         this.cells.width = cw
         this.cells.height = ch
@@ -190,9 +217,7 @@ export class Canvas2DRenderer implements Renderer {
       }
       person = this.person
     }
-    const img = this.frameCtx.getImageData(0, 0, width, height)
-    if (smoothRgba(img.data, width, height, person, s.touchUp.strength, this.touchScratch, this.touchWeight) > 0)
-      this.frameCtx.putImageData(img, 0, 0)
+    return smoothRgba(pixels, width, height, person, s.touchUp.strength, this.touchScratch, this.touchWeight) > 0
   }
 
   private applyLook(s: RenderSettings, width: number, height: number) {

@@ -11,6 +11,7 @@
 import { averageKeyColor } from '@/lib/virtualBackground/color'
 import { isLookActive } from '@/lib/virtualBackground/looks'
 import { needsPersonMask } from '@/lib/virtualBackground/settings'
+import { easeGamma, lowLightGamma, meanLuma } from '@/lib/virtualBackground/lowLight'
 import { Canvas2DRenderer } from './canvas2dRenderer'
 import { CpuRenderer } from './cpuRenderer'
 import {
@@ -38,6 +39,10 @@ export interface FrameSink {
 
 /** Pictures drawn on a canvas that is itself the output (a transferred or page canvas under captureStream()). */
 export const canvasSink = (canvas: OffscreenCanvas | HTMLCanvasElement): FrameSink => ({ canvas, present() {}, dispose() {} })
+
+/** How often the low-light fix measures the camera's brightness, and on how small a copy. */
+const LIGHT_EVERY_MS = 250
+const LIGHT_SIZE = [32, 18] as const
 
 /** After this many pictures in a row failed to draw, the compositor reports a fatal error (the output would freeze). */
 const MAX_FAILED_FRAMES = 15
@@ -119,6 +124,12 @@ export class Compositor {
   private disposed = false
   private failedInARow = 0
   private sourceTrack: MediaStreamTrack | null = null
+  /** Low-light fix: the curve in use, the one it eases towards, and where the brightness is measured. */
+  private lift = 1
+  private liftTarget = 1
+  private lastLiftAt = 0
+  private lastLightAt = -Infinity
+  private light: { ctx: OffscreenCanvasRenderingContext2D | CanvasRenderingContext2D } | null = null
 
   constructor(
     private readonly sink: FrameSink,
@@ -332,15 +343,48 @@ export class Compositor {
 
   private plan(): DrawPlan {
     const s = this.settings
-    if (s.showOriginal) return { engine: 0, background: 0, look: false, touchUp: false }
+    if (s.showOriginal) return { engine: 0, background: 0, look: false, touchUp: false, lift: 1 }
     const look = isLookActive(s.look)
     const touch = s.touchUp.strength > 0
-    if (s.mode === 'none') return { engine: 0, background: 0, look, touchUp: touch && this.renderer.hasMask }
+    const lift = s.lowLight ? this.lift : 1
+    if (s.mode === 'none') return { engine: 0, background: 0, look, touchUp: touch && this.renderer.hasMask, lift }
     let engine: DrawPlan['engine'] = 1
     if (s.engine === 'segmentation') engine = this.renderer.hasMask ? 2 : 0
     const background: DrawPlan['background'] =
       s.mode === 'blur' ? 2 : (s.mode === 'image' || s.mode === 'video') && this.renderer.hasBackground ? 1 : 0
-    return { engine, background, look, touchUp: touch && engine !== 0 }
+    return { engine, background, look, touchUp: touch && engine !== 0, lift }
+  }
+
+  /**
+   * The low-light fix's brightness, measured on a 32x18 copy of the camera frame a few times a second, and the
+   * curve eased towards the one it asks for. Off: the curve goes back to none at once.
+   */
+  private measureLight(frame: FrameSource) {
+    const now = performance.now()
+    if (!this.settings.lowLight) {
+      this.lift = this.liftTarget = 1
+      this.lastLiftAt = now
+      return
+    }
+    if (now - this.lastLightAt >= LIGHT_EVERY_MS) {
+      this.lastLightAt = now
+      try {
+        if (!this.light) {
+          const [w, h] = LIGHT_SIZE
+          const c = typeof OffscreenCanvas !== 'undefined' ? new OffscreenCanvas(w, h) : Object.assign(document.createElement('canvas'), { width: w, height: h })
+          const ctx = c.getContext('2d', { willReadFrequently: true }) as OffscreenCanvasRenderingContext2D | CanvasRenderingContext2D | null
+          if (!ctx) throw new Error('no 2D canvas')
+          this.light = { ctx }
+        }
+        const { ctx } = this.light
+        ctx.drawImage(frame, 0, 0, LIGHT_SIZE[0], LIGHT_SIZE[1])
+        this.liftTarget = lowLightGamma(meanLuma(ctx.getImageData(0, 0, LIGHT_SIZE[0], LIGHT_SIZE[1]).data))
+      } catch {
+        // A frame that cannot be drawn here keeps the last curve.
+      }
+    }
+    this.lift = easeGamma(this.lift, this.liftTarget, now - this.lastLiftAt)
+    this.lastLiftAt = now
   }
 
   /** A VideoFrame's planes, copied out for the WebGL2 renderer; null when it should take the frame whole. */
@@ -368,6 +412,7 @@ export class Compositor {
       const { width, height } = frameSize(frame)
       this.width = width
       this.height = height
+      this.measureLight(frame)
       owned = this.requestMask(frame)
       const planes = await this.planes(frame).catch(() => null)
       if (this.pendingBg) {
@@ -408,6 +453,7 @@ export class Compositor {
       width: this.width,
       height: this.height,
       renderer: this.renderer.kind,
+      lift: round2(this.settings.lowLight ? this.lift : 1),
     }
     this.frameTimes = []
     this.maskTimes = []

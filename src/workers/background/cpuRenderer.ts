@@ -20,6 +20,7 @@ import { parseHexColor } from '@/lib/virtualBackground/color'
 import { applyDenseTable, buildDenseTable, denseIndex } from '@/lib/virtualBackground/looks'
 import { smoothstep, temporalWeight } from '@/lib/virtualBackground/mask'
 import { buildSkinTable, smoothLuma, TouchUpScratch } from '@/lib/virtualBackground/touchUp'
+import { buildLiftTable } from '@/lib/virtualBackground/lowLight'
 import { coverRect } from '@/lib/virtualBackground/coverRect'
 import { buildKeyTables, buildRgbTables, type KeyTables, type RgbTables } from '@/lib/virtualBackground/yuvKey'
 import type { RenderSettings } from './protocol'
@@ -352,6 +353,7 @@ export class CpuRenderer implements Renderer {
       alphaC = this.maskAlphaC
     }
     if (plan.touchUp) this.touchUp(planes, plan.engine === 0 ? null : alphaC, s, yuvFull)
+    if (plan.lift < 1) this.liftLuma(planes, plan.lift, yuvFull)
     let bgColor = 0
     let bg: Uint32Array | null = null
     let stamp = 'none'
@@ -518,6 +520,24 @@ export class CpuRenderer implements Renderer {
       prev.set(cls, aRow)
     }
   }
+
+  /** Low-light lift of the Y plane, in place (the composite, the blur and the key all read it after this). */
+  private liftLuma(planes: ReturnType<CpuRenderer['toI420']>, gamma: number, fullRange: boolean) {
+    const key = `${gamma.toFixed(3)}:${fullRange}`
+    if (key !== this.liftKey) {
+      this.liftTable = buildLiftTable(gamma, fullRange)
+      this.liftKey = key
+    }
+    const t = this.liftTable
+    const d = planes.data
+    const { offset, stride } = planes.y
+    for (let y = 0; y < this.h; y++) {
+      const row = offset + y * stride
+      for (let x = row; x < row + this.w; x++) d[x] = t[d[x]!]!
+    }
+  }
+  private liftTable: Uint8Array = new Uint8Array(256)
+  private liftKey = ''
 
   /**
    * Skin smoothing of the Y plane, in place (the planes are the compositor's own copy of the frame), before

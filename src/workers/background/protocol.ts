@@ -71,6 +71,8 @@ export interface CompositorStats {
   width: number
   height: number
   renderer: RendererKind
+  /** The low-light fix's curve now (its gamma; 1: no lift, lower: a stronger lift). */
+  lift: number
 }
 
 export type CompositorEvent =

@@ -40,6 +40,11 @@ export interface DrawPlan {
    * (engine 1) or the segmentation mask (which the renderer holds even when `engine` is 0, for no background).
    */
   touchUp: boolean
+  /**
+   * Low-light lift of the camera picture (settings.lowLight): the gamma of lowLight.ts's curve, applied to the
+   * luma of the person and of a blurred background (never to a replaced picture); 1 is no lift.
+   */
+  lift: number
 }
 
 export interface Renderer {

@@ -97,6 +97,16 @@ vec3 touchUp(vec3 fg, float person) {
 }
 `
 
+/** The low-light lift (lowLight.ts): the luma through y^gamma, the change added to R, G and B alike (1: none). */
+const LIFT = `
+uniform float u_lift;
+vec3 lift(vec3 c) {
+  if (u_lift >= 1.0) return c;
+  float y = dot(c, LUMA601);
+  return clamp(c + (pow(max(y, 0.0), u_lift) - y), 0.0, 1.0);
+}
+`
+
 /** A region of the camera frame as RGBA (for picking the key colour). */
 export const FRAME_COPY = `${HEADER}${FRAME}
 uniform vec4 u_rect;
@@ -107,7 +117,7 @@ void main() { o = vec4(frameRGB(u_rect.xy + v_uv * u_rect.zw), 1.0); }`
  * refined mask (engine 2), over a colour (bg 0), a picture or video (bg 1) or the mask-weighted blur (bg 2);
  * the colour look is applied to the result in the same pass.
  */
-export const COMPOSITE = `${HEADER}${CHROMA}${FRAME}${LOOK}${TOUCH_UP}
+export const COMPOSITE = `${HEADER}${CHROMA}${FRAME}${LOOK}${TOUCH_UP}${LIFT}
 uniform sampler2D u_mask;
 uniform sampler2D u_bg;
 uniform sampler2D u_blur;
@@ -122,7 +132,7 @@ void main() {
   if (u_engine == 0) {
     // No background; touch-up may still use the mask to stay on the person.
     if (u_touch > 0.0) fg = touchUp(fg, smoothstep(u_edge.x, u_edge.y, texture(u_mask, v_uv).r));
-    o = vec4(look(fg), 1.0);
+    o = vec4(look(lift(fg)), 1.0);
     return;
   }
   float a;
@@ -140,7 +150,7 @@ void main() {
   } else {
     a = smoothstep(u_edge.x, u_edge.y, texture(u_mask, v_uv).r);
   }
-  fg = touchUp(fg, a);
+  fg = lift(touchUp(fg, a));
   vec3 bg;
   if (u_bgMode == 0) {
     bg = u_color;
@@ -148,7 +158,7 @@ void main() {
     bg = texture(u_bg, u_bgRect.zw + v_uv * u_bgRect.xy).rgb;
   } else {
     vec4 b = texture(u_blur, v_uv);
-    bg = b.a > 0.002 ? b.rgb / b.a : fg;
+    bg = b.a > 0.002 ? lift(b.rgb / b.a) : fg;
   }
   o = vec4(look(mix(bg, fg, a)), 1.0);
 }`

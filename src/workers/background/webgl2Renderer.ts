@@ -370,6 +370,7 @@ export class WebGL2Renderer implements Renderer {
     const touch = plan.touchUp && 'layout' in frame && this.uploadTouchUp(frame, s.touchUp.strength)
     this.bind(7, this.touchTex, p.u.u_touchAB)
     gl.uniform1f(p.u.u_touch ?? null, touch ? s.touchUp.strength : 0)
+    gl.uniform1f(p.u.u_lift ?? null, plan.lift)
     this.pass(p, null, width, height)
   }
 
