@@ -153,6 +153,78 @@ describe('Capture with the portrait clip as the camera', () => {
     await page.locator('label', { has: page.getByRole('radio', { name: 'None' }) }).click()
   })
 
+  test("a photo taken with touch-up and a look on has the preview's pixels", async () => {
+    await page.goto(baseURL)
+    await waitForPreviewFrame(page)
+    const panel = page.getByTestId('appearance-panel')
+    // Full touch-up (the slider's End key), and the Warm look.
+    await panel.getByRole('slider', { name: 'Touch up my appearance' }).focus()
+    await page.keyboard.press('End')
+    await panel.getByRole('button', { name: 'Warm' }).click()
+    const W = 640
+    const H = 480
+    const camera = mirrorRgb(await decodeRgb(clip, W, H), W, H)
+    const redMinusBlue = (rgb: Uint8Array) => {
+      let d = 0
+      for (let i = 0; i < rgb.length; i += 3) d += rgb[i]! - rgb[i + 2]!
+      return d / (rgb.length / 3)
+    }
+    // The preview shows the look (warm: red up, blue down) once the compositor runs, and the touch-up once the model has.
+    await expect.poll(async () => redMinusBlue(await videoRgb(page, PREVIEW, 64, 48)) - redMinusBlue(await decodeRgb(clip, 64, 48)), { timeout: 30_000 }).toBeGreaterThan(15)
+    await expect.poll(() => page.evaluate(() => document.querySelector('[data-testid="appearance-panel"] .el-tag')), { timeout: 30_000 }).toBeNull()
+    await page.waitForTimeout(1500)
+    const preview = mirrorRgb(await videoRgb(page, PREVIEW, W, H), W, H)
+    await page.getByRole('button', { name: 'Take photo' }).click()
+    await page.getByRole('link', { name: /^Saved photo-.*Open gallery$/ }).waitFor()
+    const saved = page.getByRole('link', { name: /^Saved photo-.*Open gallery$/ })
+    await saved.click()
+    await page.waitForURL('**/gallery')
+    const download = page.waitForEvent('download')
+    await page.getByRole('button', { name: /^Download photo-/ }).first().click()
+    const file = join(scratchDir(), 'touch-up-photo.png')
+    await (await download).saveAs(file)
+    const photo = await decodeRgb(file)
+    expect(photo.length).toBe(W * H * 3)
+    const toPreview = meanAbsDiff(photo, preview)
+    const toCamera = meanAbsDiff(photo, camera)
+    console.log(`touch-up + warm photo: ${toPreview.toFixed(2)} from the preview, ${toCamera.toFixed(2)} from the camera`)
+    // The photo (mirrored, as the preview shows it) is the preview's picture; the camera's own picture is far from it.
+    expect(toPreview).toBeLessThan(1.5)
+    expect(toCamera).toBeGreaterThan(toPreview * 4)
+    // And it is touched up: the cheeks (the 512x512 portrait's 188..262 x 112..128, scaled by 1.25 and cropped
+    // 80 px from the top into this 640x480 clip) are smoother than the camera's, in the same place.
+    const cheekVariance = (rgb: Uint8Array) => {
+      let sum = 0
+      let n = 0
+      for (const x0 of [235, 303]) {
+        for (let by = 60; by < 80; by += 4) {
+          for (let bx = x0; bx < x0 + 24; bx += 4) {
+            let s1 = 0
+            let s2 = 0
+            for (let y = by; y < by + 4; y++) {
+              for (let x = bx; x < bx + 4; x++) {
+                const i = (y * W + (W - 1 - x)) * 3
+                const l = 0.299 * rgb[i]! + 0.587 * rgb[i + 1]! + 0.114 * rgb[i + 2]!
+                s1 += l
+                s2 += l * l
+              }
+            }
+            sum += s2 / 16 - (s1 / 16) ** 2
+            n++
+          }
+        }
+      }
+      return sum / n
+    }
+    console.log(`cheek variance: camera ${cheekVariance(camera).toFixed(1)}, photo ${cheekVariance(photo).toFixed(1)}`)
+    expect(cheekVariance(photo)).toBeLessThan(cheekVariance(camera) * 0.75)
+    await page.goto(baseURL)
+    await waitForPreviewFrame(page)
+    await page.getByTestId('appearance-panel').getByRole('button', { name: 'None' }).click()
+    await page.getByTestId('appearance-panel').getByRole('slider', { name: 'Touch up my appearance' }).focus()
+    await page.keyboard.press('Home')
+  })
+
   test('stopping a screen share returns to the camera', async () => {
     await page.goto(baseURL)
     await waitForPreviewFrame(page)
