@@ -3,7 +3,11 @@
  * this machine, with fake cameras playing clips this bench makes (tests/browser/clips.ts):
  * - chroma, 1280x720: a textured horse silhouette on an uneven green screen, keyed onto a picture;
  * - naive-baseline, 1280x720, same clip and picture: the design notes' main-thread method;
- * - ml, 640x480 (picture and blur) and 1280x720 (blur, the heavier mode): the astronaut portrait.
+ * - ml, 640x480 (picture and blur) and 1280x720 (blur, the heavier mode): the astronaut portrait;
+ * - ml touch-up, 1280x720 (and 640x480 in Firefox): touch-up at full strength, the Warm look and a blurred
+ *   background all on, on the camera-motion clip (a slow zoom and pan over the portrait with fresh grain on every
+ *   frame, tests/browser/clips.ts), so nothing can be cached between frames.
+ * Each line names its input (`input`): chroma-horse, portrait-still or camera-motion.
  * fps_in: frames the camera delivered per second; fps_out: frames the processed track delivered to a
  * <video> consumer per second, over 12 s after 3 s of warm-up; ms_p50/p95: processing time per frame
  * in the worker (for the baseline, on the main thread); main_long_tasks: main-thread tasks over 50 ms.
@@ -16,7 +20,7 @@
  * headless Firefox lacks (the compositor still picks the CPU renderer there: Mesa's WebGL is software).
  */
 import type { BenchResult } from './run.ts'
-import { chromaClip } from '../tests/browser/clips.ts'
+import { cameraMotionClip, chromaClip } from '../tests/browser/clips.ts'
 import { clipUrl, openHarness, openHarnessIn, startHarnessServer, type HarnessServer } from '../tests/browser/harnessServer.ts'
 import type { Measurement } from '../tests/browser/harness/vbHarness.ts'
 import { stillClip } from '../tests/support/media.ts'
@@ -35,20 +39,34 @@ const r2 = (x: number) => Math.round(x * 100) / 100
 
 interface Case {
   engine: 'chroma' | 'ml' | 'naive-baseline'
-  mode: 'image' | 'blur'
+  mode: 'image' | 'blur' | 'touch-up'
   width: number
   height: number
 }
 
+/** The camera clip of a case, and its name for the bench line. */
+async function input(c: Case): Promise<{ path: string; name: string }> {
+  if (c.mode === 'touch-up') return { path: (await cameraMotionClip(c.width, c.height)).path, name: 'camera-motion' }
+  if (c.engine === 'ml') return { path: await stillClip('portrait-astronaut.jpg', c.width, c.height, 30, 2), name: 'portrait-still' }
+  return { path: (await chromaClip(c.width, c.height)).path, name: 'chroma-horse' }
+}
+
+/** The settings of a case: touch-up is the touch-up at full strength, the Warm look and the background blurred. */
+function settingsOf(c: Case) {
+  const engine = c.engine === 'ml' ? ('segmentation' as const) : ('chroma' as const)
+  if (c.mode === 'touch-up') return { engine, mode: 'blur' as const, touchUp: { strength: 1 }, look: { id: 'warm' as const, strength: 0.8 } }
+  return { engine, mode: c.mode }
+}
+
 async function measure(server: HarnessServer, c: Case): Promise<BenchResult> {
-  const clip = c.engine === 'ml' ? await stillClip('portrait-astronaut.jpg', c.width, c.height, 30, 2) : (await chromaClip(c.width, c.height)).path
-  const h = await openHarness(server, clip)
+  const clip = await input(c)
+  const h = await openHarness(server, clip.path)
   try {
     let m: Measurement
     if (c.engine === 'naive-baseline') {
       m = await h.page.evaluate((o) => window.vbHarness.naive(o), { width: c.width, height: c.height, fps: 30, seconds: MEASURE_S })
     } else {
-      const settings = { engine: c.engine === 'ml' ? ('segmentation' as const) : ('chroma' as const), mode: c.mode }
+      const settings = settingsOf(c)
       await h.page.evaluate((o) => window.vbHarness.start(o), { width: c.width, height: c.height, fps: 30, settings })
       if (c.engine === 'ml') {
         const model = await h.page.evaluate(() => window.vbHarness.waitModel())
@@ -66,6 +84,7 @@ async function measure(server: HarnessServer, c: Case): Promise<BenchResult> {
       browser: 'chromium',
       engine: c.engine,
       mode: c.mode,
+      input: clip.name,
       width: c.width,
       height: c.height,
       fps_in: r1(m.fpsIn),
@@ -80,11 +99,11 @@ async function measure(server: HarnessServer, c: Case): Promise<BenchResult> {
 }
 
 async function measureFirefox(server: HarnessServer, c: Case): Promise<BenchResult> {
-  const y4m = c.engine === 'ml' ? await stillClip('portrait-astronaut.jpg', c.width, c.height, 30, 2) : (await chromaClip(c.width, c.height)).path
-  const url = await clipUrl(server, y4m, c.engine === 'ml' ? 10 : 30)
+  const clip = await input(c)
+  const url = await clipUrl(server, clip.path, clip.name === 'portrait-still' ? 10 : clip.name === 'camera-motion' ? 3 : 30)
   const h = await openHarnessIn(server, c.engine === 'ml' ? 'firefox-headed' : 'firefox')
   try {
-    const settings = { engine: c.engine === 'ml' ? ('segmentation' as const) : ('chroma' as const), mode: c.mode }
+    const settings = settingsOf(c)
     await h.call('start', { width: c.width, height: c.height, fps: 30, clipUrl: url, clipSource: 'element', settings })
     if (c.engine === 'ml') {
       const model = await h.call<{ status: string; error: string | null }>('waitModel')
@@ -101,6 +120,7 @@ async function measureFirefox(server: HarnessServer, c: Case): Promise<BenchResu
       browser: 'firefox',
       engine: c.engine,
       mode: c.mode,
+      input: clip.name,
       width: c.width,
       height: c.height,
       fps_in: r1(m.fpsIn),
@@ -123,16 +143,21 @@ export default async function* vbBench(): AsyncGenerator<BenchResult> {
       { engine: 'ml', mode: 'image', width: 640, height: 480 },
       { engine: 'ml', mode: 'blur', width: 640, height: 480 },
       { engine: 'ml', mode: 'blur', width: 1280, height: 720 },
+      { engine: 'ml', mode: 'touch-up', width: 1280, height: 720 },
     ]
-    // VB_BENCH_BROWSER=chromium|firefox runs one browser's cases only (both by default).
+    // VB_BENCH_BROWSER=chromium|firefox runs one browser's cases only (both by default); VB_BENCH_MODE=touch-up (say)
+    // one mode's only.
     const only = process.env.VB_BENCH_BROWSER
-    if (!only || only === 'chromium') for (const c of cases) yield await measure(server, c)
+    const mode = process.env.VB_BENCH_MODE
+    const wanted = (c: Case) => !mode || c.mode === mode
+    if (!only || only === 'chromium') for (const c of cases.filter(wanted)) yield await measure(server, c)
     if (only && only !== 'firefox') return
     const firefox: Case[] = [
       { engine: 'ml', mode: 'image', width: 640, height: 480 },
       { engine: 'chroma', mode: 'image', width: 1280, height: 720 },
+      { engine: 'ml', mode: 'touch-up', width: 640, height: 480 },
     ]
-    for (const c of firefox) yield await measureFirefox(server, c)
+    for (const c of firefox.filter(wanted)) yield await measureFirefox(server, c)
   } finally {
     await server.close()
   }

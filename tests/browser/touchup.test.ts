@@ -65,18 +65,28 @@ const RENDERERS = [
   { renderer: 'canvas2d', pipeline: 'worker-stream' },
 ] as const
 
+/** The portrait at 512 (2x2 coefficient cells) on every renderer, and at 1024 (4x4 cells, as above 540 lines) on the CPU. */
+const CASES = [
+  ...RENDERERS.map((r) => ({ ...r, size: 512 })),
+  { renderer: 'cpu', pipeline: undefined, size: 1024 },
+] as const
+const scaled = (r: Rect, k: number): Rect => ({ x: r.x * k, y: r.y * k, width: r.width * k, height: r.height * k })
+
 const fmt = (xs: number[]) => xs.map((x) => x.toFixed(1)).join('/')
 
 describe('touch-up', () => {
-  for (const r of RENDERERS) {
-    it(`smooths the skin by 40% or more and keeps the eyes, the hairline and the backdrop (${r.renderer} renderer)`, async () => {
-      const clip = await stillClip('portrait-astronaut.jpg', 512, 512, 30, 2)
+  for (const r of CASES) {
+    it(`smooths the skin by 40% or more and keeps the eyes, the hairline and the backdrop (${r.renderer} renderer, ${r.size}x${r.size})`, async () => {
+      const clip = await stillClip('portrait-astronaut.jpg', r.size, r.size, 30, 2)
+      const k = r.size / 512
+      const skin = SKIN.map((x) => scaled(x, k))
+      const edges = EDGES.map((x) => scaled(x, k))
       await withHarness(clip, async (h) => {
         await h.page.evaluate(
-          (o) =>
+          ({ size, ...o }) =>
             window.vbHarness.start({
-              width: 512,
-              height: 512,
+              width: size,
+              height: size,
               fps: 30,
               ...o,
               settings: { mode: 'none', engine: 'segmentation', segmentation: { model: 'general', maskFps: 30, edgeSoftness: 0.5, temporalSmoothing: 0.5 } },
@@ -85,7 +95,7 @@ describe('touch-up', () => {
         )
         await settle(h, 10)
         expect((await h.page.evaluate(() => window.vbHarness.state())).renderer).toBe(r.renderer)
-        const rects = [...SKIN, ...EDGES, BACKDROP]
+        const rects = [...skin, ...edges, scaled(BACKDROP, k)]
         const before = await regions(h, rects)
         await h.page.evaluate(() => window.vbHarness.setSettings({ touchUp: { strength: 1 } }))
         expect(await h.page.evaluate(() => window.vbHarness.waitModel())).toEqual({ status: 'ready', error: null })
@@ -100,7 +110,7 @@ describe('touch-up', () => {
         const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0)
         const skinDrop = 1 - sum(skinAfter) / sum(skinBefore)
         console.log(
-          `touch-up (${r.renderer}): skin variance ${fmt(skinBefore)} -> ${fmt(skinAfter)} (drop ${(skinDrop * 100).toFixed(0)}%); ` +
+          `touch-up (${r.renderer}, ${r.size}): skin variance ${fmt(skinBefore)} -> ${fmt(skinAfter)} (drop ${(skinDrop * 100).toFixed(0)}%); ` +
             `edge gradient ${fmt(edgeBefore)} -> ${fmt(edgeAfter)}; backdrop ${fmt(before.at(-1)!.mean)} -> ${fmt(after.at(-1)!.mean)}`,
         )
         expect(skinDrop).toBeGreaterThanOrEqual(0.4)

@@ -42,9 +42,17 @@ export function touchUpEps(strength: number): number {
   return (7 + 28 * s) ** 2
 }
 
-/** Box radius, in half-size pixels, for a frame height: about 1/90 of the height (4 at 720p, 3 at 512). */
+/**
+ * Side of the coefficient cells, in pixels, for a frame height: 2 up to 540 lines, 4 above (the "Fast Guided
+ * Filter" subsampling: the box means cost a quarter as much, and the box is the same size in pixels).
+ */
+export function touchUpCell(height: number): 2 | 4 {
+  return height > 540 ? 4 : 2
+}
+
+/** Box radius, in cells, for a frame height: about 1/90 of the height in pixels (3 cells at 512, 2 at 720p). */
 export function touchUpRadius(height: number): number {
-  return Math.max(1, Math.round(height / 180))
+  return Math.max(1, Math.round(height / (90 * touchUpCell(height))))
 }
 
 /**
@@ -57,6 +65,10 @@ export const DETAIL_KEEP: readonly [number, number] = [16, 28]
 
 /** Reusable buffers of the touch-up (one per renderer). */
 export class TouchUpScratch {
+  /** The coefficient grid of the last run: cells per row and column, and log2 of the cell side. */
+  cw = 0
+  ch = 0
+  shift = 1
   n = 0
   /** Per half-size cell: mean luma, its square, the coefficients a and b, gradient energy, box scratch. */
   i = new Float32Array(0)
@@ -79,24 +91,45 @@ export class TouchUpScratch {
   }
 }
 
-/** Mean over a (2r+1)² box, clamped at the borders, in place (`tmp` is scratch of the same size). */
+/**
+ * Mean over a (2r+1)² box, clamped at the borders, in place (`tmp` is scratch of the same size). Both passes walk
+ * the rows in memory order (the vertical one keeps a running sum per column), which is most of its speed.
+ */
 export function boxMean(data: Float32Array, tmp: Float32Array, w: number, h: number, r: number): void {
   const scale = 1 / (2 * r + 1)
   for (let y = 0; y < h; y++) {
     const base = y * w
     let acc = 0
     for (let k = -r; k <= r; k++) acc += data[base + Math.min(w - 1, Math.max(0, k))]!
-    for (let x = 0; x < w; x++) {
+    // The first r + 1 and last r + 1 columns clamp; the ones between read straight.
+    const left = Math.min(w, r + 1)
+    const right = Math.max(left, w - r - 1)
+    let x = 0
+    for (; x < left; x++) {
+      tmp[base + x] = acc * scale
+      acc += data[base + Math.min(w - 1, x + r + 1)]! - data[base + Math.max(0, x - r)]!
+    }
+    for (; x < right; x++) {
+      tmp[base + x] = acc * scale
+      acc += data[base + x + r + 1]! - data[base + x - r]!
+    }
+    for (; x < w; x++) {
       tmp[base + x] = acc * scale
       acc += data[base + Math.min(w - 1, x + r + 1)]! - data[base + Math.max(0, x - r)]!
     }
   }
-  for (let x = 0; x < w; x++) {
-    let acc = 0
-    for (let k = -r; k <= r; k++) acc += tmp[Math.min(h - 1, Math.max(0, k)) * w + x]!
-    for (let y = 0; y < h; y++) {
-      data[y * w + x] = acc * scale
-      acc += tmp[Math.min(h - 1, y + r + 1) * w + x]! - tmp[Math.max(0, y - r) * w + x]!
+  const acc = new Float64Array(w)
+  for (let k = -r; k <= r; k++) {
+    const row = Math.min(h - 1, Math.max(0, k)) * w
+    for (let x = 0; x < w; x++) acc[x] += tmp[row + x]!
+  }
+  for (let y = 0; y < h; y++) {
+    const base = y * w
+    const add = Math.min(h - 1, y + r + 1) * w
+    const sub = Math.max(0, y - r) * w
+    for (let x = 0; x < w; x++) {
+      data[base + x] = acc[x]! * scale
+      acc[x] += tmp[add + x]! - tmp[sub + x]!
     }
   }
 }
@@ -108,13 +141,15 @@ export interface LumaPlane {
 }
 
 /**
- * The touch-up's coefficients for a luma plane (width x height), per half-size cell ((width+1)>>1 wide):
- * `q = a * Y + b` is the smoothed luma, in the plane's own units, with the detail protection (DETAIL_KEEP)
- * already folded in (a cell with detail has a = 1, b = 0). Left in `scratch.a` and `scratch.b`.
+ * The touch-up's coefficients for a luma plane (width x height), per cell (touchUpCell: 2x2 or 4x4 pixels; the
+ * grid is left in scratch.cw, .ch, .shift): `q = a * Y + b` is the smoothed luma, in the plane's own units, with
+ * the detail protection (DETAIL_KEEP) already folded in (a cell with detail has a = 1, b = 0). Left in
+ * `scratch.a` and `scratch.b`.
  *
  * A fast guided filter (He, Sun and Tang, "Guided Image Filtering", with the speed-up of their "Fast Guided
- * Filter"): the coefficients come from box means at half size, so flat skin (variance below `eps`) takes the local
- * mean and a strong edge keeps its own pixels.
+ * Filter"): the coefficients come from box means over the cells, so flat skin (variance below `eps`) takes the
+ * local mean and a strong edge keeps its own pixels. The detail measure is the mean gradient of the cell's
+ * central 2x2 pixels (all of a 2x2 cell; over twice the span in a 4x4 cell), averaged over the same box.
  */
 export function touchUpCoefficients(
   y: LumaPlane,
@@ -126,39 +161,88 @@ export function touchUpCoefficients(
   fullRange = true,
 ): void {
   const unit = fullRange ? 1 : 219 / 255
-  const cw = (width + 1) >> 1
-  const ch = (height + 1) >> 1
+  const c = touchUpCell(height)
+  const shift = c === 4 ? 2 : 1
+  const cw = (width + c - 1) >> shift
+  const ch = (height + c - 1) >> shift
   const n = cw * ch
   scratch.ensure(n)
+  scratch.cw = cw
+  scratch.ch = ch
+  scratch.shift = shift
   const { i: I, ii: II, a: A, b: B, g: G, t: T } = scratch
   const d = y.data
   const { offset, stride } = y
-  // Half size: each 2x2 block's mean, and its pixels' mean gradient (the border row/column repeats).
+  const inv = 1 / (c * c)
+  const half = (c >> 1) - 1
+  // Differences span 2 pixels in 2x2 cells and 4 in 4x4 ones: a picture twice as large measures the same.
+  const step = c >> 1
   for (let by = 0; by < ch; by++) {
-    const y0 = Math.min(height - 1, by * 2)
-    const y1 = Math.min(height - 1, by * 2 + 1)
-    const r0 = offset + y0 * stride
-    const r1 = offset + y1 * stride
-    const rm = offset + Math.max(0, y0 - 1) * stride
-    const rp = offset + Math.min(height - 1, y1 + 1) * stride
+    const top = by * c
+    // Rows of the cell (the border row repeats when the height is not a multiple of the cell).
+    const r0 = offset + Math.min(height - 1, top) * stride
+    const r1 = offset + Math.min(height - 1, top + 1) * stride
+    const r2 = offset + Math.min(height - 1, top + 2) * stride
+    const r3 = offset + Math.min(height - 1, top + 3) * stride
+    // The central 2x2 whose gradients are measured, and the rows above and below it.
+    const gy0 = Math.min(height - 1, top + half)
+    const gy1 = Math.min(height - 1, gy0 + 1)
+    const g0 = offset + gy0 * stride
+    const g1 = offset + gy1 * stride
+    // Rows step above and below each of the two.
+    const u0 = offset + Math.max(0, gy0 - step) * stride
+    const d0 = offset + Math.min(height - 1, gy0 + step) * stride
+    const u1 = offset + Math.max(0, gy1 - step) * stride
+    const d1 = offset + Math.min(height - 1, gy1 + step) * stride
     for (let bx = 0; bx < cw; bx++) {
-      const x0 = bx * 2
-      const x1 = Math.min(width - 1, x0 + 1)
-      const xm = Math.max(0, x0 - 1)
-      const xp = Math.min(width - 1, x1 + 1)
-      const p00 = d[r0 + x0]!
-      const p01 = d[r0 + x1]!
-      const p10 = d[r1 + x0]!
-      const p11 = d[r1 + x1]!
-      const m = (p00 + p01 + p10 + p11) * 0.25
+      const left = bx * c
+      const x0 = Math.min(width - 1, left)
+      const x1 = Math.min(width - 1, left + 1)
+      let sum: number
+      if (c === 2) {
+        sum = d[r0 + x0]! + d[r0 + x1]! + d[r1 + x0]! + d[r1 + x1]!
+      } else {
+        const x2 = Math.min(width - 1, left + 2)
+        const x3 = Math.min(width - 1, left + 3)
+        sum =
+          d[r0 + x0]! +
+          d[r0 + x1]! +
+          d[r0 + x2]! +
+          d[r0 + x3]! +
+          d[r1 + x0]! +
+          d[r1 + x1]! +
+          d[r1 + x2]! +
+          d[r1 + x3]! +
+          d[r2 + x0]! +
+          d[r2 + x1]! +
+          d[r2 + x2]! +
+          d[r2 + x3]! +
+          d[r3 + x0]! +
+          d[r3 + x1]! +
+          d[r3 + x2]! +
+          d[r3 + x3]!
+      }
+      const m = sum * inv
       const k = by * cw + bx
       I[k] = m
       II[k] = m * m
-      // Central differences of the four pixels: horizontal (x-1..x+1) and vertical (y-1..y+1).
+      // Central differences at the central 2x2, each over 2 * step pixels: horizontal, then vertical.
+      const gx0 = Math.min(width - 1, left + half)
+      const gx1 = Math.min(width - 1, gx0 + 1)
+      const l0 = Math.max(0, gx0 - step)
+      const h0 = Math.min(width - 1, gx0 + step)
+      const l1 = Math.max(0, gx1 - step)
+      const h1 = Math.min(width - 1, gx1 + step)
       const gx =
-        Math.abs(p01 - d[r0 + xm]!) + Math.abs(d[r0 + xp]! - p00) + Math.abs(p11 - d[r1 + xm]!) + Math.abs(d[r1 + xp]! - p10)
+        Math.abs(d[g0 + h0]! - d[g0 + l0]!) +
+        Math.abs(d[g0 + h1]! - d[g0 + l1]!) +
+        Math.abs(d[g1 + h0]! - d[g1 + l0]!) +
+        Math.abs(d[g1 + h1]! - d[g1 + l1]!)
       const gy =
-        Math.abs(p10 - d[rm + x0]!) + Math.abs(d[rp + x0]! - p00) + Math.abs(p11 - d[rm + x1]!) + Math.abs(d[rp + x1]! - p01)
+        Math.abs(d[d0 + gx0]! - d[u0 + gx0]!) +
+        Math.abs(d[d0 + gx1]! - d[u0 + gx1]!) +
+        Math.abs(d[d1 + gx0]! - d[u1 + gx0]!) +
+        Math.abs(d[d1 + gx1]! - d[u1 + gx1]!)
       G[k] = (gx + gy) * 0.25
     }
   }
@@ -210,19 +294,20 @@ export function smoothLuma(
   const cw = (width + 1) >> 1
   if (s === 0 || !anyWeight(weight, cw * ((height + 1) >> 1))) return 0
   touchUpCoefficients(y, width, height, s, scratch, fullRange)
-  const { a: A, b: B } = scratch
+  const { a: A, b: B, cw: gw, shift } = scratch
   const d = y.data
   const { offset, stride } = y
-  // Full size: q = a * Y + b, mixed in by weight and strength.
+  // Full size: q = a * Y + b, mixed in by weight (per 2x2) and strength.
   let changed = 0
   const ws = s / 255
   for (let py = 0; py < height; py++) {
     const row = offset + py * stride
     const crow = (py >> 1) * cw
+    const grow = (py >> shift) * gw
     for (let px = 0; px < width; px++) {
-      const k = crow + (px >> 1)
-      const w = weight[k]!
+      const w = weight[crow + (px >> 1)]!
       if (!w) continue
+      const k = grow + (px >> shift)
       const Y = d[row + px]!
       const q = A[k]! * Y + B[k]!
       const out = Math.round(Y + (q - Y) * w * ws)
@@ -281,15 +366,16 @@ export function smoothRgba(
   }
   if (!anyWeight(weight, cw * ch)) return 0
   touchUpCoefficients({ data: L, offset: 0, stride: width }, width, height, s, scratch)
-  const { a: A, b: B } = scratch
+  const { a: A, b: B, cw: gw, shift } = scratch
   const ws = s / 255
   let changed = 0
   for (let py = 0; py < height; py++) {
     const crow = (py >> 1) * cw
+    const grow = (py >> shift) * gw
     for (let px = 0; px < width; px++) {
-      const k = crow + (px >> 1)
-      const w = weight[k]!
+      const w = weight[crow + (px >> 1)]!
       if (!w) continue
+      const k = grow + (px >> shift)
       const i = py * width + px
       const Y = L[i]!
       const delta = (A[k]! * Y + B[k]! - Y) * w * ws

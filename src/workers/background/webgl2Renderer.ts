@@ -376,7 +376,7 @@ export class WebGL2Renderer implements Renderer {
 
   /**
    * Computes the touch-up's coefficients from the frame's luma (its Y plane, or RGBA converted) and uploads them
-   * as RGBA8 (a, b in full-range luma, per half-size cell), sampled bilinearly by the composite. False: no pixels.
+   * as RGBA8 (a, b in full-range luma, per cell of touchUpCell's size), sampled bilinearly by the composite. False: no pixels.
    */
   private uploadTouchUp(p: FramePlanes, strength: number): boolean {
     const { width: w, height: h } = p
@@ -399,8 +399,7 @@ export class WebGL2Renderer implements Renderer {
       luma = { data: sc.luma, offset: 0, stride: w }
     }
     touchUpCoefficients(luma, w, h, strength, this.touchScratch, !yuv || p.fullRange)
-    const cw = (w + 1) >> 1
-    const ch = (h + 1) >> 1
+    const { cw, ch } = this.touchScratch
     const n = cw * ch
     if (this.touchBytes.length !== n * 4) this.touchBytes = new Uint8Array(n * 4)
     const out = this.touchBytes
