@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Rect } from '../../src/lib/virtualBackground/mask.ts'
 import { openHarness, startHarnessServer, type HarnessServer, type OpenHarness } from './harnessServer.ts'
 import { stillClip } from '../support/media.ts'
+import { PORTRAIT_BACKDROP, PORTRAIT_EDGES, PORTRAIT_SKIN } from './vbProofs.ts'
 
 let server: HarnessServer
 
@@ -41,17 +42,9 @@ async function settle(h: OpenHarness, frames = 6) {
 }
 
 // Regions of the portrait (see the fixture): skin where there is no feature, and the features that must stay sharp.
-export const SKIN: Rect[] = [
-  { x: 188, y: 112, width: 20, height: 16 }, // her right cheek
-  { x: 242, y: 112, width: 20, height: 16 }, // her left cheek
-  { x: 212, y: 160, width: 28, height: 12 }, // chin
-]
-export const EDGES: Rect[] = [
-  { x: 192, y: 94, width: 24, height: 12 }, // her right eye
-  { x: 234, y: 95, width: 24, height: 12 }, // her left eye
-  { x: 196, y: 64, width: 64, height: 16 }, // the hairline
-]
-export const BACKDROP: Rect = { x: 300, y: 0, width: 200, height: 60 }
+const SKIN = PORTRAIT_SKIN
+const EDGES = PORTRAIT_EDGES
+const BACKDROP = PORTRAIT_BACKDROP
 
 type Region = { mean: number[]; localVariance: number; gradient: number; saturation: number }
 

@@ -18,7 +18,7 @@ import { iou, regionFraction, type Rect } from '../../src/lib/virtualBackground/
 import { stillClip } from '../support/media.ts'
 import { chromaClip, type ChromaClip } from './clips.ts'
 import { clipUrl, colorClipUrl, openHarnessIn, startHarnessServer, type HarnessDriver, type HarnessEngine, type HarnessServer } from './harnessServer.ts'
-import { alphaOf, CLIP, insideRect, proveModes } from './vbProofs.ts'
+import { alphaOf, CLIP, insideRect, PORTRAIT_EDGES, PORTRAIT_SKIN, proveModes } from './vbProofs.ts'
 
 let server: HarnessServer
 let chroma: ChromaClip
@@ -142,6 +142,57 @@ describe('Firefox, headed under Xvfb (WebGL2 by Mesa)', () => {
         settings: { engine: 'segmentation', mode: 'color', segmentation: { model: 'general', maskFps: 30, edgeSoftness: 0.5, temporalSmoothing: 0.5 } },
       })
       await provePerson(h, 'firefox headed ML/cpu', trackId)
+    })
+  })
+
+  it('touch-up and a look (CPU renderer): smoother skin, sharp eyes and hair, a warmer picture', async () => {
+    await withFirefox('firefox-headed', async (h) => {
+      await h.call('start', {
+        width: 512,
+        height: 512,
+        fps: 30,
+        clipUrl: portraitUrl,
+        settings: { engine: 'segmentation', mode: 'none', segmentation: { model: 'general', maskFps: 30, edgeSoftness: 0.5, temporalSmoothing: 0.5 } },
+      })
+      type R = { regions: { mean: number[]; localVariance: number; gradient: number }[] }
+      const whole: Rect = { x: 0, y: 0, width: 512, height: 512 }
+      const rects = [...PORTRAIT_SKIN, ...PORTRAIT_EDGES, whole]
+      await new Promise((r) => setTimeout(r, 1500))
+      // The clip is a still picture (decoded VP8): each measure is the mean of three pictures, so one frame's
+      // decoder noise counts for less.
+      const measure = async () => {
+        const runs: R[] = []
+        for (let i = 0; i < 3; i++) {
+          runs.push(await h.call<R>('regions', rects))
+          await new Promise((r) => setTimeout(r, 200))
+        }
+        return rects.map((_, k) => ({
+          variance: runs.reduce((a, r) => a + r.regions[k]!.localVariance, 0) / 3,
+          gradient: runs.reduce((a, r) => a + r.regions[k]!.gradient, 0) / 3,
+          mean: [0, 1, 2].map((c) => runs.reduce((a, r) => a + r.regions[k]!.mean[c]!, 0) / 3),
+        }))
+      }
+      const before = await measure()
+      await h.call('setSettings', { touchUp: { strength: 1 } })
+      expect(await h.call('waitModel')).toEqual({ status: 'ready', error: null })
+      await new Promise((r) => setTimeout(r, 2500))
+      const after = await measure()
+      expect((await h.call<State>('state')).renderer).toBe('cpu')
+      const n = PORTRAIT_SKIN.length
+      const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0)
+      const drop = 1 - sum(after.slice(0, n).map((r) => r.variance)) / sum(before.slice(0, n).map((r) => r.variance))
+      const edges = PORTRAIT_EDGES.map((_, i) => after[n + i]!.gradient / before[n + i]!.gradient - 1)
+      console.log(`firefox touch-up: skin variance drop ${(drop * 100).toFixed(0)}%, edges ${edges.map((e) => (e * 100).toFixed(1) + '%').join(' ')}`)
+      expect(drop).toBeGreaterThanOrEqual(0.4)
+      for (const e of edges) expect(Math.abs(e)).toBeLessThanOrEqual(0.1)
+      // A warm look: red up and blue down over the whole picture.
+      await h.call('setSettings', { look: { id: 'warm', strength: 1 } })
+      await new Promise((r) => setTimeout(r, 1500))
+      const warm = (await measure()).at(-1)!.mean
+      const plain = after.at(-1)!.mean
+      console.log(`firefox warm look: ${plain.map((x) => x.toFixed(0)).join('/')} -> ${warm.map((x) => x.toFixed(0)).join('/')}`)
+      expect(warm[0]! - plain[0]!).toBeGreaterThan(4)
+      expect(plain[2]! - warm[2]!).toBeGreaterThan(4)
     })
   })
 

@@ -46,7 +46,7 @@ interface State {
 const greenStrip: Rect = { x: 0, y: 0, width: 48, height: 480 }
 
 describe('WebKitGTK', () => {
-  it('previews the mock camera through the worker-track pipeline, then keys, blurs and replaces a green screen on the same track', async () => {
+  it('previews the mock camera through the worker-track pipeline, then keys, blurs and replaces a green screen and grades it with a look, on the same track', async () => {
     const h = await openHarnessIn(server, 'webkit')
     try {
       const { trackId } = await h.call<{ trackId: string }>('start', { width: 640, height: 480, fps: 30, settings: { engine: 'chroma', mode: 'none' } })
@@ -71,6 +71,19 @@ describe('WebKitGTK', () => {
       console.log(`webkit chroma colour: IoU ${score.toFixed(4)} against the exact silhouette`)
       expect(score).toBeGreaterThanOrEqual(0.97)
       await proveModes(h, { fg: insideRect(chroma.truth, 640, 480, 48), bg: greenStrip, videoUrl, trackId, label: 'webkit chroma', settleMs: 2500 })
+
+      // A colour look grades the picture (warm: red up, blue down), on the same track.
+      const whole: Rect = { x: 0, y: 0, width: 640, height: 480 }
+      await h.call('setSettings', { mode: 'none' })
+      await new Promise((r) => setTimeout(r, 2500))
+      const [plain] = (await h.call<{ regions: { mean: number[] }[] }>('regions', [whole])).regions
+      await h.call('setSettings', { look: { id: 'warm', strength: 1 } })
+      await new Promise((r) => setTimeout(r, 2500))
+      const [warm] = (await h.call<{ regions: { mean: number[] }[] }>('regions', [whole])).regions
+      console.log(`webkit warm look: ${plain!.mean.map((x) => x.toFixed(0)).join('/')} -> ${warm!.mean.map((x) => x.toFixed(0)).join('/')}`)
+      expect(warm!.mean[0]! - plain!.mean[0]!).toBeGreaterThan(4)
+      expect(plain!.mean[2]! - warm!.mean[2]!).toBeGreaterThan(4)
+      await h.call('setSettings', { look: { id: 'none', strength: 1 } })
 
       // Person detection cannot run without WebGL in workers: a message says so and what to do.
       await h.call('setSettings', { engine: 'segmentation', mode: 'blur' })

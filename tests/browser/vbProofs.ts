@@ -16,6 +16,19 @@ interface Regions {
   regions: { mean: number[]; localVariance: number }[]
 }
 
+/** Touch-up regions of the 512x512 portrait: skin with no feature, and the features that must stay sharp. */
+export const PORTRAIT_SKIN: Rect[] = [
+  { x: 188, y: 112, width: 20, height: 16 }, // her right cheek
+  { x: 242, y: 112, width: 20, height: 16 }, // her left cheek
+  { x: 212, y: 160, width: 28, height: 12 }, // chin
+]
+export const PORTRAIT_EDGES: Rect[] = [
+  { x: 192, y: 94, width: 24, height: 12 }, // her right eye
+  { x: 234, y: 95, width: 24, height: 12 }, // her left eye
+  { x: 196, y: 64, width: 64, height: 16 }, // the hairline
+]
+export const PORTRAIT_BACKDROP: Rect = { x: 300, y: 0, width: 200, height: 60 }
+
 export const PICTURE = { color: '#3366cc', rgb: [0x33, 0x66, 0xcc] }
 export const CLIP = { color: '#cc3333', rgb: [0xcc, 0x33, 0x33] }
 
