@@ -194,7 +194,9 @@ export function useVirtualBackground(options: UseVirtualBackgroundOptions): UseV
         onStatus(status, message, fromPage) {
           modelStatus.value = status
           if (status === 'error') {
-            const text = msg('feedback.background.detectionFailed', { message: message ?? msg('feedback.background.detectionStopped') })
+            // With no background, detection runs for touch-up alone: say what that means for it.
+            const key = settings.value.mode === 'none' ? 'feedback.background.touchUpDetectionFailed' : 'feedback.background.detectionFailed'
+            const text = msg(key, { message: message ?? msg('feedback.background.detectionStopped') })
             if (message === undefined || fromPage) showDetectionError(text)
             else error.value = text
           } else if (status === 'ready' && detectionError !== null && error.value === render(detectionError)) error.value = null
@@ -327,7 +329,7 @@ export function useVirtualBackground(options: UseVirtualBackgroundOptions): UseV
     if (segmenter.running) return
     if (!isSegmentationSupported.value) {
       modelStatus.value = 'error'
-      showDetectionError(msg('feedback.background.detectionNeedsNewer'))
+      showDetectionError(msg(s.mode === 'none' ? 'feedback.background.touchUpNeedsNewer' : 'feedback.background.detectionNeedsNewer'))
       return
     }
     segmenter.start(s.segmentation.model)

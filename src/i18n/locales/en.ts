@@ -105,6 +105,7 @@ const en = {
   },
   appearance: {
     title: 'Touch-up & looks',
+    errorTitle: 'This effect cannot be used here',
     touchUp: 'Touch up my appearance',
     off: 'Off',
     touchUpUnavailable: 'Touch-up needs person detection, which this browser cannot run.',
@@ -642,6 +643,8 @@ const en = {
       updateFailed: 'The background effect could not be updated ({reason}). Turn the background off and on again, or reload the page.',
       detectionStopped: 'Person detection stopped.',
       detectionFailed: '{message} Choose Green screen instead, or reload the page to try again.',
+      touchUpDetectionFailed:
+        '{message} Touch-up stays on the person, so it needs person detection: it is off here. Use touch-up with a green-screen background, or reload the page to try again.',
       detectionNoStart: 'Person detection could not start ({reason}).',
       detectionWorkerFailed: 'its worker failed to load',
       skippedPicture: 'The background effect skipped a picture: {reason}. If this keeps happening, turn the background off and on again.',
@@ -652,6 +655,8 @@ const en = {
       unsupported:
         'This browser cannot make a virtual background (it lacks canvas capture or workers). Your camera is shown as it is; use a current Chrome, Edge, Firefox or Safari for backgrounds.',
       detectionNeedsNewer: 'Person detection needs a newer browser (OffscreenCanvas and WebAssembly). Choose Green screen instead.',
+      touchUpNeedsNewer:
+        'Touch-up needs person detection, which needs a newer browser (OffscreenCanvas and WebAssembly). Use touch-up with a green-screen background.',
       startFailed: 'The background effect could not start ({reason}). Your camera is shown without it; reload the page to try again.',
       loadFailed: 'The background {url} could not be loaded ({reason}). Check the address, or choose another background.',
     },

@@ -104,6 +104,7 @@ const zhCN: typeof en = {
   },
   appearance: {
     title: '美颜与调色',
+    errorTitle: '这里无法使用这个效果',
     touchUp: '美颜磨皮',
     off: '关',
     touchUpUnavailable: '美颜需要人像识别，这个浏览器无法运行。',
@@ -628,6 +629,7 @@ const zhCN: typeof en = {
       updateFailed: '无法更新背景效果（{reason}）。请关闭背景再重新打开，或刷新页面。',
       detectionStopped: '人像识别已停止。',
       detectionFailed: '{message} 请改用“绿幕”，或刷新页面重试。',
+      touchUpDetectionFailed: '{message} 美颜只作用于人像，需要人像识别，因此这里无法开启。可以配合绿幕背景使用美颜，或刷新页面重试。',
       detectionNoStart: '人像识别无法启动（{reason}）。',
       detectionWorkerFailed: '其 worker 加载失败',
       skippedPicture: '背景效果跳过了一帧画面：{reason}。如果反复出现，请关闭背景再重新打开。',
@@ -638,6 +640,7 @@ const zhCN: typeof en = {
       unsupported:
         '此浏览器无法生成虚拟背景（不支持画布采集或 worker）。摄像头画面按原样显示；如需使用背景，请使用新版 Chrome、Edge、Firefox 或 Safari。',
       detectionNeedsNewer: '人像识别需要更新版本的浏览器（需支持 OffscreenCanvas 和 WebAssembly）。请改用“绿幕”。',
+      touchUpNeedsNewer: '美颜需要人像识别，而人像识别需要更新版本的浏览器（需支持 OffscreenCanvas 和 WebAssembly）。可以配合绿幕背景使用美颜。',
       startFailed: '背景效果无法启动（{reason}）。现在显示的是未加背景的摄像头画面；请刷新页面重试。',
       loadFailed: '无法加载背景 {url}（{reason}）。请检查地址，或选择其他背景。',
     },
