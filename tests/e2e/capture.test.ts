@@ -156,6 +156,8 @@ describe('Capture with the portrait clip as the camera', () => {
   test("a photo taken with touch-up and a look on has the preview's pixels", async () => {
     await page.goto(baseURL)
     await waitForPreviewFrame(page)
+    // No CSS filter (an earlier test left Grayscale on): the video element's frames are then what the preview shows.
+    await page.getByRole('region', { name: 'Quick filters' }).getByRole('button', { name: 'None' }).click()
     const panel = page.getByTestId('appearance-panel')
     // Full touch-up (the slider's End key), and the Warm look.
     await panel.getByRole('slider', { name: 'Touch up my appearance' }).focus()

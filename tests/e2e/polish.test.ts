@@ -62,7 +62,7 @@ describe('bugs a new user hit', () => {
   })
 
   test('the filter strip under the preview: one click applies a look live, and its slider sets the strength', async () => {
-    const strip = page.getByRole('region', { name: 'Looks' })
+    const strip = page.getByRole('region', { name: 'Quick filters' })
     await strip.getByRole('button', { name: 'Sepia' }).click()
     await expect.poll(() => strip.getByRole('button', { name: 'Sepia' }).getAttribute('aria-pressed')).toBe('true')
     const filter = () => page.locator('video[aria-label="Camera preview"]').evaluate((v) => (v as HTMLVideoElement).style.filter)

@@ -57,7 +57,7 @@ const en = {
   },
   filters: {
     title: 'Filters',
-    strip: 'Looks',
+    strip: 'Quick filters',
     none: 'None',
     onCount: '{n} on',
     reset: 'Reset',

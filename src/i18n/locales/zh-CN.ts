@@ -56,7 +56,7 @@ const zhCN: typeof en = {
   },
   filters: {
     title: '滤镜',
-    strip: '效果',
+    strip: '快捷滤镜',
     none: '原图',
     onCount: '已开 {n} 个',
     reset: '全部关闭',
