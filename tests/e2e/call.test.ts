@@ -242,6 +242,24 @@ describe('a call between two pages through the real server', () => {
     await a.locator('.modes').getByText('Colour', { exact: true }).click()
     await expect.poll(yellowShare, { timeout: 10_000 }).toBeGreaterThan(0.95)
 
+    // A colour look is part of the same processed picture, so the other side sees it: Mono turns the yellow grey
+    // (mean saturation, max - min of R, G, B, under 12 of 255 on the receiving page).
+    const saturation = async () => {
+      const rgb = await videoRgb(c, REMOTE('Alice'), W, H)
+      let sum = 0
+      for (let i = 0; i < rgb.length; i += 3) sum += Math.max(rgb[i]!, rgb[i + 1]!, rgb[i + 2]!) - Math.min(rgb[i]!, rgb[i + 1]!, rgb[i + 2]!)
+      return sum / (rgb.length / 3)
+    }
+    const looks = a.getByTestId('appearance-panel')
+    await looks.getByRole('button', { name: 'Mono' }).click()
+    // At full strength (the default is 80%): the slider's End key.
+    await looks.getByRole('slider', { name: 'Mono strength' }).focus()
+    await a.keyboard.press('End')
+    await expect.poll(saturation, { timeout: 10_000 }).toBeLessThan(12)
+    expect(await yellowShare()).toBeLessThan(0.05)
+    await looks.getByRole('button', { name: 'None' }).click()
+    await expect.poll(yellowShare, { timeout: 10_000 }).toBeGreaterThan(0.95)
+
     // The screen (1280x720 fake screen) next to the camera (640x480 clip), then the camera alone again.
     const SCREEN = 'video[aria-label="Screen shared by Alice"]'
     const width = (sel: string) => c.evaluate((q) => (document.querySelector(q) as HTMLVideoElement | null)?.videoWidth ?? -1, sel)
