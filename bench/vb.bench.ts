@@ -3,11 +3,11 @@
  * this machine, with fake cameras playing clips this bench makes (tests/browser/clips.ts):
  * - chroma, 1280x720: a textured horse silhouette on an uneven green screen, keyed onto a picture;
  * - naive-baseline, 1280x720, same clip and picture: the design notes' main-thread method;
- * - ml, 640x480 (picture and blur) and 1280x720 (blur, the heavier mode): the astronaut portrait;
- * - ml touch-up, 1280x720 (and 640x480 in Firefox): touch-up at full strength, the Warm look and a blurred
- *   background all on, on the camera-motion clip (a slow zoom and pan over the portrait with fresh grain on every
- *   frame, tests/browser/clips.ts), so nothing can be cached between frames.
- * Each line names its input (`input`): chroma-horse, portrait-still or camera-motion.
+ * - ml, 640x480 (picture and blur) and 1280x720 (blur, the heavier mode), and touch-up at 1280x720 (and 640x480
+ *   in Firefox: touch-up at full strength, the Warm look and a blurred background all on): the camera-motion clip
+ *   (a slow zoom and pan over the astronaut portrait with fresh grain on every frame, tests/browser/clips.ts), so
+ *   nothing can be cached between frames and the mask has to follow the person.
+ * Each line names its input (`input`): chroma-horse or camera-motion.
  * fps_in: frames the camera delivered per second; fps_out: frames the processed track delivered to a
  * <video> consumer per second, over 12 s after 3 s of warm-up; ms_p50/p95: processing time per frame
  * in the worker (for the baseline, on the main thread); main_long_tasks: main-thread tasks over 50 ms.
@@ -23,7 +23,6 @@ import type { BenchResult } from './run.ts'
 import { cameraMotionClip, chromaClip } from '../tests/browser/clips.ts'
 import { clipUrl, openHarness, openHarnessIn, startHarnessServer, type HarnessServer } from '../tests/browser/harnessServer.ts'
 import type { Measurement } from '../tests/browser/harness/vbHarness.ts'
-import { stillClip } from '../tests/support/media.ts'
 
 const WARMUP_S = 3
 const MEASURE_S = 12
@@ -46,8 +45,7 @@ interface Case {
 
 /** The camera clip of a case, and its name for the bench line. */
 async function input(c: Case): Promise<{ path: string; name: string }> {
-  if (c.mode === 'touch-up') return { path: (await cameraMotionClip(c.width, c.height)).path, name: 'camera-motion' }
-  if (c.engine === 'ml') return { path: await stillClip('portrait-astronaut.jpg', c.width, c.height, 30, 2), name: 'portrait-still' }
+  if (c.engine === 'ml') return { path: (await cameraMotionClip(c.width, c.height)).path, name: 'camera-motion' }
   return { path: (await chromaClip(c.width, c.height)).path, name: 'chroma-horse' }
 }
 
@@ -100,7 +98,7 @@ async function measure(server: HarnessServer, c: Case): Promise<BenchResult> {
 
 async function measureFirefox(server: HarnessServer, c: Case): Promise<BenchResult> {
   const clip = await input(c)
-  const url = await clipUrl(server, clip.path, clip.name === 'portrait-still' ? 10 : clip.name === 'camera-motion' ? 3 : 30)
+  const url = await clipUrl(server, clip.path, clip.name === 'camera-motion' ? 3 : 30)
   const h = await openHarnessIn(server, c.engine === 'ml' ? 'firefox-headed' : 'firefox')
   try {
     const settings = settingsOf(c)
