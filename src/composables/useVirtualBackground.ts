@@ -128,7 +128,6 @@ function renderSettings(s: VirtualBackgroundSettings): RenderSettings {
   return JSON.parse(JSON.stringify(rest)) as RenderSettings
 }
 
-
 export function useVirtualBackground(options: UseVirtualBackgroundOptions): UseVirtualBackgroundReturn {
   const win = (options.window ?? (typeof window === 'undefined' ? undefined : window)) as (Window & typeof globalThis) | undefined
   const settings = options.settings ?? ref(defaultVirtualBackgroundSettings())

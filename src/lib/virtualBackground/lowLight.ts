@@ -50,6 +50,20 @@ export function buildLiftTable(gamma: number, fullRange: boolean): Uint8Array {
   return t
 }
 
+/** The lift table of the last gamma and range asked for, rebuilt only when they change (one per renderer). */
+export class LiftTableCache {
+  private key = ''
+  private table: Uint8Array = new Uint8Array(256)
+  get(gamma: number, fullRange: boolean): Uint8Array {
+    const key = `${gamma.toFixed(3)}:${fullRange}`
+    if (key !== this.key) {
+      this.table = buildLiftTable(gamma, fullRange)
+      this.key = key
+    }
+    return this.table
+  }
+}
+
 /** Mean BT.601 luma (0..1) of RGBA bytes. */
 export function meanLuma(rgba: Uint8Array | Uint8ClampedArray): number {
   let sum = 0

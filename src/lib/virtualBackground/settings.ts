@@ -3,7 +3,7 @@
  * Browser objects (the uploaded file, the worker, tracks) never live here; `useVirtualBackground` keeps those.
  */
 
-import { LOOK_IDS, type LookId } from './looks'
+import { isLookActive, LOOK_IDS, type LookId } from './looks'
 
 export type BackgroundMode = 'none' | 'blur' | 'image' | 'color' | 'video'
 export type BackgroundEngine = 'chroma' | 'segmentation'
@@ -129,7 +129,7 @@ export function needsPersonMask(s: Pick<VirtualBackgroundSettings, 'mode' | 'eng
 
 /** Whether the camera must go through the compositor at all: a background, touch-up, a look or the low-light fix. */
 export function needsProcessing(s: VirtualBackgroundSettings): boolean {
-  return s.mode !== 'none' || s.touchUp.strength > 0 || (s.look.id !== 'none' && s.look.strength > 0) || s.lowLight
+  return s.mode !== 'none' || s.touchUp.strength > 0 || isLookActive(s.look) || s.lowLight
 }
 
 const clamp = (x: unknown, lo: number, hi: number, fallback: number) =>

@@ -9,6 +9,8 @@
  * WebGL2 uploads the coefficients as a small texture that its composite shader applies per pixel.
  */
 
+import { smoothstep } from './mask'
+
 /** Skin in BT.601 chroma (0..255, 128 neutral): Chai and Ngan's box, Cb 77..127 and Cr 133..173, its sides softened inwards (grey stays out). */
 export const SKIN_CB: readonly [number, number] = [77, 127]
 export const SKIN_CR: readonly [number, number] = [133, 173]
@@ -263,8 +265,7 @@ export function touchUpCoefficients(
   const lo = DETAIL_KEEP[0] * unit
   const hi = DETAIL_KEEP[1] * unit
   for (let k = 0; k < n; k++) {
-    const t = Math.min(1, Math.max(0, (G[k]! - lo) / (hi - lo)))
-    const keep = 1 - t * t * (3 - 2 * t)
+    const keep = 1 - smoothstep(lo, hi, G[k]!)
     A[k] = 1 + (A[k]! - 1) * keep
     B[k] = B[k]! * keep
   }
@@ -329,6 +330,31 @@ export function smoothLuma(
 }
 
 /**
+ * BT.601 luma (0..255, integer weights) of RGBA (or BGRA, `bgr`) pixels into `scratch.luma`, a full-size plane
+ * (width x height, no padding) that touchUpCoefficients can read. `stride` is the source row's length in bytes.
+ */
+export function rgbaToLuma(
+  rgba: Uint8Array | Uint8ClampedArray,
+  offset: number,
+  stride: number,
+  width: number,
+  height: number,
+  scratch: TouchUpScratch,
+  bgr = false,
+): Uint8Array {
+  if (scratch.luma.length !== width * height) scratch.luma = new Uint8Array(width * height)
+  const L = scratch.luma
+  const ri = bgr ? 2 : 0
+  const bi = bgr ? 0 : 2
+  for (let y = 0; y < height; y++) {
+    for (let x = 0, i = offset + y * stride, o = y * width; x < width; x++, i += 4, o++) {
+      L[o] = (77 * rgba[i + ri]! + 150 * rgba[i + 1]! + 29 * rgba[i + bi]! + 128) >> 8
+    }
+  }
+  return L
+}
+
+/**
  * Touch-up of RGBA pixels (the 2D-canvas renderer) in place: the same filter on their BT.601 luma, the change
  * added to R, G and B alike (colours stay put). `person` (0..255 per half-size cell, or null for everywhere) is
  * multiplied by the skin likelihood of each cell's mean colour. Returns the number of pixels changed.
@@ -346,9 +372,7 @@ export function smoothRgba(
   if (s === 0) return 0
   const cw = (width + 1) >> 1
   const ch = (height + 1) >> 1
-  if (scratch.luma.length !== width * height) scratch.luma = new Uint8Array(width * height)
-  const L = scratch.luma
-  for (let i = 0, p = 0; i < L.length; i++, p += 4) L[i] = (77 * rgba[p]! + 150 * rgba[p + 1]! + 29 * rgba[p + 2]! + 128) >> 8
+  const L = rgbaToLuma(rgba, 0, width * 4, width, height, scratch)
   // Skin per cell, from the chroma of the cell's mean colour (BT.601, full range), times the person.
   for (let by = 0; by < ch; by++) {
     const r0 = by * 2 * width

@@ -10,7 +10,8 @@ import { parseHexColor, rgbToCrCb } from '@/lib/virtualBackground/color'
 import { applyDenseTable, buildDenseTable } from '@/lib/virtualBackground/looks'
 import { coverRect } from '@/lib/virtualBackground/coverRect'
 import { smoothRgba, TouchUpScratch } from '@/lib/virtualBackground/touchUp'
-import { buildLiftTable } from '@/lib/virtualBackground/lowLight'
+import { LiftTableCache } from '@/lib/virtualBackground/lowLight'
+import { smoothstep } from '@/lib/virtualBackground/mask'
 import type { RenderSettings } from './protocol'
 import {
   blurRadius,
@@ -26,7 +27,7 @@ import {
 type AnyCanvas = OffscreenCanvas | HTMLCanvasElement
 type Ctx2D = OffscreenCanvasRenderingContext2D | CanvasRenderingContext2D
 
-function makeCanvas(width: number, height: number): AnyCanvas {
+export function makeCanvas(width: number, height: number): AnyCanvas {
   if (typeof OffscreenCanvas !== 'undefined') return new OffscreenCanvas(width, height)
   const c = document.createElement('canvas')
   c.width = width
@@ -34,7 +35,7 @@ function makeCanvas(width: number, height: number): AnyCanvas {
   return c
 }
 
-function ctx2d(c: AnyCanvas, willReadFrequently = false): Ctx2D {
+export function ctx2d(c: AnyCanvas, willReadFrequently = false): Ctx2D {
   const ctx = c.getContext('2d', { willReadFrequently }) as Ctx2D | null
   if (!ctx) throw new Error('2D canvas is not available')
   return ctx
@@ -170,12 +171,7 @@ export class Canvas2DRenderer implements Renderer {
     const img = this.frameCtx.getImageData(0, 0, width, height)
     let changed = plan.touchUp && this.touchUp(img.data, plan, s, width, height)
     if (plan.lift < 1) {
-      const key = plan.lift.toFixed(3)
-      if (key !== this.liftKey) {
-        this.liftTable = buildLiftTable(plan.lift, true)
-        this.liftKey = key
-      }
-      const t = this.liftTable
+      const t = this.liftTables.get(plan.lift, true)
       const d = img.data
       for (let p = 0; p < d.length; p += 4) {
         const y = (77 * d[p]! + 150 * d[p + 1]! + 29 * d[p + 2]! + 128) >> 8
@@ -188,8 +184,7 @@ export class Canvas2DRenderer implements Renderer {
     }
     if (changed) this.frameCtx.putImageData(img, 0, 0)
   }
-  private liftTable: Uint8Array = new Uint8Array(256)
-  private liftKey = ''
+  private readonly liftTables = new LiftTableCache()
 
   /**
    * Skin smoothing of the camera frame's pixels, inside the person: the mask's alpha (its edge as the composite
@@ -211,10 +206,7 @@ export class Canvas2DRenderer implements Renderer {
       const m = this.cellsCtx.getImageData(0, 0, cw, ch).data
       if (this.person.length !== cw * ch) this.person = new Uint8Array(cw * ch)
       const [e0, e1] = maskEdges(s.segmentation.edgeSoftness)
-      for (let k = 0; k < cw * ch; k++) {
-        const t = Math.min(1, Math.max(0, (m[k * 4 + 3]! / 255 - e0) / (e1 - e0)))
-        this.person[k] = Math.round(255 * t * t * (3 - 2 * t))
-      }
+      for (let k = 0; k < cw * ch; k++) this.person[k] = Math.round(255 * smoothstep(e0, e1, m[k * 4 + 3]! / 255))
       person = this.person
     }
     return smoothRgba(pixels, width, height, person, s.touchUp.strength, this.touchScratch, this.touchWeight) > 0

@@ -12,7 +12,7 @@ import { averageKeyColor } from '@/lib/virtualBackground/color'
 import { isLookActive } from '@/lib/virtualBackground/looks'
 import { needsPersonMask } from '@/lib/virtualBackground/settings'
 import { easeGamma, lowLightGamma, meanLuma } from '@/lib/virtualBackground/lowLight'
-import { Canvas2DRenderer } from './canvas2dRenderer'
+import { Canvas2DRenderer, ctx2d, makeCanvas } from './canvas2dRenderer'
 import { CpuRenderer } from './cpuRenderer'
 import {
   MODEL_INPUT,
@@ -129,7 +129,7 @@ export class Compositor {
   private liftTarget = 1
   private lastLiftAt = 0
   private lastLightAt = -Infinity
-  private light: { ctx: OffscreenCanvasRenderingContext2D | CanvasRenderingContext2D } | null = null
+  private light: ReturnType<typeof ctx2d> | null = null
 
   constructor(
     private readonly sink: FrameSink,
@@ -163,7 +163,11 @@ export class Compositor {
       case 'settings': {
         const prev = this.settings
         this.settings = cmd.settings
-        if (needsPersonMask(prev) !== needsPersonMask(cmd.settings) || prev.engine !== cmd.settings.engine || prev.segmentation.model !== cmd.settings.segmentation.model) {
+        if (
+          needsPersonMask(prev) !== needsPersonMask(cmd.settings) ||
+          prev.engine !== cmd.settings.engine ||
+          prev.segmentation.model !== cmd.settings.segmentation.model
+        ) {
           this.renderer.resetMask()
           if (prev.segmentation.model !== cmd.settings.segmentation.model) {
             this.segReady = false
@@ -369,14 +373,7 @@ export class Compositor {
     if (now - this.lastLightAt >= LIGHT_EVERY_MS) {
       this.lastLightAt = now
       try {
-        if (!this.light) {
-          const [w, h] = LIGHT_SIZE
-          const c = typeof OffscreenCanvas !== 'undefined' ? new OffscreenCanvas(w, h) : Object.assign(document.createElement('canvas'), { width: w, height: h })
-          const ctx = c.getContext('2d', { willReadFrequently: true }) as OffscreenCanvasRenderingContext2D | CanvasRenderingContext2D | null
-          if (!ctx) throw new Error('no 2D canvas')
-          this.light = { ctx }
-        }
-        const { ctx } = this.light
+        const ctx = (this.light ??= ctx2d(makeCanvas(LIGHT_SIZE[0], LIGHT_SIZE[1]), true))
         ctx.drawImage(frame, 0, 0, LIGHT_SIZE[0], LIGHT_SIZE[1])
         this.liftTarget = lowLightGamma(meanLuma(ctx.getImageData(0, 0, LIGHT_SIZE[0], LIGHT_SIZE[1]).data))
       } catch {

@@ -20,7 +20,7 @@ import { parseHexColor } from '@/lib/virtualBackground/color'
 import { applyDenseTable, buildDenseTable, denseIndex } from '@/lib/virtualBackground/looks'
 import { smoothstep, temporalWeight } from '@/lib/virtualBackground/mask'
 import { buildSkinTable, smoothLuma, TouchUpScratch } from '@/lib/virtualBackground/touchUp'
-import { buildLiftTable } from '@/lib/virtualBackground/lowLight'
+import { LiftTableCache } from '@/lib/virtualBackground/lowLight'
 import { coverRect } from '@/lib/virtualBackground/coverRect'
 import { buildKeyTables, buildRgbTables, type KeyTables, type RgbTables } from '@/lib/virtualBackground/yuvKey'
 import type { RenderSettings } from './protocol'
@@ -523,12 +523,7 @@ export class CpuRenderer implements Renderer {
 
   /** Low-light lift of the Y plane, in place (the composite, the blur and the key all read it after this). */
   private liftLuma(planes: ReturnType<CpuRenderer['toI420']>, gamma: number, fullRange: boolean) {
-    const key = `${gamma.toFixed(3)}:${fullRange}`
-    if (key !== this.liftKey) {
-      this.liftTable = buildLiftTable(gamma, fullRange)
-      this.liftKey = key
-    }
-    const t = this.liftTable
+    const t = this.liftTables.get(gamma, fullRange)
     const d = planes.data
     const { offset, stride } = planes.y
     for (let y = 0; y < this.h; y++) {
@@ -536,8 +531,7 @@ export class CpuRenderer implements Renderer {
       for (let x = row; x < row + this.w; x++) d[x] = t[d[x]!]!
     }
   }
-  private liftTable: Uint8Array = new Uint8Array(256)
-  private liftKey = ''
+  private readonly liftTables = new LiftTableCache()
 
   /**
    * Skin smoothing of the Y plane, in place (the planes are the compositor's own copy of the frame), before
@@ -566,7 +560,15 @@ export class CpuRenderer implements Renderer {
         wt[row + x] = a ? (skin[(d[ui]! << 8) | d[vi]!]! * a + 127) / 255 : 0
       }
     }
-    smoothLuma({ data: d, offset: planes.y.offset, stride: planes.y.stride }, this.w, this.h, wt, s.touchUp.strength, this.touchScratch, fullRange)
+    smoothLuma(
+      { data: d, offset: planes.y.offset, stride: planes.y.stride },
+      this.w,
+      this.h,
+      wt,
+      s.touchUp.strength,
+      this.touchScratch,
+      fullRange,
+    )
   }
 
   private cls = new Uint8Array(0)

@@ -6,7 +6,7 @@
 import { parseHexColor, rgbToCrCb, yuvToRgbMatrix } from '@/lib/virtualBackground/color'
 import { buildLut, type LookId } from '@/lib/virtualBackground/looks'
 import { gaussianLinearTaps, reducedSize } from '@/lib/virtualBackground/mask'
-import { touchUpCoefficients, TouchUpScratch, type LumaPlane } from '@/lib/virtualBackground/touchUp'
+import { rgbaToLuma, touchUpCoefficients, TouchUpScratch, type LumaPlane } from '@/lib/virtualBackground/touchUp'
 import { coverRect } from '@/lib/virtualBackground/coverRect'
 import type { RenderSettings } from './protocol'
 import {
@@ -367,7 +367,9 @@ export class WebGL2Renderer implements Renderer {
     gl.uniform2f(p.u.u_edge ?? null, edges[0], edges[1])
     this.setChroma(p, s)
     this.setLook(p, plan, s)
-    const touch = plan.touchUp && 'layout' in frame && this.uploadTouchUp(frame, s.touchUp.strength)
+    // Touch-up needs the frame's pixels: planes (a whole frame drawn as a texture has none here).
+    const touch = plan.touchUp && 'layout' in frame
+    if (touch) this.uploadTouchUp(frame, s.touchUp.strength)
     this.bind(7, this.touchTex, p.u.u_touchAB)
     gl.uniform1f(p.u.u_touch ?? null, touch ? s.touchUp.strength : 0)
     gl.uniform1f(p.u.u_lift ?? null, plan.lift)
@@ -376,28 +378,16 @@ export class WebGL2Renderer implements Renderer {
 
   /**
    * Computes the touch-up's coefficients from the frame's luma (its Y plane, or RGBA converted) and uploads them
-   * as RGBA8 (a, b in full-range luma, per cell of touchUpCell's size), sampled bilinearly by the composite. False: no pixels.
+   * as RGBA8 (a, b in full-range luma, per cell of touchUpCell's size), sampled bilinearly by the composite.
    */
-  private uploadTouchUp(p: FramePlanes, strength: number): boolean {
+  private uploadTouchUp(p: FramePlanes, strength: number): void {
     const { width: w, height: h } = p
     const yuv = p.format === 'I420' || p.format === 'I420A' || p.format === 'NV12'
-    let luma: LumaPlane
-    if (yuv) luma = { data: p.data, offset: p.layout[0]!.offset, stride: p.layout[0]!.stride }
-    else {
-      const sc = this.touchScratch
-      if (sc.luma.length !== w * h) sc.luma = new Uint8Array(w * h)
-      const bgr = p.format === 'BGRA' || p.format === 'BGRX'
-      const { offset, stride } = p.layout[0]!
-      const d = p.data
-      for (let y = 0; y < h; y++) {
-        for (let x = 0, i = offset + y * stride; x < w; x++, i += 4) {
-          const r = d[bgr ? i + 2 : i]!
-          const b = d[bgr ? i : i + 2]!
-          sc.luma[y * w + x] = (77 * r + 150 * d[i + 1]! + 29 * b + 128) >> 8
-        }
-      }
-      luma = { data: sc.luma, offset: 0, stride: w }
-    }
+    const { offset, stride } = p.layout[0]!
+    const bgr = p.format === 'BGRA' || p.format === 'BGRX'
+    const luma: LumaPlane = yuv
+      ? { data: p.data, offset, stride }
+      : { data: rgbaToLuma(p.data, offset, stride, w, h, this.touchScratch, bgr), offset: 0, stride: w }
     touchUpCoefficients(luma, w, h, strength, this.touchScratch, !yuv || p.fullRange)
     const { cw, ch } = this.touchScratch
     const n = cw * ch
@@ -419,7 +409,6 @@ export class WebGL2Renderer implements Renderer {
     if (size !== this.touchSize) gl.texImage2D(gl.TEXTURE_2D, 0, gl.RGBA8, cw, ch, 0, gl.RGBA, gl.UNSIGNED_BYTE, out)
     else gl.texSubImage2D(gl.TEXTURE_2D, 0, 0, 0, cw, ch, gl.RGBA, gl.UNSIGNED_BYTE, out)
     this.touchSize = size
-    return true
   }
 
   private drawBlur(width: number, height: number, plan: DrawPlan, s: RenderSettings, edges: [number, number], maskTex: WebGLTexture) {
