@@ -1,4 +1,4 @@
-import { onScopeDispose, toValue, watch, type MaybeRefOrGetter } from 'vue'
+import { onScopeDispose, watch, type MaybeRefOrGetter } from 'vue'
 import { useDocumentVisibility } from '@vueuse/core'
 import { applyLook, type LookId } from '@/lib/virtualBackground/looks'
 import { useThumbnailStream } from './useThumbnailStream'
@@ -12,7 +12,7 @@ const EVERY_MS = 1000
  * the renderers' own maths) and painted on that look's canvas. A few thousand pixels per look: a few milliseconds
  * on the main thread, once a second, and nothing while the page is hidden or there is no camera.
  */
-export function useLookThumbnails(source: MaybeRefOrGetter<MediaStream | undefined>, strength: MaybeRefOrGetter<number>, width = 96) {
+export function useLookThumbnails(source: MaybeRefOrGetter<MediaStream | undefined>, strength: number, width = 96) {
   const small = useThumbnailStream(source, 192)
   const visibility = useDocumentVisibility()
   const canvases = new Map<LookId, HTMLCanvasElement>()
@@ -33,7 +33,6 @@ export function useLookThumbnails(source: MaybeRefOrGetter<MediaStream | undefin
     }
     grabCtx.drawImage(video, 0, 0, w, h)
     const src = grabCtx.getImageData(0, 0, w, h).data
-    const s = toValue(strength)
     for (const [id, canvas] of canvases) {
       if (!canvas.isConnected) {
         canvases.delete(id)
@@ -48,7 +47,7 @@ export function useLookThumbnails(source: MaybeRefOrGetter<MediaStream | undefin
       const out = ctx.createImageData(w, h)
       const d = out.data
       for (let p = 0; p < src.length; p += 4) {
-        const c = applyLook(id, s, src[p]! / 255, src[p + 1]! / 255, src[p + 2]! / 255)
+        const c = applyLook(id, strength, src[p]! / 255, src[p + 1]! / 255, src[p + 2]! / 255)
         d[p] = c[0] * 255
         d[p + 1] = c[1] * 255
         d[p + 2] = c[2] * 255
@@ -75,7 +74,6 @@ export function useLookThumbnails(source: MaybeRefOrGetter<MediaStream | undefin
     },
     { immediate: true },
   )
-  watch(() => toValue(strength), paint)
 
   onScopeDispose(() => {
     stop()
@@ -83,15 +81,22 @@ export function useLookThumbnails(source: MaybeRefOrGetter<MediaStream | undefin
     canvases.clear()
   })
 
+  // One callback per look, so a re-render (a slider moving) hands Vue the same ref function and paints nothing.
+  const refs = new Map<LookId, (el: unknown) => void>()
   return {
     /** A template ref callback for the canvas of look `id`. */
     canvasFor(id: LookId) {
-      return (el: unknown) => {
-        if (el instanceof HTMLCanvasElement) {
-          canvases.set(id, el)
-          paint()
+      let f = refs.get(id)
+      if (!f) {
+        f = (el) => {
+          if (el instanceof HTMLCanvasElement && canvases.get(id) !== el) {
+            canvases.set(id, el)
+            paint()
+          }
         }
+        refs.set(id, f)
       }
+      return f
     },
   }
 }

@@ -26,6 +26,11 @@ export function formatClock(at: number | Date, locale = 'en'): string {
   return new Intl.DateTimeFormat(locale, { hour: '2-digit', minute: '2-digit' }).format(at)
 }
 
+/** A fraction 0..1 as a whole percentage, "35%" (slider tooltips and readouts). */
+export function formatPercent(fraction: number): string {
+  return `${Math.round(fraction * 100)}%`
+}
+
 export function formatDuration(ms: number): string {
   if (!Number.isFinite(ms) || ms < 0) return '–'
   const total = Math.floor(ms / 1000)

@@ -1,7 +1,13 @@
 import { describe, expect, test } from 'vitest'
-import { extensionFor, formatBytes, formatDuration, timestampedName } from '@/lib/format'
+import { extensionFor, formatBytes, formatDuration, formatPercent, timestampedName } from '@/lib/format'
 
 describe('format', () => {
+  test('percent: a fraction as a whole percentage', () => {
+    expect(formatPercent(0)).toBe('0%')
+    expect(formatPercent(0.347)).toBe('35%')
+    expect(formatPercent(1)).toBe('100%')
+  })
+
   test('bytes', () => {
     expect(formatBytes(0)).toBe('0 B')
     expect(formatBytes(1536)).toBe('1.5 KB')
