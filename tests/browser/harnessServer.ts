@@ -172,3 +172,26 @@ export async function colorClipUrl(server: HarnessServer, color: string, width =
   }
   return `${server.url}@fs${out}`
 }
+
+/** Opens the harness on `clip`, runs `fn`, prints the page's console if it fails, and closes the page. */
+export async function withHarness<T>(server: HarnessServer, clip: string | undefined, fn: (h: OpenHarness) => Promise<T>): Promise<T> {
+  const h = await openHarness(server, clip)
+  try {
+    return await fn(h)
+  } catch (err) {
+    console.error(h.logs.join('\n'))
+    throw err
+  } finally {
+    await h.close()
+  }
+}
+
+/**
+ * Waits until the processed track has delivered `frames` more pictures (and at least 300 ms passed): pictures drawn
+ * after a settings change. Counted, not timed, because WebGL2 on SwiftShader may draw only a few a second.
+ */
+export async function settle(h: OpenHarness, frames: number): Promise<void> {
+  const start = await h.page.evaluate(() => window.vbHarness.delivered())
+  await h.page.waitForTimeout(300)
+  await h.page.waitForFunction((n) => window.vbHarness.delivered() >= n, start + frames, { timeout: 20_000 })
+}

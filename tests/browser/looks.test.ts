@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { LOOKS, type LookDirection, type LookId } from '../../src/lib/virtualBackground/looks.ts'
 import type { Rect } from '../../src/lib/virtualBackground/mask.ts'
 import { chromaClip } from './clips.ts'
-import { openHarness, startHarnessServer, type HarnessServer, type OpenHarness } from './harnessServer.ts'
+import { settle, startHarnessServer, withHarness, type HarnessServer, type OpenHarness } from './harnessServer.ts'
 import { stillClip } from '../support/media.ts'
 
 let server: HarnessServer
@@ -20,18 +20,6 @@ afterAll(async () => {
   await server?.close()
 })
 
-async function withHarness<T>(clip: string, fn: (h: OpenHarness) => Promise<T>): Promise<T> {
-  const h = await openHarness(server, clip)
-  try {
-    return await fn(h)
-  } catch (err) {
-    console.error(h.logs.join('\n'))
-    throw err
-  } finally {
-    await h.close()
-  }
-}
-
 type Region = { mean: number[]; localVariance: number; saturation: number }
 
 async function region(h: OpenHarness, r: Rect): Promise<Region> {
@@ -39,20 +27,10 @@ async function region(h: OpenHarness, r: Rect): Promise<Region> {
   return out.regions[0]!
 }
 
-/**
- * Waits until the processed track has delivered `frames` more pictures (at least 300 ms): pictures drawn
- * after a settings change. Counted, not timed, because WebGL2 on SwiftShader may draw only a few a second.
- */
-async function settle(h: OpenHarness, frames = 4) {
-  const start = await h.page.evaluate(() => window.vbHarness.delivered())
-  await h.page.waitForTimeout(300)
-  await h.page.waitForFunction((n) => window.vbHarness.delivered() >= n, start + frames, { timeout: 20_000 })
-}
-
 /** Sets the look and waits until the output shows it. */
 async function setLook(h: OpenHarness, id: LookId, strength: number) {
   await h.page.evaluate((look) => window.vbHarness.setSettings({ look }), { id, strength })
-  await settle(h)
+  await settle(h, 4)
 }
 
 /** How far `after` moved from `before` in the documented direction, in levels of 255 (or saturation levels). */
@@ -76,7 +54,7 @@ describe('colour looks', () => {
   for (const r of RENDERERS) {
     it(`each look moves the portrait's mean colour in its documented direction, none leaves it as it was (${r.renderer} renderer)`, async () => {
       const clip = await stillClip('portrait-astronaut.jpg', 512, 512, 30, 2)
-      await withHarness(clip, async (h) => {
+      await withHarness(server, clip, async (h) => {
         await h.page.evaluate((o) => window.vbHarness.start({ width: 512, height: 512, fps: 30, ...o, settings: { mode: 'none' } }), r)
         await settle(h, 10)
         expect((await h.page.evaluate(() => window.vbHarness.state())).renderer).toBe(r.renderer)
@@ -100,7 +78,7 @@ describe('colour looks', () => {
 
     it(`the look grades the replaced background too, in the same picture (${r.renderer} renderer)`, async () => {
       const clip = await chromaClip(640, 480)
-      await withHarness(clip.path, async (h) => {
+      await withHarness(server, clip.path, async (h) => {
         await h.page.evaluate(
           (o) => window.vbHarness.start({ width: 640, height: 480, fps: 30, ...o, settings: { engine: 'chroma', mode: 'color', color: '#808080' } }),
           r,

@@ -9,7 +9,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Rect } from '../../src/lib/virtualBackground/mask.ts'
-import { openHarness, startHarnessServer, type HarnessServer, type OpenHarness } from './harnessServer.ts'
+import { settle, startHarnessServer, withHarness, type HarnessServer, type OpenHarness } from './harnessServer.ts'
 import { stillClip } from '../support/media.ts'
 import { PORTRAIT_BACKDROP, PORTRAIT_EDGES, PORTRAIT_SKIN } from './vbProofs.ts'
 
@@ -21,25 +21,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.close()
 })
-
-async function withHarness<T>(clip: string, fn: (h: OpenHarness) => Promise<T>): Promise<T> {
-  const h = await openHarness(server, clip)
-  try {
-    return await fn(h)
-  } catch (err) {
-    console.error(h.logs.join('\n'))
-    throw err
-  } finally {
-    await h.close()
-  }
-}
-
-/** Waits until the processed track delivered `frames` more pictures (counted, since SwiftShader may be slow). */
-async function settle(h: OpenHarness, frames = 6) {
-  const start = await h.page.evaluate(() => window.vbHarness.delivered())
-  await h.page.waitForTimeout(300)
-  await h.page.waitForFunction((n) => window.vbHarness.delivered() >= n, start + frames, { timeout: 20_000 })
-}
 
 // Regions of the portrait (see the fixture): skin where there is no feature, and the features that must stay sharp.
 const SKIN = PORTRAIT_SKIN
@@ -74,7 +55,7 @@ describe('touch-up', () => {
       const k = r.size / 512
       const skin = SKIN.map((x) => scaled(x, k))
       const edges = EDGES.map((x) => scaled(x, k))
-      await withHarness(clip, async (h) => {
+      await withHarness(server, clip, async (h) => {
         await h.page.evaluate(
           ({ size, ...o }) =>
             window.vbHarness.start({
@@ -127,7 +108,7 @@ describe('low-light fix', () => {
     it(`lifts a dark picture towards a normal exposure and leaves a normal one alone (${r.renderer} renderer)`, async () => {
       // The portrait with its luma at 40%: an underexposed room.
       const dark = await stillClip('portrait-astronaut.jpg', 512, 512, 30, 2, { name: 'dark', filter: 'lutyuv=y=16+(val-16)*0.4' })
-      await withHarness(dark, async (h) => {
+      await withHarness(server, dark, async (h) => {
         await h.page.evaluate((o) => window.vbHarness.start({ width: 512, height: 512, fps: 30, ...o, settings: { mode: 'none' } }), r)
         await settle(h, 10)
         expect((await h.page.evaluate(() => window.vbHarness.state())).renderer).toBe(r.renderer)
@@ -148,7 +129,7 @@ describe('low-light fix', () => {
         expect(Math.abs(luma(off!) - luma(before!))).toBeLessThan(1)
       })
       const normal = await stillClip('portrait-astronaut.jpg', 512, 512, 30, 2)
-      await withHarness(normal, async (h) => {
+      await withHarness(server, normal, async (h) => {
         await h.page.evaluate((o) => window.vbHarness.start({ width: 512, height: 512, fps: 30, ...o, settings: { mode: 'none' } }), r)
         await settle(h, 10)
         const [before] = await regions(h, [whole])

@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { iou, regionFraction, type Rect } from '../../src/lib/virtualBackground/mask.ts'
 import { chromaClip } from './clips.ts'
-import { colorClipUrl, openHarness, startHarnessServer, type HarnessServer, type OpenHarness } from './harnessServer.ts'
+import { colorClipUrl, startHarnessServer, withHarness, type HarnessServer, type OpenHarness } from './harnessServer.ts'
 import { stillClip } from '../support/media.ts'
 
 let server: HarnessServer
@@ -20,18 +20,6 @@ afterAll(async () => {
   await server?.close()
 })
 
-async function withHarness<T>(clip: string | undefined, fn: (h: OpenHarness) => Promise<T>): Promise<T> {
-  const h = await openHarness(server, clip)
-  try {
-    return await fn(h)
-  } catch (err) {
-    console.error(h.logs.join('\n'))
-    throw err
-  } finally {
-    await h.close()
-  }
-}
-
 async function alphaOf(h: OpenHarness) {
   const a = await h.page.evaluate(() => window.vbHarness.alpha())
   return { width: a.width, height: a.height, data: new Uint8Array(Buffer.from(a.base64, 'base64')) }
@@ -41,7 +29,7 @@ describe('chroma key', () => {
   for (const renderer of ['cpu', 'webgl2'] as const) {
     it(`keys an uneven green screen to IoU >= 0.97 against the exact silhouette (${renderer} renderer)`, async () => {
       const clip = await chromaClip(1280, 720)
-      await withHarness(clip.path, async (h) => {
+      await withHarness(server, clip.path, async (h) => {
         await h.page.evaluate((r) => window.vbHarness.start({ width: 1280, height: 720, fps: 30, renderer: r, settings: { engine: 'chroma', mode: 'color' } }), renderer)
         await h.page.waitForTimeout(1500)
         const state = await h.page.evaluate(() => window.vbHarness.state())
@@ -65,7 +53,7 @@ describe('chroma key', () => {
   for (const f of fallbacks) {
     it(`keys the same clip on the fallback path ${f.pipeline}/${f.renderer ?? 'auto'}`, async () => {
       const clip = await chromaClip(640, 480)
-      await withHarness(clip.path, async (h) => {
+      await withHarness(server, clip.path, async (h) => {
         await h.page.evaluate((o) => window.vbHarness.start({ width: 640, height: 480, fps: 30, ...o, settings: { engine: 'chroma', mode: 'color' } }), {
           pipeline: f.pipeline,
           renderer: f.renderer,
@@ -85,7 +73,7 @@ describe('chroma key', () => {
 
   it('picks the key colour from a point of the camera picture', async () => {
     const clip = await chromaClip(1280, 720)
-    await withHarness(clip.path, async (h) => {
+    await withHarness(server, clip.path, async (h) => {
       await h.page.evaluate(() => window.vbHarness.start({ width: 1280, height: 720, fps: 30, settings: { engine: 'chroma', mode: 'color' } }))
       await h.page.waitForTimeout(1000)
       // Top-left corner: the green screen (the horse is in the middle).
@@ -108,7 +96,7 @@ describe('person segmentation', () => {
 
   it('finds the face and torso, not the flag or the backdrop', async () => {
     const clip = await stillClip('portrait-astronaut.jpg', 512, 512, 30, 2)
-    await withHarness(clip, async (h) => {
+    await withHarness(server, clip, async (h) => {
       await h.page.evaluate(() =>
         window.vbHarness.start({ width: 512, height: 512, fps: 30, settings: { engine: 'segmentation', mode: 'color', segmentation: { model: 'general', maskFps: 30, edgeSoftness: 0.5, temporalSmoothing: 0.5 } } }),
       )
@@ -127,7 +115,7 @@ describe('person segmentation', () => {
 
   it('leaves the camera running with a message when the model cannot load', async () => {
     const clip = await stillClip('portrait-astronaut.jpg', 640, 480, 30, 2)
-    await withHarness(clip, async (h) => {
+    await withHarness(server, clip, async (h) => {
       await h.page.evaluate(() =>
         window.vbHarness.start({ width: 640, height: 480, fps: 30, assetBase: `${location.origin}/no-such-dir/`, settings: { engine: 'segmentation', mode: 'blur' } }),
       )
@@ -146,7 +134,7 @@ describe('person segmentation', () => {
 describe('the processed track', () => {
   it('stays the same live track while engine, mode, background and camera change', async () => {
     const clip = await chromaClip(640, 480)
-    await withHarness(clip.path, async (h) => {
+    await withHarness(server, clip.path, async (h) => {
       const { trackId } = await h.page.evaluate(() => window.vbHarness.start({ width: 640, height: 480, fps: 30, settings: { engine: 'chroma', mode: 'image' } }))
       const steps: [string, object][] = [
         ['blur', { mode: 'blur' }],
@@ -181,7 +169,7 @@ describe('the processed track', () => {
 
   it('downscales a 50-megapixel picture with a notice, and refuses a file that is no picture', async () => {
     const clip = await chromaClip(640, 480)
-    await withHarness(clip.path, async (h) => {
+    await withHarness(server, clip.path, async (h) => {
       await h.page.evaluate(() => window.vbHarness.start({ width: 640, height: 480, fps: 30, settings: { engine: 'chroma', mode: 'color' } }))
       const big = await h.page.evaluate(async () => {
         const c = new OffscreenCanvas(8660, 5774)
@@ -208,7 +196,7 @@ describe('the processed track', () => {
 
   it('runs the segmentation worker only while a mode needs it, and revokes a replaced video upload', async () => {
     const clip = await chromaClip(640, 480)
-    await withHarness(clip.path, async (h) => {
+    await withHarness(server, clip.path, async (h) => {
       await h.page.evaluate(() => window.vbHarness.start({ width: 640, height: 480, fps: 30, settings: { engine: 'segmentation', mode: 'blur' } }))
       expect((await h.page.evaluate(() => window.vbHarness.waitModel())).status).toBe('ready')
       const live = () => h.page.evaluate(() => window.vbHarness.workers().filter((w) => w.name === 'vb-segmentation' && w.live).length)
@@ -245,7 +233,7 @@ describe('the processed track', () => {
 
   it('keeps the new camera when the old one ends late, and shows the raw camera with a message when the compositor dies', async () => {
     const clip = await chromaClip(640, 480)
-    await withHarness(clip.path, async (h) => {
+    await withHarness(server, clip.path, async (h) => {
       const { trackId } = await h.page.evaluate(() => window.vbHarness.start({ width: 640, height: 480, fps: 30, settings: { engine: 'chroma', mode: 'color', color: '#000000' } }))
       const before = await h.page.evaluate(() => window.vbHarness.delivered())
       await h.page.evaluate(() => window.vbHarness.switchCameraThenEndOld({ width: 640, height: 480, fps: 30 }))
