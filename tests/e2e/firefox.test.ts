@@ -14,7 +14,7 @@ import type { Page } from 'puppeteer-core'
 import { ensurePulseAudio, framesShown, launchFirefox, NO_SOUND_SERVER, type RunningFirefox } from '../support/firefox.ts'
 import { decodeRgb } from '../support/pixels.ts'
 import { decodeErrors, frameCount, mp4Boxes, probe } from './recording/checks.ts'
-import { alerts, audioContextState, byRole, clickControlOf, download, exportAs as exportFrom, openPage as openTab, recordCamera, waitForVideo } from './firefoxSupport.ts'
+import { alerts, audioContextState, byRole, clickControlOf, download, REGION, exportAs as exportFrom, openPage as openTab, recordCamera, waitForVideo } from './firefoxSupport.ts'
 
 const baseURL = inject('baseURL')
 const openPage = (ff: RunningFirefox, path: string) => openTab(ff, `${baseURL}${path}`)
@@ -38,8 +38,8 @@ describe('Firefox: capture, photo and gallery', () => {
   })
 
   test('a grayscale photo is grey, full size, and is in the gallery after a reload', async () => {
-    await clickControlOf(page, 'checkbox', 'Grayscale filter')
-    await expect.poll(() => page.$eval(byRole('checkbox', 'Grayscale filter'), (i) => (i as HTMLInputElement).checked)).toBe(true)
+    await clickControlOf(page, 'checkbox', 'Grayscale filter', { within: REGION.filters })
+    await expect.poll(() => page.$eval(byRole('checkbox', 'Grayscale filter', REGION.filters), (i) => (i as HTMLInputElement).checked)).toBe(true)
     // The camera itself is colourful (its hue cycles): the grey must come from the filter.
     const { spread, width, height } = await page.evaluate(() => {
       const v = document.querySelector('video[aria-label="Camera preview"]') as HTMLVideoElement
@@ -51,20 +51,20 @@ describe('Firefox: capture, photo and gallery', () => {
       return { spread: max, width: v.videoWidth, height: v.videoHeight }
     })
     expect(spread).toBeGreaterThan(30)
-    await page.locator(byRole('button', 'Take photo')).click()
+    await page.locator(byRole('button', 'Take photo', REGION.toolbar)).click()
     // The page says which file it saved, in a link to the gallery.
     const saved = await page.waitForSelector('::-p-text(Saved photo-)', { timeout: 15_000 })
     const photo = (await saved!.evaluate((e) => e.textContent!.trim())).replace(/^Saved /, '')
     expect(photo).toMatch(/^photo-.*\.png$/)
-    await page.waitForSelector(byRole('link', `Saved ${photo} Open gallery`), { timeout: 15_000 })
+    await page.waitForSelector(byRole('link', `Saved ${photo} Open gallery`, REGION.main), { timeout: 15_000 })
     await page.goto(`${baseURL}/gallery`)
     await page.reload()
     // After the reload the gallery holds that photo, and nothing else.
-    await page.waitForSelector(byRole('button', `Open ${photo}`), { timeout: 15_000 })
-    const items = await page.waitForSelector(byRole('list', 'Gallery items'))
+    await page.waitForSelector(byRole('button', `Open ${photo}`, REGION.main), { timeout: 15_000 })
+    const items = await page.waitForSelector(byRole('list', 'Gallery items', REGION.main))
     expect(await items!.$$eval(':scope > li', (li) => li.length)).toBe(1)
     // The tile's download button is named after the file.
-    const file = await download(page, `Download ${photo}`, 'firefox-gray-photo.png')
+    const file = await download(page, `Download ${photo}`, 'firefox-gray-photo.png', REGION.main)
     const info = await probe(file)
     // Full size: the camera's own frame size, not the preview box's.
     expect([info.width, info.height]).toEqual([width, height])
@@ -91,9 +91,9 @@ describe('Firefox: recording with no sound server', () => {
     const { tile, wallS } = await recordCamera(page, 5)
     const warnings = await alerts(page)
     expect(warnings.join('\n')).toMatch(/audio mixer did not start.*microphone is recorded directly/s)
-    await page.locator(byRole('link', 'Open the gallery')).click()
-    await page.locator(byRole('button', tile)).click()
-    const original = await download(page, 'Download original', 'firefox-nosound.webm')
+    await page.locator(byRole('link', 'Open the gallery', REGION.main)).click()
+    await page.locator(byRole('button', tile, REGION.main)).click()
+    const original = await download(page, 'Download original', 'firefox-nosound.webm', REGION.dialog)
     const o = await probe(original)
     expect([...o.codecs].sort()).toEqual(['opus', 'vp8'])
     expect(o.durationS).toBeGreaterThan(5 * 0.9)
@@ -119,9 +119,9 @@ describe('Firefox: recording with PulseAudio, and every export', () => {
     expect(await audioContextState(page)).toBe('running')
     const { tile, wallS } = await recordCamera(page, 5)
     expect((await alerts(page)).join('\n')).not.toMatch(/audio mixer/)
-    await page.locator(byRole('link', 'Open the gallery')).click()
-    await page.locator(byRole('button', tile)).click()
-    original = await download(page, 'Download original', 'firefox-pulse.webm')
+    await page.locator(byRole('link', 'Open the gallery', REGION.main)).click()
+    await page.locator(byRole('button', tile, REGION.main)).click()
+    original = await download(page, 'Download original', 'firefox-pulse.webm', REGION.dialog)
     const o = await probe(original)
     expect([...o.codecs].sort()).toEqual(['opus', 'vp8'])
     expect(o.durationS).toBeGreaterThan(5 * 0.9)

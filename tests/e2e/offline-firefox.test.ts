@@ -14,7 +14,7 @@ import { startServer, type RunningServer } from '../support/appServer.ts'
 import { ensurePulseAudio, launchFirefox, type RunningFirefox } from '../support/firefox.ts'
 import { decodeRgb } from '../support/pixels.ts'
 import { decodeErrors, frameCount, probe } from './recording/checks.ts'
-import { byRole, clickControlOf, download, exportAs, openPage, pageErrors, recordCamera, waitForVideo } from './firefoxSupport.ts'
+import { byRole, clickControlOf, download, exportAs, openPage, pageErrors, recordCamera, REGION, waitForVideo } from './firefoxSupport.ts'
 
 const VENDOR_CACHE = 'media-studio-vendor'
 const PREVIEW = 'video[aria-label="Camera preview"]'
@@ -30,14 +30,18 @@ function cachedUrls(page: Page, prefix: string): Promise<string[]> {
 
 /** Opens the recording named by its gallery tile in the Gallery's dialog. */
 async function openRecording(page: Page, tile: string) {
-  await page.locator(byRole('link', 'Gallery')).click()
-  await page.locator(byRole('button', tile)).click()
+  await page.locator(byRole('link', 'Gallery', REGION.nav)).click()
+  await page.locator(byRole('button', tile, REGION.main)).click()
   await page.waitForSelector('.el-dialog .export', { timeout: 15_000 })
 }
 
 async function closeDialog(page: Page) {
   await page.keyboard.press('Escape')
-  await page.waitForFunction(() => !document.querySelector('.el-dialog .export'), { timeout: 10_000 })
+  // Gone, its overlay included: while the overlay fades out it still takes the clicks meant for the page.
+  await page.waitForFunction(
+    () => !document.querySelector('.el-dialog .export') && [...document.querySelectorAll('.el-overlay')].every((o) => getComputedStyle(o).display === 'none'),
+    { timeout: 10_000 },
+  )
 }
 
 describe('Offline (Firefox)', () => {
@@ -95,21 +99,17 @@ describe('Offline (Firefox)', () => {
   })
 
   test('offline: a grayscale photo is taken, grey and full size', async () => {
-    // Right after this offline load, Firefox's accessibility tree (which these role queries read) can take tens of
-    // seconds to list the page's controls (one run: the checkbox not found in 15 s; passing runs spent 18-64 s on
-    // this test, against about 20 s for the same steps online in firefox.test.ts; cause not found yet): wait for it
-    // once, generously.
-    // (Every wait of this test is long: a full run saw the checkbox query fail in 15 s after the 'Take photo' one had
-    // succeeded.)
+    // Every wait of this test is long: unscoped, Firefox's role queries took 3-14 s each on the Capture page (see
+    // byRole) and this test 18-97 s; scoped they take about 1 s, but a loaded CI machine slows Firefox down a lot.
     page.setDefaultTimeout(90_000)
-    await page.waitForSelector(byRole('button', 'Take photo'), { timeout: 120_000 })
-    await clickControlOf(page, 'checkbox', 'Grayscale filter', 'label', 90_000)
-    await page.locator(byRole('button', 'Take photo')).click()
+    await page.waitForSelector(byRole('button', 'Take photo', REGION.toolbar), { timeout: 120_000 })
+    await clickControlOf(page, 'checkbox', 'Grayscale filter', { within: REGION.filters, timeout: 90_000 })
+    await page.locator(byRole('button', 'Take photo', REGION.toolbar)).click()
     const saved = await page.waitForSelector('::-p-text(Saved photo-)', { timeout: 90_000 })
     const photo = (await saved!.evaluate((e) => e.textContent!.trim())).replace(/^Saved /, '')
     const size = await page.$eval(PREVIEW, (v) => [(v as HTMLVideoElement).videoWidth, (v as HTMLVideoElement).videoHeight])
-    await page.locator(byRole('link', 'Gallery')).click()
-    const file = await download(page, `Download ${photo}`, 'ff-offline-photo.png')
+    await page.locator(byRole('link', 'Gallery', REGION.nav)).click()
+    const file = await download(page, `Download ${photo}`, 'ff-offline-photo.png', REGION.main)
     const info = await probe(file)
     expect([info.width, info.height]).toEqual(size)
     const rgb = await decodeRgb(file)
@@ -120,10 +120,10 @@ describe('Offline (Firefox)', () => {
   }, 420_000)
 
   test('offline: a 5 s recording is saved and exports to MP4 and GIF that decode cleanly', async () => {
-    await page.locator(byRole('link', 'Record')).click()
+    await page.locator(byRole('link', 'Record', REGION.nav)).click()
     const { tile, wallS } = await recordCamera(page, 5)
     await openRecording(page, tile)
-    const original = await download(page, 'Download original', 'ff-offline-original.webm')
+    const original = await download(page, 'Download original', 'ff-offline-original.webm', REGION.dialog)
     const o = await probe(original)
     expect(o.durationS).toBeGreaterThan(5 * 0.9)
     expect(o.durationS).toBeLessThanOrEqual(wallS)
@@ -143,7 +143,7 @@ describe('Offline (Firefox)', () => {
   }, 300_000)
 
   test('offline: the Call view says calls need a connection', async () => {
-    await page.locator(byRole('link', 'Call')).click()
+    await page.locator(byRole('link', 'Call', REGION.nav)).click()
     const alert = await page.waitForSelector('::-p-text(Calls need a connection)', { timeout: 15_000 })
     expect(await alert!.evaluate((e) => e.closest('[role="alert"]')?.textContent)).toMatch(/You are offline/)
     // The Call view's schemas parsed without Zod probing eval, which the CSP refuses (Firefox reported each probe).
