@@ -11,7 +11,8 @@
  *   grid (the GPU's texture filtering, by hand), and a blend.
  * - Segmentation masks are refined (temporal smoothing, joint bilateral filter guided by the frame the
  *   mask came from, smoothstep) at the model's size, once per mask, then upsampled to chroma size.
- * - The blur is mask-weighted (background pixels only, normalised) at a quarter of the chroma size.
+ * - The blur is mask-weighted (background pixels only, normalised) at a quarter of the chroma size
+ *   (boxBlur.ts), and upsampled only where the person does not cover the picture.
  * - The colour look is a 64³ table of packed pixels (looks.ts's buildDenseTable, strength mixed in), looked
  *   up as each foreground or edge pixel is written; background pixels are graded once where they are made
  *   (the colour, the fitted picture, the small blur), so the look costs one lookup per person pixel.
@@ -19,6 +20,7 @@
 import { parseHexColor } from '@/lib/virtualBackground/color'
 import { applyDenseTable, buildDenseTable, denseIndex } from '@/lib/virtualBackground/looks'
 import { smoothstep, temporalWeight } from '@/lib/virtualBackground/mask'
+import { boxBlurRound } from '@/lib/virtualBackground/boxBlur'
 import { buildSkinTable, smoothLuma, TouchUpScratch } from '@/lib/virtualBackground/touchUp'
 import { LiftTableCache } from '@/lib/virtualBackground/lowLight'
 import { coverRect } from '@/lib/virtualBackground/coverRect'
@@ -354,6 +356,7 @@ export class CpuRenderer implements Renderer {
     }
     if (plan.touchUp) this.touchUp(planes, plan.engine === 0 ? null : alphaC, s, yuvFull)
     if (plan.lift < 1) this.liftLuma(planes, plan.lift, yuvFull)
+    this.classifyBlocks(alphaC)
     let bgColor = 0
     let bg: Uint32Array | null = null
     let stamp = 'none'
@@ -389,6 +392,52 @@ export class CpuRenderer implements Renderer {
   }
 
   /**
+   * Each 2x2 block's class for this frame (0 background, 1 foreground, 2 edge or odd-sized border, drawn the
+   * careful way), into `cls`: the blur's upsampling skips foreground blocks, and the composite draws by class.
+   */
+  private classifyBlocks(alphaC: Uint8Array | null) {
+    const { w, h, cw, ch } = this
+    if (this.cls.length !== cw * ch) {
+      this.cls = new Uint8Array(cw * ch)
+      this.cls32 = cw % 4 === 0 ? new Uint32Array(this.cls.buffer) : null
+    }
+    const cls = this.cls
+    const even = !(w & 1) && !(h & 1)
+    if (!alphaC) cls.fill(1)
+    else {
+      const a32 = cw % 4 === 0 ? new Uint32Array(alphaC.buffer, alphaC.byteOffset, alphaC.length >> 2) : null
+      const c32 = this.cls32
+      const quads = a32 && c32 ? cw >> 2 : 0
+      for (let by = 0; by < ch; by++) {
+        const aRow = by * cw
+        const up = by > 0 ? aRow - cw : aRow
+        const dn = by + 1 < ch ? aRow + cw : aRow
+        // Four blocks at a time where the alpha row and its neighbours are all 0 or all 255.
+        for (let q = 0; q < quads; q++) {
+          const c = a32![(aRow >> 2) + q]!
+          const byte = c & 255
+          if (
+            (c === 0 || c === 0xffffffff) &&
+            a32![(up >> 2) + q] === c &&
+            a32![(dn >> 2) + q] === c &&
+            (q === 0 ? byte : alphaC[aRow + 4 * q - 1]) === byte &&
+            (q === quads - 1 ? byte : alphaC[aRow + 4 * q + 4]) === byte
+          ) {
+            c32![(aRow >> 2) + q] = c === 0 ? 0 : 0x01010101
+            continue
+          }
+          for (let bx = 4 * q; bx < 4 * q + 4; bx++) cls[aRow + bx] = this.classify(alphaC, aRow, up, dn, bx, cw)
+        }
+        for (let bx = quads * 4; bx < cw; bx++) cls[aRow + bx] = this.classify(alphaC, aRow, up, dn, bx, cw)
+      }
+    }
+    if (!even) {
+      cls.fill(2, (ch - 1) * cw)
+      for (let by = 0; by < ch; by++) cls[by * cw + cw - 1] = 2
+    }
+  }
+
+  /**
    * One pass over each chroma row's runs of blocks: background runs are filled or copied natively,
    * foreground runs converted (three clamped byte stores per pixel), and edge blocks (alpha or a
    * neighbour's alpha not saturated) get a per-pixel alpha from the chroma grid and a blend.
@@ -413,54 +462,18 @@ export class CpuRenderer implements Renderer {
     const yo = planes.y.offset
     const ys = planes.y.stride
     const step = planes.uStep
-    if (this.cls.length !== cw) {
-      this.cls = new Uint8Array(cw)
-      this.cls32 = cw % 4 === 0 ? new Uint32Array(this.cls.buffer) : null
-    }
-    this.alpha32 = alphaC && cw % 4 === 0 ? new Uint32Array(alphaC.buffer, alphaC.byteOffset, alphaC.length >> 2) : null
     const cls = this.cls
     const prev = this.prevCls
-    const even = !(w & 1) && !(h & 1)
     for (let by = 0; by < ch; by++) {
       const uRow = planes.u.offset + by * planes.u.stride
       const vRow = planes.v.offset + by * planes.v.stride
       const y0 = by * 2
       const aRow = by * cw
-      // 0 background, 1 foreground, 2 edge (or odd-sized border, drawn the careful way).
-      if (!alphaC) cls.fill(1)
-      else {
-        const up = by > 0 ? aRow - cw : aRow
-        const dn = by + 1 < ch ? aRow + cw : aRow
-        const a32 = this.alpha32
-        const c32 = this.cls32
-        const quads = a32 && c32 ? cw >> 2 : 0
-        // Four blocks at a time where the alpha row and its neighbours are all 0 or all 255.
-        for (let q = 0; q < quads; q++) {
-          const c = a32![(aRow >> 2) + q]!
-          const byte = c & 255
-          if (
-            (c === 0 || c === 0xffffffff) &&
-            a32![(up >> 2) + q] === c &&
-            a32![(dn >> 2) + q] === c &&
-            (q === 0 ? byte : alphaC[aRow + 4 * q - 1]) === byte &&
-            (q === quads - 1 ? byte : alphaC[aRow + 4 * q + 4]) === byte
-          ) {
-            c32![q] = c === 0 ? 0 : 0x01010101
-            continue
-          }
-          for (let bx = 4 * q; bx < 4 * q + 4; bx++) cls[bx] = this.classify(alphaC, aRow, up, dn, bx, cw)
-        }
-        for (let bx = quads * 4; bx < cw; bx++) cls[bx] = this.classify(alphaC, aRow, up, dn, bx, cw)
-      }
-      if (!even) {
-        if (by === ch - 1) cls.fill(2)
-        cls[cw - 1] = 2
-      }
       let bx = 0
       while (bx < cw) {
-        const kind = cls[bx]!
+        const kind = cls[aRow + bx]!
         let end = bx + 1
-        while (end < cw && cls[end] === kind) end++
+        while (end < cw && cls[aRow + end] === kind) end++
         const x0 = bx * 2
         if (kind === 0) {
           let b = bx
@@ -517,8 +530,8 @@ export class CpuRenderer implements Renderer {
         }
         bx = end
       }
-      prev.set(cls, aRow)
     }
+    prev.set(cls)
   }
 
   /** Low-light lift of the Y plane, in place (the composite, the blur and the key all read it after this). */
@@ -577,7 +590,6 @@ export class CpuRenderer implements Renderer {
   private bgStamp = ''
   private blurCount = 0
   private cls32: Uint32Array | null = null
-  private alpha32: Uint32Array | null = null
 
   /** 0 background, 1 foreground, 2 edge: alpha not saturated, or a neighbour's differs. */
   private classify(alphaC: Uint8Array, aRow: number, up: number, dn: number, bx: number, cw: number): number {
@@ -654,35 +666,18 @@ export class CpuRenderer implements Renderer {
     }
   }
 
-  private blurSmall = {
-    w: 0,
-    h: 0,
-    r: new Float32Array(0),
-    g: new Float32Array(0),
-    b: new Float32Array(0),
-    a: new Float32Array(0),
-    t: new Float32Array(0),
-  }
+  /** The small blur: premultiplied R, G, B and the background weight per pixel (p), and boxBlurRound's scratch (t). */
+  private blurSmall = { w: 0, h: 0, p: new Float32Array(0), t: new Float32Array(0) }
 
-  /** Background-only (inverse-mask-weighted) blur at a quarter of chroma size, upsampled into bg32. */
+  /** Background-only (inverse-mask-weighted) blur at a quarter of chroma size, upsampled into bg32 outside the person. */
   private blurBackground(planes: ReturnType<CpuRenderer['toI420']>, alphaC: Uint8Array, s: RenderSettings, look: Uint32Array | null) {
     const { w, h, cw, ch } = this
     const f = Math.max(1, Math.round(w / 320))
     const sw = Math.max(1, Math.round(w / f))
     const sh = Math.max(1, Math.round(h / f))
     const B = this.blurSmall
-    if (B.w !== sw || B.h !== sh) {
-      const n = sw * sh
-      Object.assign(B, {
-        w: sw,
-        h: sh,
-        r: new Float32Array(n),
-        g: new Float32Array(n),
-        b: new Float32Array(n),
-        a: new Float32Array(n),
-        t: new Float32Array(n),
-      })
-    }
+    if (B.w !== sw || B.h !== sh) Object.assign(B, { w: sw, h: sh, p: new Float32Array(sw * sh * 4), t: new Float32Array(sw * sh * 4) })
+    const P = B.p
     const d = planes.data
     const T = this.rgb!
     for (let y = 0; y < sh; y++) {
@@ -695,33 +690,29 @@ export class CpuRenderer implements Renderer {
         const U = d[planes.u.offset + cy * planes.u.stride + cx * planes.uStep]!
         const V = d[planes.v.offset + cy * planes.v.stride + cx * planes.uStep]!
         const wgt = (255 - alphaC[cy * cw + cx]!) / 255 + 1e-3
-        const i = y * sw + x
-        B.r[i] = Math.min(255, Math.max(0, Y + T.rv[V]!)) * wgt
-        B.g[i] = Math.min(255, Math.max(0, Y - T.gu[U]! - T.gv[V]!)) * wgt
-        B.b[i] = Math.min(255, Math.max(0, Y + T.bu[U]!)) * wgt
-        B.a[i] = wgt
+        const i = (y * sw + x) * 4
+        P[i] = Math.min(255, Math.max(0, Y + T.rv[V]!)) * wgt
+        P[i + 1] = Math.min(255, Math.max(0, Y - T.gu[U]! - T.gv[V]!)) * wgt
+        P[i + 2] = Math.min(255, Math.max(0, Y + T.bu[U]!)) * wgt
+        P[i + 3] = wgt
       }
     }
     // Box blurs (two rounds approximate a Gaussian) on premultiplied channels, then normalised by the weight.
     const radius = Math.max(1, Math.round(blurRadius(s.blurStrength) / 1.4))
-    for (const c of [B.r, B.g, B.b, B.a]) {
-      for (let k = 0; k < 2; k++) {
-        boxBlur(c, B.t, sw, sh, radius, true)
-        boxBlur(B.t, c, sw, sh, radius, false)
-      }
-    }
+    boxBlurRound(P, B.t, sw, sh, radius)
+    boxBlurRound(P, B.t, sw, sh, radius)
     if (this.blurPacked.length !== sw * sh) this.blurPacked = new Uint32Array(sw * sh)
     const small = this.blurPacked
     for (let i = 0; i < sw * sh; i++) {
-      const inv = 1 / Math.max(B.a[i]!, 1e-4)
-      const r = Math.min(255, B.r[i]! * inv) | 0
-      const g = Math.min(255, B.g[i]! * inv) | 0
-      const b = Math.min(255, B.b[i]! * inv) | 0
+      const inv = 1 / Math.max(P[i * 4 + 3]!, 1e-4)
+      const r = Math.min(255, P[i * 4]! * inv) | 0
+      const g = Math.min(255, P[i * 4 + 1]! * inv) | 0
+      const b = Math.min(255, P[i * 4 + 2]! * inv) | 0
       small[i] = ((255 << 24) | (b << 16) | (g << 8) | r) >>> 0
     }
     // Graded small (a few thousand pixels) rather than after upsampling.
     if (look) applyDenseTable(look, small)
-    upsamplePacked(small, sw, sh, this.bg32, w, h, this)
+    upsamplePacked(small, sw, sh, this.bg32, w, h, this, this.cls)
   }
 
   private blurPacked = new Uint32Array(0)
@@ -765,25 +756,6 @@ export class CpuRenderer implements Renderer {
   }
 }
 
-/** One box-blur pass (horizontal or vertical) with a running sum, clamped at the borders. */
-function boxBlur(src: Float32Array, dst: Float32Array, w: number, h: number, r: number, horizontal: boolean) {
-  const n = horizontal ? w : h
-  const lines = horizontal ? h : w
-  const stride = horizontal ? 1 : w
-  const scale = 1 / (2 * r + 1)
-  for (let line = 0; line < lines; line++) {
-    const base = horizontal ? line * w : line
-    let acc = 0
-    for (let k = -r; k <= r; k++) acc += src[base + Math.min(n - 1, Math.max(0, k)) * stride]!
-    for (let i = 0; i < n; i++) {
-      dst[base + i * stride] = acc * scale
-      const add = Math.min(n - 1, i + r + 1)
-      const sub = Math.max(0, i - r)
-      acc += src[base + add * stride]! - src[base + sub * stride]!
-    }
-  }
-}
-
 /** Linear interpolation of two packed RGBA pixels, t in 0..256, two channels per multiply. */
 function lerpPacked(a: number, b: number, t: number): number {
   const it = 256 - t
@@ -792,18 +764,40 @@ function lerpPacked(a: number, b: number, t: number): number {
   return (0xff000000 | rb | g) >>> 0
 }
 
-/** Bilinear upsampling of a packed RGBA picture: rows horizontally first, then each output row from two of them. */
-function upsamplePacked(src: Uint32Array, sw: number, sh: number, dst: Uint32Array, w: number, h: number, scratch: { rowsH: Uint32Array }) {
+/**
+ * Bilinear upsampling of a packed RGBA picture: rows horizontally first, then each output row from two of them,
+ * only where the 2x2 block's class in `cls` (one per block, rows of (w + 1) >> 1) is not foreground: the person
+ * covers those pixels and nothing reads them.
+ */
+function upsamplePacked(
+  src: Uint32Array,
+  sw: number,
+  sh: number,
+  dst: Uint32Array,
+  w: number,
+  h: number,
+  scratch: { rowsH: Uint32Array },
+  cls: Uint8Array,
+) {
   if (scratch.rowsH.length !== sh * w) scratch.rowsH = new Uint32Array(sh * w)
   const rows = scratch.rowsH
   const fx = sw / w
+  const xs = new Int32Array(w)
+  const xt = new Int32Array(w)
   for (let x = 0; x < w; x++) {
     const sx = Math.max(0, Math.min(sw - 1, (x + 0.5) * fx - 0.5))
-    const x0 = sx | 0
-    const x1 = Math.min(sw - 1, x0 + 1)
-    const t = ((sx - x0) * 256) | 0
-    for (let y = 0; y < sh; y++) rows[y * w + x] = lerpPacked(src[y * sw + x0]!, src[y * sw + x1]!, t)
+    xs[x] = sx | 0
+    xt[x] = ((sx - xs[x]!) * 256) | 0
   }
+  for (let y = 0; y < sh; y++) {
+    const s0 = y * sw
+    const o = y * w
+    for (let x = 0; x < w; x++) {
+      const x0 = xs[x]!
+      rows[o + x] = lerpPacked(src[s0 + x0]!, src[s0 + Math.min(sw - 1, x0 + 1)]!, xt[x]!)
+    }
+  }
+  const cw = (w + 1) >> 1
   const fy = sh / h
   for (let y = 0; y < h; y++) {
     const sy = Math.max(0, Math.min(sh - 1, (y + 0.5) * fy - 0.5))
@@ -813,7 +807,16 @@ function upsamplePacked(src: Uint32Array, sw: number, sh: number, dst: Uint32Arr
     const a = y0 * w
     const b = y1 * w
     const o = y * w
-    if (t === 0) dst.set(rows.subarray(a, a + w), o)
-    else for (let x = 0; x < w; x++) dst[o + x] = lerpPacked(rows[a + x]!, rows[b + x]!, t)
+    const c = (y >> 1) * cw
+    let bx = 0
+    while (bx < cw) {
+      while (bx < cw && cls[c + bx] === 1) bx++
+      let e = bx
+      while (e < cw && cls[c + e] !== 1) e++
+      const x1 = Math.min(w, e * 2)
+      if (t === 0) dst.set(rows.subarray(a + bx * 2, a + x1), o + bx * 2)
+      else for (let x = bx * 2; x < x1; x++) dst[o + x] = lerpPacked(rows[a + x]!, rows[b + x]!, t)
+      bx = e
+    }
   }
 }
