@@ -9,7 +9,8 @@
  * ffmpeg (a textured horse on an uneven green screen, with its exact silhouette).
  *
  * WebKitGTK has no WebGL in workers, so the CPU renderer composites and person detection cannot run
- * (MediaPipe uploads frames through WebGL): the test checks the message it gives instead. Safari has WebGL in
+ * (MediaPipe uploads frames through WebGL): the test checks the message it gives instead, and touch-up is checked
+ * on the green-screen path (the portrait fixture on a green screen, made with ffmpeg). Safari has WebGL in
  * workers; person detection there is untested here.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -33,7 +34,10 @@ beforeAll(async () => {
   // The 512x512 portrait's top 480 lines, 64 px of green screen either side: the touch-up regions, moved right 64.
   portraitOnGreenUrl = await clipUrl(
     server,
-    await stillClip('portrait-astronaut.jpg', 512, 512, 30, 2, { name: 'on-green', filter: 'crop=512:480:0:0,pad=640:480:64:0:color=0x00ff00' }),
+    await stillClip('portrait-astronaut.jpg', 512, 512, 30, 2, {
+      name: 'on-green',
+      filter: 'crop=512:480:0:0,pad=640:480:64:0:color=0x00ff00',
+    }),
     5,
   )
 })
@@ -54,10 +58,15 @@ interface State {
 const greenStrip: Rect = { x: 0, y: 0, width: 48, height: 480 }
 
 describe('WebKitGTK', () => {
-  it('previews the mock camera through the worker-track pipeline, then keys, blurs and replaces a green screen, grades it with a look and touches up a portrait on it, on the same track', async () => {
+  it('previews the mock camera through the worker-track pipeline, then keys, blurs and replaces a green screen, and grades it with a look, on the same track', async () => {
     const h = await openHarnessIn(server, 'webkit')
     try {
-      const { trackId } = await h.call<{ trackId: string }>('start', { width: 640, height: 480, fps: 30, settings: { engine: 'chroma', mode: 'none' } })
+      const { trackId } = await h.call<{ trackId: string }>('start', {
+        width: 640,
+        height: 480,
+        fps: 30,
+        settings: { engine: 'chroma', mode: 'none' },
+      })
       const preview = await h.call<{ fpsOut: number; pipeline: string; renderer: string }>('measure', 2)
       console.log(`webkit preview: ${preview.fpsOut.toFixed(1)} fps on ${preview.pipeline}/${preview.renderer}`)
       expect(preview.pipeline).toBe('worker-track')
@@ -78,7 +87,14 @@ describe('WebKitGTK', () => {
       const score = iou(a.data, chroma.truth, 128, 1)
       console.log(`webkit chroma colour: IoU ${score.toFixed(4)} against the exact silhouette`)
       expect(score).toBeGreaterThanOrEqual(0.97)
-      await proveModes(h, { fg: insideRect(chroma.truth, 640, 480, 48), bg: greenStrip, videoUrl, trackId, label: 'webkit chroma', settleMs: 2500 })
+      await proveModes(h, {
+        fg: insideRect(chroma.truth, 640, 480, 48),
+        bg: greenStrip,
+        videoUrl,
+        trackId,
+        label: 'webkit chroma',
+        settleMs: 2500,
+      })
 
       // A colour look grades the picture (warm: red up, blue down), on the same track.
       const whole: Rect = { x: 0, y: 0, width: 640, height: 480 }
@@ -93,10 +109,32 @@ describe('WebKitGTK', () => {
       expect(plain!.mean[2]! - warm!.mean[2]!).toBeGreaterThan(4)
       await h.call('setSettings', { look: { id: 'none', strength: 1 } })
 
-      // Touch-up on the green-screen path (the key's alpha says where the person is; no person detection needed):
-      // the portrait on a green screen, the green replaced by a colour, then touch-up at full strength.
-      await h.call('switchCamera', { width: 640, height: 480, fps: 30, clipUrl: portraitOnGreenUrl })
-      await h.call('setSettings', { mode: 'color', color: '#202020' })
+      // Person detection cannot run without WebGL in workers: a message says so and what to do.
+      await h.call('setSettings', { engine: 'segmentation', mode: 'blur' })
+      const model = await h.call<{ status: string; error: string | null }>('waitModel')
+      expect(model.status).toBe('error')
+      expect(model.error).toMatch(/needs WebGL in workers.*Choose Green screen instead/)
+      const s = await h.call<State>('state')
+      expect([s.trackId, s.readyState, s.ended]).toEqual([trackId, 'live', []])
+    } catch (err) {
+      console.error(h.logs.join('\n'), JSON.stringify(await h.call('state').catch((e: unknown) => String(e))))
+      throw err
+    } finally {
+      await h.close()
+    }
+  })
+
+  it('touches up a portrait on a green screen (the key says where the person is; no person detection needed)', async () => {
+    const h = await openHarnessIn(server, 'webkit')
+    try {
+      // The portrait on a green screen, the green replaced by a colour, then touch-up at full strength.
+      await h.call('start', {
+        width: 640,
+        height: 480,
+        fps: 30,
+        clipUrl: portraitOnGreenUrl,
+        settings: { engine: 'chroma', mode: 'color', color: '#202020' },
+      })
       const moved = (r: Rect): Rect => ({ ...r, x: r.x + 64 })
       const rects = [...PORTRAIT_SKIN, ...PORTRAIT_EDGES].map(moved)
       type R = { regions: { localVariance: number; gradient: number; mean: number[] }[] }
@@ -125,22 +163,17 @@ describe('WebKitGTK', () => {
       await h.call('setSettings', { touchUp: { strength: 1 } })
       await new Promise((r) => setTimeout(r, 2500))
       const after = await measure()
+      const st = await h.call<State>('state')
+      expect([st.pipeline, st.renderer, st.error]).toEqual(['worker-track', 'cpu', null])
       const n = PORTRAIT_SKIN.length
       const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0)
       const drop = 1 - sum(after.slice(0, n).map((r) => r.variance)) / sum(before.slice(0, n).map((r) => r.variance))
       const edges = PORTRAIT_EDGES.map((_, i) => after[n + i]!.gradient / before[n + i]!.gradient - 1)
-      console.log(`webkit touch-up (green screen): skin variance drop ${(drop * 100).toFixed(0)}%, edges ${edges.map((e) => (e * 100).toFixed(1) + '%').join(' ')}`)
+      console.log(
+        `webkit touch-up (green screen): skin variance drop ${(drop * 100).toFixed(0)}%, edges ${edges.map((e) => (e * 100).toFixed(1) + '%').join(' ')}`,
+      )
       expect(drop).toBeGreaterThanOrEqual(0.4)
       for (const e of edges) expect(Math.abs(e)).toBeLessThanOrEqual(0.1)
-      await h.call('setSettings', { touchUp: { strength: 0 } })
-
-      // Person detection cannot run without WebGL in workers: a message says so and what to do.
-      await h.call('setSettings', { engine: 'segmentation', mode: 'blur' })
-      const model = await h.call<{ status: string; error: string | null }>('waitModel')
-      expect(model.status).toBe('error')
-      expect(model.error).toMatch(/needs WebGL in workers.*Choose Green screen instead/)
-      const s = await h.call<State>('state')
-      expect([s.trackId, s.readyState, s.ended]).toEqual([trackId, 'live', []])
     } catch (err) {
       console.error(h.logs.join('\n'), JSON.stringify(await h.call('state').catch((e: unknown) => String(e))))
       throw err
