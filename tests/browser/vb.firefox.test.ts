@@ -17,8 +17,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { iou, regionFraction, type Rect } from '../../src/lib/virtualBackground/mask.ts'
 import { stillClip } from '../support/media.ts'
 import { chromaClip, type ChromaClip } from './clips.ts'
-import { clipUrl, colorClipUrl, openHarnessIn, startHarnessServer, type HarnessDriver, type HarnessEngine, type HarnessServer } from './harnessServer.ts'
-import { alphaOf, CLIP, insideRect, PORTRAIT_EDGES, PORTRAIT_SKIN, proveModes } from './vbProofs.ts'
+import {
+  clipUrl,
+  colorClipUrl,
+  openHarnessIn,
+  startHarnessServer,
+  type HarnessDriver,
+  type HarnessEngine,
+  type HarnessServer,
+} from './harnessServer.ts'
+import { alphaOf, CLIP, insideRect, measurePortrait, PORTRAIT_EDGES, PORTRAIT_SKIN, proveModes, touchUpEffect } from './vbProofs.ts'
 
 let server: HarnessServer
 let chroma: ChromaClip
@@ -67,7 +75,14 @@ const backdrop: Rect = { x: 300, y: 0, width: 200, height: 60 }
 const greenStrip: Rect = { x: 0, y: 0, width: 48, height: 480 }
 
 async function proveChroma(h: HarnessDriver, label: string, renderer?: 'webgl2' | 'cpu') {
-  const { trackId } = await h.call<{ trackId: string }>('start', { width: 640, height: 480, fps: 30, clipUrl: chromaUrl, renderer, settings: { engine: 'chroma', mode: 'color' } })
+  const { trackId } = await h.call<{ trackId: string }>('start', {
+    width: 640,
+    height: 480,
+    fps: 30,
+    clipUrl: chromaUrl,
+    renderer,
+    settings: { engine: 'chroma', mode: 'color' },
+  })
   await new Promise((r) => setTimeout(r, 1500))
   const s = await h.call<State>('state')
   expect(s.pipeline).toBe('worker-bitmap')
@@ -78,7 +93,14 @@ async function proveChroma(h: HarnessDriver, label: string, renderer?: 'webgl2' 
   console.log(`${label} colour: IoU ${score.toFixed(4)} against the exact silhouette`)
   expect(score).toBeGreaterThanOrEqual(0.97)
   // WebGL2 on Mesa's software renderer is slow (why the CPU renderer is the automatic choice there): longer windows.
-  await proveModes(h, { fg: insideRect(chroma.truth, 640, 480, 48), bg: greenStrip, videoUrl, trackId, label, settleMs: renderer === 'webgl2' ? 3000 : 1200 })
+  await proveModes(h, {
+    fg: insideRect(chroma.truth, 640, 480, 48),
+    bg: greenStrip,
+    videoUrl,
+    trackId,
+    label,
+    settleMs: renderer === 'webgl2' ? 3000 : 1200,
+  })
   return trackId
 }
 
@@ -88,7 +110,8 @@ async function provePerson(h: HarnessDriver, label: string, trackId: string, set
   await new Promise((r) => setTimeout(r, 1500))
   const a = await alphaOf(h)
   const fg = (r: Rect) => regionFraction(a.data, a.width, r, 128)
-  const faceTorso = (fg(face) * face.width * face.height + fg(torso) * torso.width * torso.height) / (face.width * face.height + torso.width * torso.height)
+  const faceTorso =
+    (fg(face) * face.width * face.height + fg(torso) * torso.width * torso.height) / (face.width * face.height + torso.width * torso.height)
   console.log(`${label} colour: face+torso ${faceTorso.toFixed(3)}, flag ${fg(flag).toFixed(3)}, backdrop ${fg(backdrop).toFixed(3)}`)
   expect(faceTorso).toBeGreaterThanOrEqual(0.9)
   expect(fg(flag)).toBeLessThanOrEqual(0.05)
@@ -118,7 +141,13 @@ describe('Firefox, headless (no WebGL: the CPU renderer)', () => {
 
   it('person detection without WebGL says why and what to do, and shows the camera as it is', async () => {
     await withFirefox('firefox', async (h) => {
-      await h.call('start', { width: 512, height: 512, fps: 30, clipUrl: portraitUrl, settings: { engine: 'segmentation', mode: 'color', color: '#000000' } })
+      await h.call('start', {
+        width: 512,
+        height: 512,
+        fps: 30,
+        clipUrl: portraitUrl,
+        settings: { engine: 'segmentation', mode: 'color', color: '#000000' },
+      })
       const model = await h.call<{ status: string; error: string | null }>('waitModel')
       expect(model.status).toBe('error')
       expect(model.error).toMatch(/needs WebGL in workers.*Choose Green screen instead/)
@@ -139,7 +168,11 @@ describe('Firefox, headed under Xvfb (WebGL2 by Mesa)', () => {
         height: 512,
         fps: 30,
         clipUrl: portraitUrl,
-        settings: { engine: 'segmentation', mode: 'color', segmentation: { model: 'general', maskFps: 30, edgeSoftness: 0.5, temporalSmoothing: 0.5 } },
+        settings: {
+          engine: 'segmentation',
+          mode: 'color',
+          segmentation: { model: 'general', maskFps: 30, edgeSoftness: 0.5, temporalSmoothing: 0.5 },
+        },
       })
       await provePerson(h, 'firefox headed ML/cpu', trackId)
     })
@@ -152,37 +185,26 @@ describe('Firefox, headed under Xvfb (WebGL2 by Mesa)', () => {
         height: 512,
         fps: 30,
         clipUrl: portraitUrl,
-        settings: { engine: 'segmentation', mode: 'none', segmentation: { model: 'general', maskFps: 30, edgeSoftness: 0.5, temporalSmoothing: 0.5 } },
+        settings: {
+          engine: 'segmentation',
+          mode: 'none',
+          segmentation: { model: 'general', maskFps: 30, edgeSoftness: 0.5, temporalSmoothing: 0.5 },
+        },
       })
-      type R = { regions: { mean: number[]; localVariance: number; gradient: number }[] }
       const whole: Rect = { x: 0, y: 0, width: 512, height: 512 }
       const rects = [...PORTRAIT_SKIN, ...PORTRAIT_EDGES, whole]
       await new Promise((r) => setTimeout(r, 1500))
-      // The clip is a still picture (decoded VP8): each measure is the mean of three pictures, so one frame's
-      // decoder noise counts for less.
-      const measure = async () => {
-        const runs: R[] = []
-        for (let i = 0; i < 3; i++) {
-          runs.push(await h.call<R>('regions', rects))
-          await new Promise((r) => setTimeout(r, 200))
-        }
-        return rects.map((_, k) => ({
-          variance: runs.reduce((a, r) => a + r.regions[k]!.localVariance, 0) / 3,
-          gradient: runs.reduce((a, r) => a + r.regions[k]!.gradient, 0) / 3,
-          mean: [0, 1, 2].map((c) => runs.reduce((a, r) => a + r.regions[k]!.mean[c]!, 0) / 3),
-        }))
-      }
+      const measure = () => measurePortrait(h, rects)
       const before = await measure()
       await h.call('setSettings', { touchUp: { strength: 1 } })
       expect(await h.call('waitModel')).toEqual({ status: 'ready', error: null })
       await new Promise((r) => setTimeout(r, 2500))
       const after = await measure()
       expect((await h.call<State>('state')).renderer).toBe('cpu')
-      const n = PORTRAIT_SKIN.length
-      const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0)
-      const drop = 1 - sum(after.slice(0, n).map((r) => r.variance)) / sum(before.slice(0, n).map((r) => r.variance))
-      const edges = PORTRAIT_EDGES.map((_, i) => after[n + i]!.gradient / before[n + i]!.gradient - 1)
-      console.log(`firefox touch-up: skin variance drop ${(drop * 100).toFixed(0)}%, edges ${edges.map((e) => (e * 100).toFixed(1) + '%').join(' ')}`)
+      const { drop, edges } = touchUpEffect(before, after)
+      console.log(
+        `firefox touch-up: skin variance drop ${(drop * 100).toFixed(0)}%, edges ${edges.map((e) => (e * 100).toFixed(1) + '%').join(' ')}`,
+      )
       expect(drop).toBeGreaterThanOrEqual(0.4)
       for (const e of edges) expect(Math.abs(e)).toBeLessThanOrEqual(0.1)
       // A warm look: red up and blue down over the whole picture.
@@ -200,7 +222,10 @@ describe('Firefox, headed under Xvfb (WebGL2 by Mesa)', () => {
     await withFirefox('firefox-headed', async (h) => {
       const trackId = await proveChroma(h, 'firefox headed chroma/webgl2', 'webgl2')
       await h.call('switchCamera', { width: 512, height: 512, fps: 30, clipUrl: portraitUrl })
-      await h.call('setSettings', { engine: 'segmentation', segmentation: { model: 'general', maskFps: 30, edgeSoftness: 0.5, temporalSmoothing: 0.5 } })
+      await h.call('setSettings', {
+        engine: 'segmentation',
+        segmentation: { model: 'general', maskFps: 30, edgeSoftness: 0.5, temporalSmoothing: 0.5 },
+      })
       await provePerson(h, 'firefox headed ML/webgl2', trackId, 3000)
     })
   })

@@ -18,7 +18,7 @@ import { iou, type Rect } from '../../src/lib/virtualBackground/mask.ts'
 import { chromaClip, type ChromaClip } from './clips.ts'
 import { clipUrl, colorClipUrl, openHarnessIn, startHarnessServer, type HarnessServer } from './harnessServer.ts'
 import { stillClip } from '../support/media.ts'
-import { alphaOf, CLIP, insideRect, PORTRAIT_EDGES, PORTRAIT_SKIN, proveModes } from './vbProofs.ts'
+import { alphaOf, CLIP, insideRect, measurePortrait, PORTRAIT_EDGES, PORTRAIT_SKIN, proveModes, touchUpEffect } from './vbProofs.ts'
 
 let server: HarnessServer
 let chroma: ChromaClip
@@ -137,7 +137,7 @@ describe('WebKitGTK', () => {
       })
       const moved = (r: Rect): Rect => ({ ...r, x: r.x + 64 })
       const rects = [...PORTRAIT_SKIN, ...PORTRAIT_EDGES].map(moved)
-      type R = { regions: { localVariance: number; gradient: number; mean: number[] }[] }
+      type R = { regions: { mean: number[] }[] }
       const t1 = Date.now()
       for (;;) {
         // The clip is on once the left strip is the replacing colour, not green, and the face is there.
@@ -147,28 +147,14 @@ describe('WebKitGTK', () => {
         await new Promise((r) => setTimeout(r, 300))
       }
       await new Promise((r) => setTimeout(r, 1500))
-      const measure = async () => {
-        // A still picture through VP8: the mean of three pictures, so one frame's coding noise counts for less.
-        const runs: R[] = []
-        for (let i = 0; i < 3; i++) {
-          runs.push(await h.call<R>('regions', rects))
-          await new Promise((r) => setTimeout(r, 200))
-        }
-        return rects.map((_, k) => ({
-          variance: runs.reduce((a, r) => a + r.regions[k]!.localVariance, 0) / 3,
-          gradient: runs.reduce((a, r) => a + r.regions[k]!.gradient, 0) / 3,
-        }))
-      }
+      const measure = () => measurePortrait(h, rects)
       const before = await measure()
       await h.call('setSettings', { touchUp: { strength: 1 } })
       await new Promise((r) => setTimeout(r, 2500))
       const after = await measure()
       const st = await h.call<State>('state')
       expect([st.pipeline, st.renderer, st.error]).toEqual(['worker-track', 'cpu', null])
-      const n = PORTRAIT_SKIN.length
-      const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0)
-      const drop = 1 - sum(after.slice(0, n).map((r) => r.variance)) / sum(before.slice(0, n).map((r) => r.variance))
-      const edges = PORTRAIT_EDGES.map((_, i) => after[n + i]!.gradient / before[n + i]!.gradient - 1)
+      const { drop, edges } = touchUpEffect(before, after)
       console.log(
         `webkit touch-up (green screen): skin variance drop ${(drop * 100).toFixed(0)}%, edges ${edges.map((e) => (e * 100).toFixed(1) + '%').join(' ')}`,
       )
