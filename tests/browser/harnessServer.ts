@@ -174,8 +174,16 @@ export async function colorClipUrl(server: HarnessServer, color: string, width =
 }
 
 /** Opens the harness on `clip`, runs `fn`, prints the page's console if it fails, and closes the page. */
-export async function withHarness<T>(server: HarnessServer, clip: string | undefined, fn: (h: OpenHarness) => Promise<T>): Promise<T> {
-  const h = await openHarness(server, clip)
+export function withHarness<T>(server: HarnessServer, clip: string | undefined, fn: (h: OpenHarness) => Promise<T>): Promise<T> {
+  return withOpened(openHarness(server, clip), fn)
+}
+
+/** Runs `fn` on a harness once `opening` gives it (any engine), prints the page's console if it fails, and closes it. */
+export async function withOpened<H extends { logs: string[]; close(): Promise<void> }, T>(
+  opening: Promise<H>,
+  fn: (h: H) => Promise<T>,
+): Promise<T> {
+  const h = await opening
   try {
     return await fn(h)
   } catch (err) {

@@ -25,6 +25,7 @@ import {
   type HarnessDriver,
   type HarnessEngine,
   type HarnessServer,
+  withOpened,
 } from './harnessServer.ts'
 import { alphaOf, CLIP, insideRect, measurePortrait, PORTRAIT_EDGES, PORTRAIT_SKIN, proveModes, touchUpEffect } from './vbProofs.ts'
 
@@ -45,16 +46,8 @@ afterAll(async () => {
   await server?.close()
 })
 
-async function withFirefox<T>(engine: HarnessEngine, fn: (h: HarnessDriver) => Promise<T>): Promise<T> {
-  const h = await openHarnessIn(server, engine)
-  try {
-    return await fn(h)
-  } catch (err) {
-    console.error(h.logs.join('\n'))
-    throw err
-  } finally {
-    await h.close()
-  }
+function withFirefox<T>(engine: HarnessEngine, fn: (h: HarnessDriver) => Promise<T>): Promise<T> {
+  return withOpened(openHarnessIn(server, engine), fn)
 }
 
 interface State {

@@ -718,6 +718,10 @@ export class CpuRenderer implements Renderer {
   private blurPacked = new Uint32Array(0)
   /** Rows of the small blur upsampled horizontally to full width (upsamplePacked's scratch). */
   rowsH = new Uint32Array(0)
+  /** upsamplePacked's column table: each output column's left source column and weight, for colsKey's sizes. */
+  xs = new Int32Array(0)
+  xt = new Int32Array(0)
+  colsKey = ''
 
   readPatch(x: number, y: number, size: number): Uint8Array | null {
     const p = this.lastPlanes
@@ -776,19 +780,24 @@ function upsamplePacked(
   dst: Uint32Array,
   w: number,
   h: number,
-  scratch: { rowsH: Uint32Array },
+  scratch: { rowsH: Uint32Array; xs: Int32Array; xt: Int32Array; colsKey: string },
   cls: Uint8Array,
 ) {
   if (scratch.rowsH.length !== sh * w) scratch.rowsH = new Uint32Array(sh * w)
   const rows = scratch.rowsH
-  const fx = sw / w
-  const xs = new Int32Array(w)
-  const xt = new Int32Array(w)
-  for (let x = 0; x < w; x++) {
-    const sx = Math.max(0, Math.min(sw - 1, (x + 0.5) * fx - 0.5))
-    xs[x] = sx | 0
-    xt[x] = ((sx - xs[x]!) * 256) | 0
+  // Each output column's left source column and weight, made once per pair of sizes.
+  if (scratch.colsKey !== `${sw}:${w}`) {
+    scratch.colsKey = `${sw}:${w}`
+    scratch.xs = new Int32Array(w)
+    scratch.xt = new Int32Array(w)
+    const fx = sw / w
+    for (let x = 0; x < w; x++) {
+      const sx = Math.max(0, Math.min(sw - 1, (x + 0.5) * fx - 0.5))
+      scratch.xs[x] = sx | 0
+      scratch.xt[x] = ((sx - scratch.xs[x]!) * 256) | 0
+    }
   }
+  const { xs, xt } = scratch
   for (let y = 0; y < sh; y++) {
     const s0 = y * sw
     const o = y * w
