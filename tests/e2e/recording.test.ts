@@ -258,7 +258,7 @@ describe('recording engine (headless Chromium, fake devices)', () => {
   it('cancelling an export whose worker stopped answering ends it within seconds, and the next export runs', async () => {
     const rec = await page.evaluate(() => window.harness.record('screen', 1500))
     const t0 = Date.now()
-    const r = await page.evaluate((id) => window.harness.exportTo(id, 'gif', { freezeWorkerAfterMs: 100, cancelAfterMs: 1000, gif: { width: 160 } }), rec.id)
+    const r = await page.evaluate((id) => window.harness.exportTo(id, 'gif', { freezeWorker: true, cancelAfterMs: 1000, gif: { width: 160 } }), rec.id)
     const elapsedMs = Date.now() - t0
     expect(r, JSON.stringify(r)).toMatchObject({ ok: false, aborted: true })
     expect(!r.ok && r.error).toMatch(/AbortError/)

@@ -23,21 +23,25 @@ const exports = new Map<string, Blob>()
 let current: { rec: UseRecorderReturn; stream: MediaStream; cleanup: () => void } | null = null
 
 /**
- * The export workers the page starts (exportClient.ts names its worker 'export'), and those a test has frozen: to
+ * The export workers (exportClient.ts names its worker 'export') a test has frozen: to
  * simulate a worker whose event loop stopped (as Firefox does to a worker that starts workers in quick succession),
  * nothing more goes in or comes out of it. The only test-only hook here, installed before any export runs.
  */
-const exportWorkers: Worker[] = []
 const frozen = new WeakSet<Worker>()
+/** Set by an export that asks for it: the export worker freezes at its first message to the page from then on. */
+let freezeAtNextMessage = false
 {
   const Native = window.Worker
   class WatchedWorker extends Native {
     constructor(url: string | URL, options?: WorkerOptions) {
       super(url, options)
       if (options?.name !== 'export') return
-      exportWorkers.push(this)
       // Registered before the page's own onmessage, so it can keep a frozen worker's messages from it.
       this.addEventListener('message', (e) => {
+        if (freezeAtNextMessage) {
+          freezeAtNextMessage = false
+          frozen.add(this)
+        }
         if (frozen.has(this)) e.stopImmediatePropagation()
       })
     }
@@ -293,8 +297,11 @@ const harness = {
       mp4?: Partial<Mp4Settings>
       engine?: Mp4Engine
       cancelAfterMs?: number
-      /** Freeze the export worker (see `frozen`) this long after the export starts. */
-      freezeWorkerAfterMs?: number
+      /**
+       * Freeze the export worker (see `frozen`) at its first answer to this export, so the job has begun and
+       * cannot finish (a timer could fire before the job reached the worker, or after the worker's part was done).
+       */
+      freezeWorker?: boolean
       /** Write the export to a file in the origin private file system as it is made. */
       toDisk?: boolean
     } = {},
@@ -304,7 +311,7 @@ const harness = {
     const ac = new AbortController()
     const progress: number[] = []
     if (opts.cancelAfterMs !== undefined) setTimeout(() => ac.abort(), opts.cancelAfterMs)
-    if (opts.freezeWorkerAfterMs !== undefined) setTimeout(() => exportWorkers.forEach((w) => frozen.add(w)), opts.freezeWorkerAfterMs)
+    freezeAtNextMessage = opts.freezeWorker === true
     const watch = watchMainThread()
     try {
       const out = opts.toDisk ? ((await privateFile('exports', `${id}.${format}`)) ?? undefined) : undefined
@@ -343,6 +350,8 @@ const harness = {
     } catch (err) {
       await watch.stop()
       return { ok: false, error: err instanceof Error ? `${err.name}: ${err.message}` : String(err), aborted: ac.signal.aborted, progress: progress.length }
+    } finally {
+      freezeAtNextMessage = false
     }
   },
   /** A GIF export whose gif.js worker script is `workerURL` (one that does not load, to see the export say so). */
