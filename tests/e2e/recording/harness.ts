@@ -107,7 +107,17 @@ async function openSource(source: Source): Promise<{ stream: MediaStream; cleanu
 }
 
 function summary(r: FinishedRecording) {
-  return { id: r.id, durationMs: r.durationMs, size: r.size, mime: r.mime, recorderMime: r.recorderMime, width: r.width, height: r.height, chunks: r.chunks, thumb: r.thumb?.size ?? 0 }
+  return {
+    id: r.id,
+    durationMs: r.durationMs,
+    size: r.size,
+    mime: r.mime,
+    recorderMime: r.recorderMime,
+    width: r.width,
+    height: r.height,
+    chunks: r.chunks,
+    thumb: r.thumb?.size ?? 0,
+  }
 }
 
 export interface ExportOk {
@@ -167,7 +177,12 @@ function watchMainThread() {
       cancelAnimationFrame(raf)
       obs.disconnect()
       const seconds = (performance.now() - t0) / 1000
-      return { longTasks: tasks.length, longestTaskMs: Math.round(Math.max(0, ...tasks)), rafFps: Math.round((frames / seconds) * 10) / 10, rafMaxGapMs: Math.round(maxGap) }
+      return {
+        longTasks: tasks.length,
+        longestTaskMs: Math.round(Math.max(0, ...tasks)),
+        rafFps: Math.round((frames / seconds) * 10) / 10,
+        rafMaxGapMs: Math.round(maxGap),
+      }
     },
   }
 }
@@ -188,7 +203,16 @@ const harness = {
   },
   status() {
     const r = current?.rec
-    return r && { state: r.state.value, elapsedMs: r.elapsedMs.value, bytes: r.bytes.value, error: r.error.value, notice: r.notice.value, stopReason: r.stopReason.value }
+    return (
+      r && {
+        state: r.state.value,
+        elapsedMs: r.elapsedMs.value,
+        bytes: r.bytes.value,
+        error: r.error.value,
+        notice: r.notice.value,
+        stopReason: r.stopReason.value,
+      }
+    )
   },
   pause: () => current?.rec.pause(),
   resume: () => current?.rec.resume(),
@@ -349,7 +373,12 @@ const harness = {
       }
     } catch (err) {
       await watch.stop()
-      return { ok: false, error: err instanceof Error ? `${err.name}: ${err.message}` : String(err), aborted: ac.signal.aborted, progress: progress.length }
+      return {
+        ok: false,
+        error: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
+        aborted: ac.signal.aborted,
+        progress: progress.length,
+      }
     } finally {
       freezeAtNextMessage = false
     }
