@@ -7,6 +7,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { join } from 'node:path'
 import { launchChromium } from '../support/chromium.ts'
 import { scratchDir } from '../support/media.ts'
+import { printPagesOnFailure } from '../support/failure.ts'
 import { decodeErrors, frameCount, mp4Boxes, probe } from './recording/checks.ts'
 
 const baseURL = inject('baseURL')
@@ -67,6 +68,7 @@ describe('Record view, gallery export and recovery', () => {
   afterAll(async () => {
     await browser?.close()
   })
+  printPagesOnFailure(() => context.pages())
 
   test('records the screen, saves it to the gallery, and exports mp4 and gif from there', async () => {
     const page = await context.newPage()
