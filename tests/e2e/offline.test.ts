@@ -247,6 +247,9 @@ describe('Installable and offline (Chromium)', () => {
     await waitForPreviewFrame(page)
     await page.locator('label', { has: page.getByRole('radio', { name: 'Blur' }) }).click()
     await expect.poll(() => page.getByTitle('Background processing speed').isVisible(), { timeout: 60_000 }).toBe(true)
+    // Used means loaded: the picture runs before the model is in (its heading says "loading model…" until then), and
+    // turning the background off earlier stops the model's download, so nothing would be kept for offline use.
+    await expect.poll(() => page.getByText('loading model…').count(), { timeout: 60_000 }).toBe(0)
     const alerts = await page.getByRole('alert').allTextContents()
     expect(
       alerts.filter((t) => t.includes('needs one online use first')),

@@ -179,6 +179,8 @@ describe('recording engine (headless Chromium, fake devices)', () => {
       await p.waitForFunction(() => document.title.includes('ready'))
       const rec = await p.evaluate(() => window.harness.record('camera', 5000, { mimeType: 'video/webm;codecs=vp8,opus' }))
       expect([rec.width, rec.height]).toEqual([1280, 720])
+      // The recording first, so that a short export says whether the recorder or the export lost the time.
+      await checkWebm(await save(p, rec.id, 'scroll.webm'), 5, ['vp8', 'opus'])
       const mp4 = await p.evaluate((id) => window.harness.exportTo(id, 'mp4'), rec.id)
       if (!mp4.ok) throw new Error(mp4.error)
       expect(mp4.engine).toBe('webcodecs')
