@@ -9,6 +9,7 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { launchChromium } from '../support/chromium.ts'
 import { scratchDir, stillClip } from '../support/media.ts'
+import { createRoomId } from '../../src/lib/signaling/client.ts'
 
 const baseURL = inject('baseURL')
 
@@ -119,7 +120,10 @@ describe('bugs a new user hit', () => {
     await page.goto(`${baseURL}/gallery`)
     await page.locator('.tile').first().waitFor()
     const photosBefore = await page.getByRole('button', { name: /^Open photo-/ }).count()
-    await page.getByRole('button', { name: /^Delete photo-/ }).first().click()
+    await page
+      .getByRole('button', { name: /^Delete photo-/ })
+      .first()
+      .click()
     // Element Plus puts role="dialog" on a full-screen wrapper; the box itself is .el-message-box inside it.
     const box = page.getByRole('dialog', { name: 'Delete' }).locator('.el-message-box')
     await box.waitFor()
@@ -166,7 +170,10 @@ describe('bugs a new user hit', () => {
     const own = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-US' })
     const p = await own.newPage()
     const switchTo = async (name: 'English' | '中文') => {
-      await p.getByRole('group', { name: /^(Language|语言)$/ }).getByRole('button', { name }).click()
+      await p
+        .getByRole('group', { name: /^(Language|语言)$/ })
+        .getByRole('button', { name })
+        .click()
       await expect.poll(() => p.evaluate(() => document.documentElement.lang)).toBe(name === '中文' ? 'zh-CN' : 'en')
     }
     // Capture: a refused background file.
@@ -212,7 +219,10 @@ describe('bugs a new user hit', () => {
     try {
       const p = await (await blocked.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-US' })).newPage()
       await p.goto(baseURL)
-      const camera = p.getByRole('alert').filter({ hasText: /Camera unavailable|无法使用摄像头/ }).first()
+      const camera = p
+        .getByRole('alert')
+        .filter({ hasText: /Camera unavailable|无法使用摄像头/ })
+        .first()
       await expect.poll(() => camera.textContent(), { timeout: 15_000 }).toMatch(/Camera access was blocked/)
       await p.getByRole('group', { name: 'Language' }).getByRole('button', { name: '中文' }).click()
       await expect.poll(() => camera.textContent()).toMatch(/无法使用摄像头.*摄像头权限被拒绝/)
@@ -231,7 +241,10 @@ describe('bugs a new user hit', () => {
     await page.getByRole('button', { name: 'Stop recording' }).click()
     await page.getByRole('status').filter({ hasText: 'Saved recording-' }).waitFor({ timeout: 30_000 })
     await page.goto(`${baseURL}/gallery`)
-    await page.getByRole('button', { name: /^Open recording-/ }).first().click()
+    await page
+      .getByRole('button', { name: /^Open recording-/ })
+      .first()
+      .click()
     const dialog = page.getByRole('dialog', { name: /^recording-/ })
     await dialog.locator('video').waitFor()
     await page.waitForTimeout(300)
@@ -239,6 +252,48 @@ describe('bugs a new user hit', () => {
       const b = await dialog.getByRole('button', { name }).first().boundingBox()
       expect(b, String(name)).not.toBeNull()
       expect(b!.y + b!.height, String(name)).toBeLessThanOrEqual(800)
+    }
+  })
+
+  test('the one-time "works offline" note is part of the page: in a call it covers no control, nor the chat sheet on a phone', async () => {
+    /** What a tap at the middle of each element would hit: itself, or (listed) something lying over it. */
+    const covered = (p: Page, selector: string) =>
+      p.evaluate((sel) => {
+        const found = [...document.querySelectorAll(sel)]
+        return {
+          found: found.length,
+          covered: found.flatMap((el) => {
+            const r = el.getBoundingClientRect()
+            const hit = document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2)
+            return hit && el.contains(hit)
+              ? []
+              : [`${el.getAttribute('data-control') ?? el.id} under "${(hit?.textContent ?? '').slice(0, 50)}"`]
+          }),
+        }
+      }, selector)
+    // A fresh profile each: the service worker installs on this first visit, and the note shows once it has.
+    for (const [size, options] of [
+      ['1100x800', { viewport: { width: 1100, height: 800 } }],
+      ['375x812', { viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true }],
+    ] as const) {
+      const fresh = await browser.newContext({ ...options, locale: 'en-US' })
+      const call = await fresh.newPage()
+      await call.goto(`${baseURL}/call/${createRoomId()}`)
+      await call.getByLabel('Your name').fill('Ann')
+      await call.getByRole('button', { name: 'Join call' }).click()
+      const note = call.getByRole('status').filter({ hasText: 'Media Studio now works offline' })
+      await note.waitFor({ timeout: 30_000 })
+      const controls = await covered(call, '[data-control]')
+      expect(controls.found, size).toBeGreaterThan(4)
+      expect(controls.covered, size).toEqual([])
+      if (size === '375x812') {
+        // On a phone the chat is a sheet from the bottom of the screen, its input at the bottom.
+        await call.locator('[data-control="chat"]').click()
+        await call.locator('#chat-input').waitFor()
+        expect(await note.isVisible(), 'the note still shows').toBe(true)
+        expect((await covered(call, '#chat-input')).covered, size).toEqual([])
+      }
+      await fresh.close()
     }
   })
 })
