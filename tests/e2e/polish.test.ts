@@ -168,7 +168,7 @@ describe('bugs a new user hit', () => {
     // Each error is kept as a message key and values, so the switch re-renders it; a text made when the error
     // happened would stay English. A context of its own (en), so the others keep their language.
     const own = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-US' })
-    const p = await own.newPage()
+    let p = await own.newPage()
     const switchTo = async (name: 'English' | '中文') => {
       await p
         .getByRole('group', { name: /^(Language|语言)$/ })
@@ -188,9 +188,28 @@ describe('bugs a new user hit', () => {
     await switchTo('中文')
     await expect.poll(() => alert.textContent()).toMatch(/无法使用这个背景.*“notes\.txt”不是图片或视频/)
     expect(await alert.textContent()).not.toMatch(/is not a picture/)
+    await own.close()
 
-    // Record: a recording too short to keep.
-    await switchTo('English')
+    // Capture: person detection whose model cannot load (its files refused; no service worker to serve them). The
+    // worker reports why in the browser's words; the sentence around them is the page's, in the page's language.
+    const noModel = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-US', serviceWorkers: 'block' })
+    await noModel.route(/selfie_segmentation[^/]*\.(tflite|wasm|binarypb|data)(\?|$)/, (route) => route.abort())
+    const m = await noModel.newPage()
+    await m.goto(baseURL)
+    await cameraReady(m)
+    await m.locator('label', { has: m.getByRole('radio', { name: 'Blur' }) }).click()
+    const modelError = m.getByTestId('background-error')
+    await expect
+      .poll(() => modelError.textContent(), { timeout: 30_000 })
+      .toMatch(/The segmentation model could not be loaded: .+\. The camera is shown/)
+    await m.getByRole('group', { name: 'Language' }).getByRole('button', { name: '中文' }).click()
+    await expect.poll(() => modelError.textContent()).toMatch(/无法加载人像分割模型：.+。摄像头画面将不带背景显示。/)
+    expect(await modelError.textContent()).not.toMatch(/could not be loaded|camera is shown/)
+    await noModel.close()
+
+    // Record: a recording too short to keep (a fresh context, in English).
+    const own2 = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-US' })
+    p = await own2.newPage()
     await p.goto(`${baseURL}/record`)
     await p.locator('label', { has: p.getByRole('radio', { name: 'Camera', exact: true }) }).click()
     await setSwitch(p, '3-second countdown before recording', false)
@@ -210,7 +229,7 @@ describe('bugs a new user hit', () => {
     await expect.poll(() => short.textContent(), { timeout: 20_000 }).toMatch(/shorter than 1 s, so it was not kept/)
     await switchTo('中文')
     await expect.poll(() => short.textContent()).toMatch(/这段录像不到 1 秒，所以没有保存/)
-    await own.close()
+    await own2.close()
   })
 
   test('a media error (camera blocked) is shown in the new language after a switch', async () => {

@@ -3,7 +3,7 @@
  * does (a chroma key or no background frees its wasm runtime and model, tens of MB), connected to the
  * compositor over a MessagePort so masks never pass through the main thread.
  */
-import { t } from '@/i18n'
+import { msg, type Text } from '@/i18n/message'
 import type { SegmentationModel } from '@/lib/virtualBackground/settings'
 import type { SegmenterInit, SegmenterStatus } from '@/workers/background/protocol'
 
@@ -23,7 +23,7 @@ export interface SegmenterHostOptions {
   /** Hands the compositor its end of the channel (null disconnects). */
   connect(port: MessagePort | null): void
   /** `fromPage`: the error was made here (the worker failed to load), not reported by the worker. */
-  onStatus(status: ModelStatus, error?: string, fromPage?: boolean): void
+  onStatus(status: ModelStatus, error?: Text, fromPage?: boolean): void
 }
 
 export function createSegmenterHost(o: SegmenterHostOptions): SegmenterHost {
@@ -44,14 +44,17 @@ export function createSegmenterHost(o: SegmenterHostOptions): SegmenterHost {
         const m = e.data
         if (m.type === 'loading') o.onStatus('loading')
         else if (m.type === 'ready') o.onStatus('ready')
-        else o.onStatus('error', m.message)
+        else {
+          const key = m.reason === 'load' ? 'feedback.background.detectionLoadFailed' : 'feedback.background.detectionSegmentFailed'
+          o.onStatus('error', msg(key, { detail: m.detail }))
+        }
       }
       w.onerror = (e) => {
         e.preventDefault()
         if (worker !== w) return
         o.onStatus(
           'error',
-          t('feedback.background.detectionNoStart', { reason: e.message || t('feedback.background.detectionWorkerFailed') }),
+          msg('feedback.background.detectionNoStart', { reason: e.message || msg('feedback.background.detectionWorkerFailed') }),
           true,
         )
       }

@@ -646,6 +646,8 @@ const en = {
       touchUpDetectionFailed:
         '{message} Touch-up stays on the person, so it needs person detection: it is off here. Use touch-up with a green-screen background, or reload the page to try again.',
       detectionNoStart: 'Person detection could not start ({reason}).',
+      detectionLoadFailed: 'The segmentation model could not be loaded: {detail}. The camera is shown without a background.',
+      detectionSegmentFailed: 'Person segmentation stopped: {detail}. The camera is shown without a background.',
       detectionWorkerFailed: 'its worker failed to load',
       skippedPicture: 'The background effect skipped a picture: {reason}. If this keeps happening, turn the background off and on again.',
       stopped:

@@ -631,6 +631,8 @@ const zhCN: typeof en = {
       detectionFailed: '{message} 请改用“绿幕”，或刷新页面重试。',
       touchUpDetectionFailed: '{message} 美颜只作用于人像，需要人像识别，因此这里无法开启。可以配合绿幕背景使用美颜，或刷新页面重试。',
       detectionNoStart: '人像识别无法启动（{reason}）。',
+      detectionLoadFailed: '无法加载人像分割模型：{detail}。摄像头画面将不带背景显示。',
+      detectionSegmentFailed: '人像分割已停止：{detail}。摄像头画面将不带背景显示。',
       detectionWorkerFailed: '其 worker 加载失败',
       skippedPicture: '背景效果跳过了一帧画面：{reason}。如果反复出现，请关闭背景再重新打开。',
       stopped:

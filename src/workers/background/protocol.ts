@@ -111,7 +111,8 @@ export type SegmenterReply =
 export type SegmenterStatus =
   | { type: 'loading'; model: SegmentationModel }
   | { type: 'ready'; model: SegmentationModel; ms: number }
-  | { type: 'error'; message: string }
+  /** `detail`: the browser's or MediaPipe's own words; the page puts them in a sentence of its language. */
+  | { type: 'error'; reason: 'load' | 'segment'; detail: string }
 
 /** The model's input size: the frame is scaled to this before it is sent to the segmentation worker. */
 export const MODEL_INPUT: Record<SegmentationModel, { width: number; height: number }> = {

@@ -82,10 +82,11 @@ interface WorkerScope {
   const reply = (msg: SegmenterReply, transfer: Transferable[] = []) => port?.postMessage(msg, transfer)
   const describe = (err: unknown) => (err instanceof Error ? err.message : String(err))
 
-  function fail(message: string) {
+  function fail(reason: 'load' | 'segment', err: unknown) {
     ready = false
-    status({ type: 'error', message })
-    reply({ type: 'failed', message })
+    const detail = describe(err)
+    status({ type: 'error', reason, detail })
+    reply({ type: 'failed', message: detail })
   }
 
   function loadRuntime() {
@@ -178,7 +179,7 @@ interface WorkerScope {
       reply({ type: 'mask', id, mask, input: bitmap, ms: Math.round((performance.now() - t0) * 100) / 100 }, [mask, bitmap])
     } catch (err) {
       bitmap.close()
-      fail(`Person segmentation stopped: ${describe(err)}. The camera is shown without a background.`)
+      fail('segment', err)
     } finally {
       busy = false
     }
@@ -188,9 +189,7 @@ interface WorkerScope {
     const msg = e.data
     if (msg.type === 'segment') void segment(msg.id, msg.bitmap)
     else if (msg.type === 'model' && msg.model !== model) {
-      loadModel(msg.model).catch((err: unknown) =>
-        fail(`The segmentation model could not be loaded: ${describe(err)}. The camera is shown without a background.`),
-      )
+      loadModel(msg.model).catch((err: unknown) => fail('load', err))
     }
   }
 
@@ -199,8 +198,6 @@ interface WorkerScope {
     assetBase = e.data.assetBase
     port = e.data.port
     port.onmessage = onRequest
-    loadModel(e.data.model).catch((err: unknown) =>
-      fail(`The segmentation model could not be loaded: ${describe(err)}. The camera is shown without a background.`),
-    )
+    loadModel(e.data.model).catch((err: unknown) => fail('load', err))
   }
 })()
