@@ -5,7 +5,14 @@
  */
 import { msg, type Text } from '@/i18n/message'
 import type { SegmentationModel } from '@/lib/virtualBackground/settings'
-import type { SegmenterInit, SegmenterStatus } from '@/workers/background/protocol'
+import type { SegmenterFailure, SegmenterInit, SegmenterStatus } from '@/workers/background/protocol'
+
+/** The sentence for each reason the worker gives; its `detail` (the browser's words) goes inside. */
+const FAILURE_KEYS: Record<SegmenterFailure, string> = {
+  load: 'feedback.background.detectionLoadFailed',
+  'no-webgl': 'feedback.background.detectionNoWebGL',
+  segment: 'feedback.background.detectionSegmentFailed',
+}
 
 export type ModelStatus = 'idle' | 'loading' | 'ready' | 'error'
 
@@ -45,8 +52,7 @@ export function createSegmenterHost(o: SegmenterHostOptions): SegmenterHost {
         if (m.type === 'loading') o.onStatus('loading')
         else if (m.type === 'ready') o.onStatus('ready')
         else {
-          const key = m.reason === 'load' ? 'feedback.background.detectionLoadFailed' : 'feedback.background.detectionSegmentFailed'
-          o.onStatus('error', msg(key, { detail: m.detail }))
+          o.onStatus('error', msg(FAILURE_KEYS[m.reason], { detail: m.detail }))
         }
       }
       w.onerror = (e) => {

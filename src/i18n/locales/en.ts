@@ -648,6 +648,8 @@ const en = {
       detectionNoStart: 'Person detection could not start ({reason}).',
       detectionLoadFailed: 'The segmentation model could not be loaded: {detail}. The camera is shown without a background.',
       detectionSegmentFailed: 'Person segmentation stopped: {detail}. The camera is shown without a background.',
+      detectionNoWebGL:
+        'Person detection needs WebGL in workers, which this browser does not offer (it may be switched off in its settings). The camera is shown without a background.',
       detectionWorkerFailed: 'its worker failed to load',
       skippedPicture: 'The background effect skipped a picture: {reason}. If this keeps happening, turn the background off and on again.',
       stopped:

@@ -633,6 +633,7 @@ const zhCN: typeof en = {
       detectionNoStart: '人像识别无法启动（{reason}）。',
       detectionLoadFailed: '无法加载人像分割模型：{detail}。摄像头画面将不带背景显示。',
       detectionSegmentFailed: '人像分割已停止：{detail}。摄像头画面将不带背景显示。',
+      detectionNoWebGL: '人像识别需要在 worker 中使用 WebGL，而此浏览器不提供（可能已在设置中关闭）。摄像头画面将不带背景显示。',
       detectionWorkerFailed: '其 worker 加载失败',
       skippedPicture: '背景效果跳过了一帧画面：{reason}。如果反复出现，请关闭背景再重新打开。',
       stopped:

@@ -108,11 +108,14 @@ export type SegmenterReply =
   | { type: 'failed'; message: string }
 
 /** Messages the segmentation worker posts to the main thread (status for the UI). */
+/** Why person detection stopped: the model did not load, there is no WebGL in workers to run it, a frame failed. */
+export type SegmenterFailure = 'load' | 'no-webgl' | 'segment'
+
 export type SegmenterStatus =
   | { type: 'loading'; model: SegmentationModel }
   | { type: 'ready'; model: SegmentationModel; ms: number }
   /** `detail`: the browser's or MediaPipe's own words; the page puts them in a sentence of its language. */
-  | { type: 'error'; reason: 'load' | 'segment'; detail: string }
+  | { type: 'error'; reason: SegmenterFailure; detail: string }
 
 /** The model's input size: the frame is scaled to this before it is sent to the segmentation worker. */
 export const MODEL_INPUT: Record<SegmentationModel, { width: number; height: number }> = {

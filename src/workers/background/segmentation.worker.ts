@@ -31,6 +31,7 @@ type SegmenterInit = import('./protocol').SegmenterInit
 type SegmenterReply = import('./protocol').SegmenterReply
 type SegmenterRequest = import('./protocol').SegmenterRequest
 type SegmenterStatus = import('./protocol').SegmenterStatus
+type SegmenterFailure = import('./protocol').SegmenterFailure
 
 interface MpResults {
   segmentationMask?: ImageBitmap
@@ -82,7 +83,15 @@ interface WorkerScope {
   const reply = (msg: SegmenterReply, transfer: Transferable[] = []) => port?.postMessage(msg, transfer)
   const describe = (err: unknown) => (err instanceof Error ? err.message : String(err))
 
-  function fail(reason: 'load' | 'segment', err: unknown) {
+  /** The package uploads every frame through WebGL, even with CPU inference: without WebGL in workers it cannot run. */
+  class NoWebGL extends Error {
+    override name = 'NoWebGL'
+    constructor() {
+      super('no WebGL in workers')
+    }
+  }
+
+  function fail(reason: SegmenterFailure, err: unknown) {
     ready = false
     const detail = describe(err)
     status({ type: 'error', reason, detail })
@@ -125,10 +134,7 @@ interface WorkerScope {
       // workers (headless Firefox, WebKitGTK, a browser with WebGL switched off) it fails deep in its wasm.
       const probe = new OffscreenCanvas(1, 1)
       const gl = probe.getContext('webgl2') ?? probe.getContext('webgl')
-      if (!gl)
-        throw new Error(
-          'person detection needs WebGL in workers, which this browser does not offer (it may be switched off in its settings)',
-        )
+      if (!gl) throw new NoWebGL()
       gl.getExtension('WEBGL_lose_context')?.loseContext()
       loadRuntime()
       const Solution = scope.SelfieSegmentation
@@ -189,7 +195,7 @@ interface WorkerScope {
     const msg = e.data
     if (msg.type === 'segment') void segment(msg.id, msg.bitmap)
     else if (msg.type === 'model' && msg.model !== model) {
-      loadModel(msg.model).catch((err: unknown) => fail('load', err))
+      loadModel(msg.model).catch((err: unknown) => fail(err instanceof NoWebGL ? 'no-webgl' : 'load', err))
     }
   }
 
@@ -198,6 +204,6 @@ interface WorkerScope {
     assetBase = e.data.assetBase
     port = e.data.port
     port.onmessage = onRequest
-    loadModel(e.data.model).catch((err: unknown) => fail('load', err))
+    loadModel(e.data.model).catch((err: unknown) => fail(err instanceof NoWebGL ? 'no-webgl' : 'load', err))
   }
 })()
