@@ -169,12 +169,9 @@ describe('bugs a new user hit', () => {
     // happened would stay English. A context of its own (en), so the others keep their language.
     const own = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-US' })
     let p = await own.newPage()
-    const switchTo = async (name: 'English' | '中文') => {
-      await p
-        .getByRole('group', { name: /^(Language|语言)$/ })
-        .getByRole('button', { name })
-        .click()
-      await expect.poll(() => p.evaluate(() => document.documentElement.lang)).toBe(name === '中文' ? 'zh-CN' : 'en')
+    const toChinese = async (on: Page) => {
+      await on.getByRole('group', { name: 'Language' }).getByRole('button', { name: '中文' }).click()
+      await expect.poll(() => on.evaluate(() => document.documentElement.lang)).toBe('zh-CN')
     }
     // Capture: a refused background file.
     await p.goto(baseURL)
@@ -185,7 +182,7 @@ describe('bugs a new user hit', () => {
     await p.getByTestId('background-file').setInputFiles(text)
     const alert = p.getByTestId('background-error')
     await expect.poll(() => alert.textContent(), { timeout: 10_000 }).toMatch(/"notes\.txt" is not a picture or a video/)
-    await switchTo('中文')
+    await toChinese(p)
     await expect.poll(() => alert.textContent()).toMatch(/无法使用这个背景.*“notes\.txt”不是图片或视频/)
     expect(await alert.textContent()).not.toMatch(/is not a picture/)
     await own.close()
@@ -202,7 +199,7 @@ describe('bugs a new user hit', () => {
     await expect
       .poll(() => modelError.textContent(), { timeout: 30_000 })
       .toMatch(/The segmentation model could not be loaded: .+\. The camera is shown/)
-    await m.getByRole('group', { name: 'Language' }).getByRole('button', { name: '中文' }).click()
+    await toChinese(m)
     await expect.poll(() => modelError.textContent()).toMatch(/无法加载人像分割模型：.+。摄像头画面将不带背景显示。/)
     expect(await modelError.textContent()).not.toMatch(/could not be loaded|camera is shown/)
     await noModel.close()
@@ -227,7 +224,7 @@ describe('bugs a new user hit', () => {
       await p.waitForTimeout(300)
     }
     await expect.poll(() => short.textContent(), { timeout: 20_000 }).toMatch(/shorter than 1 s, so it was not kept/)
-    await switchTo('中文')
+    await toChinese(p)
     await expect.poll(() => short.textContent()).toMatch(/这段录像不到 1 秒，所以没有保存/)
     await own2.close()
   })

@@ -51,9 +51,7 @@ export function createSegmenterHost(o: SegmenterHostOptions): SegmenterHost {
         const m = e.data
         if (m.type === 'loading') o.onStatus('loading')
         else if (m.type === 'ready') o.onStatus('ready')
-        else {
-          o.onStatus('error', msg(FAILURE_KEYS[m.reason], { detail: m.detail }))
-        }
+        else o.onStatus('error', msg(FAILURE_KEYS[m.reason], { detail: m.detail }))
       }
       w.onerror = (e) => {
         e.preventDefault()

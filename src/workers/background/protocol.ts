@@ -107,10 +107,10 @@ export type SegmenterReply =
   | { type: 'ready'; model: SegmentationModel }
   | { type: 'failed'; message: string }
 
-/** Messages the segmentation worker posts to the main thread (status for the UI). */
 /** Why person detection stopped: the model did not load, there is no WebGL in workers to run it, a frame failed. */
 export type SegmenterFailure = 'load' | 'no-webgl' | 'segment'
 
+/** Messages the segmentation worker posts to the main thread (status for the UI). */
 export type SegmenterStatus =
   | { type: 'loading'; model: SegmentationModel }
   | { type: 'ready'; model: SegmentationModel; ms: number }

@@ -98,6 +98,11 @@ interface WorkerScope {
     reply({ type: 'failed', message: detail })
   }
 
+  /** Loads `m`, or says why it could not. */
+  function load(m: SegmentationModel) {
+    loadModel(m).catch((err: unknown) => fail(err instanceof NoWebGL ? 'no-webgl' : 'load', err))
+  }
+
   function loadRuntime() {
     const realImportScripts = scope.importScripts.bind(self)
     scope.importScripts = (...urls: string[]) => realImportScripts(...urls.filter((u) => /\.js(?:[?#]|$)/.test(u)))
@@ -194,9 +199,7 @@ interface WorkerScope {
   function onRequest(e: MessageEvent<SegmenterRequest>) {
     const msg = e.data
     if (msg.type === 'segment') void segment(msg.id, msg.bitmap)
-    else if (msg.type === 'model' && msg.model !== model) {
-      loadModel(msg.model).catch((err: unknown) => fail(err instanceof NoWebGL ? 'no-webgl' : 'load', err))
-    }
+    else if (msg.type === 'model' && msg.model !== model) load(msg.model)
   }
 
   scope.onmessage = (e: MessageEvent<SegmenterInit>) => {
@@ -204,6 +207,6 @@ interface WorkerScope {
     assetBase = e.data.assetBase
     port = e.data.port
     port.onmessage = onRequest
-    loadModel(e.data.model).catch((err: unknown) => fail(err instanceof NoWebGL ? 'no-webgl' : 'load', err))
+    load(e.data.model)
   }
 })()
